@@ -1,0 +1,198 @@
+// otp::term — an Erlang term as a C++ value (DESIGN D1).
+//
+// A term is 16 bytes: a kind, a 32-bit aux word and a 64-bit payload. Integers (64-bit), floats,
+// atoms and pids live inline; tuples, lists, maps, binaries and references point to an immutable,
+// reference-counted heap object. Copying a term copies the pointer and bumps an atomic count, so
+// terms are cheap to pass between processes and threads. A term owns no code: it can outlive the
+// module version that made it.
+//
+// Comparison is Erlang's term order (number < atom < reference < pid < tuple < map < nil < list
+// < binary); integers and floats compare by value, and when equal by value the integer sorts
+// first, so `==` is Erlang's exact equality (=:=) and hashing agrees with it.
+//
+// Thread-safety: a term is immutable; any number of threads may read and copy the same term.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "otp/atom.hpp"
+
+namespace otp {
+
+enum class term_kind : std::uint8_t {
+  integer,
+  floating,
+  atom,
+  reference,
+  pid,
+  tuple,
+  map,
+  nil,
+  list,
+  binary,
+};
+
+// Thrown when a term is used as a kind it is not (as_int on an atom, element 5 of a pair, ...).
+class bad_term : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+struct heap_object;
+struct tuple_object;
+struct list_object;
+struct map_object;
+struct binary_object;
+struct reference_object;
+}  // namespace detail
+
+class term;
+
+// A process identifier. `node` is an index into the node table (0 is this node).
+struct pid_parts {
+  std::uint32_t node = 0;
+  std::uint32_t id = 0;
+  std::uint32_t serial = 0;
+};
+
+class term {
+ public:
+  term() noexcept : kind_(term_kind::nil), aux_(0), bits_(0) {}
+  term(int v) noexcept : term(static_cast<long long>(v)) {}
+  term(long v) noexcept : term(static_cast<long long>(v)) {}
+  term(long long v) noexcept : kind_(term_kind::integer), aux_(0), int_(static_cast<std::int64_t>(v)) {}
+  term(unsigned v) noexcept : term(static_cast<long long>(v)) {}
+  // Values above INT64_MAX are rejected (terms hold 64-bit signed integers).
+  term(unsigned long v);
+  term(unsigned long long v);
+  term(double v) noexcept : kind_(term_kind::floating), aux_(0), float_(v) {}
+  term(atom a) noexcept : kind_(term_kind::atom), aux_(a.index()), bits_(0) {}
+  term(bool b) noexcept : term(b ? atoms::true_ : atoms::false_) {}
+  term(const char*) = delete;  // say atom("x"), binary("x") or charlist("x")
+
+  term(const term& other) noexcept;
+  term(term&& other) noexcept;
+  term& operator=(const term& other) noexcept;
+  term& operator=(term&& other) noexcept;
+  ~term();
+
+  // --- construction of compounds -------------------------------------------------------------
+  static term make_tuple(std::vector<term> elements);
+  static term make_list(std::vector<term> elements, term tail = term());
+  static term make_map(std::vector<std::pair<term, term>> pairs);  // later duplicates win
+  static term make_binary(std::span<const std::byte> bytes);
+  static term make_binary(std::string_view bytes);
+  static term make_pid(pid_parts parts) noexcept;
+  static term make_reference(std::uint32_t node, std::span<const std::uint32_t> ids);
+
+  // --- inspection ----------------------------------------------------------------------------
+  term_kind kind() const noexcept { return kind_; }
+  bool is_integer() const noexcept { return kind_ == term_kind::integer; }
+  bool is_float() const noexcept { return kind_ == term_kind::floating; }
+  bool is_number() const noexcept { return is_integer() || is_float(); }
+  bool is_atom() const noexcept { return kind_ == term_kind::atom; }
+  bool is_atom(atom a) const noexcept { return is_atom() && aux_ == a.index(); }
+  bool is_pid() const noexcept { return kind_ == term_kind::pid; }
+  bool is_reference() const noexcept { return kind_ == term_kind::reference; }
+  bool is_tuple() const noexcept { return kind_ == term_kind::tuple; }
+  bool is_tuple(std::size_t arity) const noexcept { return is_tuple() && size() == arity; }
+  bool is_map() const noexcept { return kind_ == term_kind::map; }
+  bool is_nil() const noexcept { return kind_ == term_kind::nil; }
+  bool is_list() const noexcept { return kind_ == term_kind::list || kind_ == term_kind::nil; }
+  bool is_binary() const noexcept { return kind_ == term_kind::binary; }
+  // A proper list: nil, or a list whose last tail is nil.
+  bool is_proper_list() const noexcept;
+
+  std::int64_t as_int() const;
+  double as_float() const;  // integers convert
+  atom as_atom() const;
+  pid_parts as_pid() const;
+  std::string_view as_binary() const;  // the bytes of a binary
+  // Tuple arity, map size, or the number of elements before a list's tail; 0 for nil.
+  std::size_t size() const;
+  // Tuple element or list element, 0-based.
+  const term& operator[](std::size_t index) const;
+  // List accessors: head, and the tail after the first element (O(1)).
+  const term& head() const;
+  term tail() const;
+  // The tail after the last element of a list (nil for a proper list).
+  const term& list_tail() const;
+  std::span<const term> elements() const;  // tuple or list elements (not the tail)
+  // Map access.
+  const term* find(const term& key) const;
+  std::span<const std::pair<term, term>> map_pairs() const;
+  // Reference parts.
+  std::uint32_t reference_node() const;
+  std::span<const std::uint32_t> reference_ids() const;
+  // Characters of a proper list of byte-range integers (an Erlang "string").
+  std::optional<std::string> as_charlist() const;
+
+  // --- order, equality, hash, text ------------------------------------------------------------
+  friend std::strong_ordering operator<=>(const term& a, const term& b) noexcept;
+  friend bool operator==(const term& a, const term& b) noexcept;
+  std::size_t hash() const noexcept;
+  // Erlang syntax as io:format("~w") prints it (see term_text.hpp for parsing).
+  std::string to_string() const;
+
+ private:
+  explicit term(term_kind k, std::uint32_t aux, detail::heap_object* h) noexcept : kind_(k), aux_(aux), heap_(h) {}
+  bool is_boxed() const noexcept { return kind_ >= term_kind::tuple && kind_ != term_kind::nil; }
+  bool has_heap() const noexcept {
+    return kind_ == term_kind::reference || (kind_ >= term_kind::tuple && kind_ != term_kind::nil);
+  }
+  void retain() const noexcept;
+  void release() noexcept;
+  const detail::list_object& list_obj() const;
+
+  term_kind kind_;
+  // atom: atom index; pid: node index; list: offset of the first element in the list object.
+  std::uint32_t aux_;
+  union {
+    std::int64_t int_;
+    double float_;
+    std::uint64_t bits_;  // pid: id << 32 | serial
+    detail::heap_object* heap_;
+  };
+
+  friend struct term_access;
+};
+
+// --- short construction helpers ---------------------------------------------------------------
+// tuple(atom("increment"), 3), list(1, 2, 3), map({{atom("a"), 1}}), binary("bytes"), charlist("abc")
+template <class... Ts>
+term tuple(Ts&&... elements) {
+  std::vector<term> v;
+  v.reserve(sizeof...(Ts));
+  (v.emplace_back(std::forward<Ts>(elements)), ...);
+  return term::make_tuple(std::move(v));
+}
+template <class... Ts>
+term list(Ts&&... elements) {
+  std::vector<term> v;
+  v.reserve(sizeof...(Ts));
+  (v.emplace_back(std::forward<Ts>(elements)), ...);
+  return term::make_list(std::move(v));
+}
+inline term map(std::initializer_list<std::pair<term, term>> pairs) {
+  return term::make_map(std::vector<std::pair<term, term>>(pairs));
+}
+inline term binary(std::string_view bytes) { return term::make_binary(bytes); }
+term charlist(std::string_view chars);
+inline term nil() { return term(); }
+
+struct term_hash {
+  std::size_t operator()(const term& t) const noexcept { return t.hash(); }
+};
+
+}  // namespace otp

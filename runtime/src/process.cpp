@@ -1,0 +1,315 @@
+// The process BIFs of otp/process.hpp, on top of process_control_block.
+#include "otp/process.hpp"
+
+#include <atomic>
+
+#include "otp/node_table.hpp"
+#include "otp/runtime.hpp"
+#include "process_control_block.hpp"
+#include "registry.hpp"
+#include "runtime_state.hpp"
+#include "worker_fiber.hpp"
+
+namespace otp {
+
+using detail::envelope;
+using detail::make_envelope;
+using detail::process_control_block;
+using detail::send_signal;
+using detail::signal_kind;
+
+exit_exception::exit_exception(term reason) : reason_(std::move(reason)), text_("exit: " + reason_.to_string()) {}
+
+not_in_process::not_in_process() : std::logic_error("this function must be called from inside an otp process") {}
+
+namespace detail {
+
+process_control_block* current_process() noexcept {
+  thread_context* context = current_thread_context();
+  if (context == nullptr || context->running == nullptr) return nullptr;
+  return context->running->current_job();
+}
+
+}  // namespace detail
+
+namespace {
+
+process_control_block& me() {
+  process_control_block* p = detail::current_process();
+  if (p == nullptr) throw not_in_process();
+  return *p;
+}
+
+class function_body final : public detail::process_body {
+ public:
+  explicit function_body(std::function<void()> fn) : fn_(std::move(fn)) {}
+  detail::slice_end run(process_control_block&) override {
+    fn_();
+    return detail::slice_end::exit;
+  }
+  std::size_t memory_estimate() const override { return sizeof(*this); }
+
+ private:
+  std::function<void()> fn_;
+};
+
+bool is_local(const term& pid) { return pid.as_pid().node == node_table::local_index; }
+
+// {Name, Node} naming this node, or a bare atom: the local name; nullopt otherwise.
+std::optional<atom> local_name(const term& destination) {
+  if (destination.is_atom()) return destination.as_atom();
+  if (destination.is_tuple(2) && destination[0].is_atom() && destination[1].is_atom() &&
+      destination[1].as_atom() == node_table::local_identity().name)
+    return destination[0].as_atom();
+  return std::nullopt;
+}
+
+std::atomic<std::uint64_t> foreign_ref_counter{0};
+
+}  // namespace
+
+term self() { return me().pid_term(); }
+
+bool in_process() noexcept { return detail::current_process() != nullptr; }
+
+term spawn(std::function<void()> body, spawn_options options) {
+  auto& s = detail::the_runtime_state();
+  auto* p = new process_control_block(std::make_unique<function_body>(std::move(body)));
+  p->set_trap_exit(options.trap_exit);
+  try {
+    s.table.insert(p);
+  } catch (...) {
+    delete p;
+    throw;
+  }
+  if (options.link) {
+    process_control_block& parent = me();
+    parent.add_link(p->pid_term());
+    p->add_link(parent.pid_term());
+  }
+  s.pool.process_started();
+  s.pool.schedule(p);  // a new process starts in state `queued`
+  return p->pid_term();
+}
+
+term spawn_link(std::function<void()> body) { return spawn(std::move(body), spawn_options{.link = true}); }
+
+term spawn_monitor(std::function<void()> body) {
+  process_control_block& parent = me();
+  // The monitor must exist before the child can die: ask for it as the child's first signal.
+  const term child = spawn(std::move(body));
+  const term ref = parent.new_ref();
+  parent.add_monitor(ref, child, false);
+  if (!send_signal(child.as_pid(), make_envelope(signal_kind::monitor, parent.pid_term(), child, ref)))
+    parent.messages().push(tuple(atoms::down, ref, atoms::process, child, atoms::noproc));
+  return tuple(child, ref);
+}
+
+void send(const term& destination, term message) {
+  if (destination.is_pid()) {
+    if (is_local(destination))
+      send_signal(destination.as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
+    return;  // other nodes: delivered by distribution once it exists; dropped until then
+  }
+  if (auto name = local_name(destination)) {
+    auto pid = detail::the_registry().find(*name);
+    if (pid) {
+      send_signal(pid->as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
+    } else if (destination.is_atom()) {
+      throw badarg("send: no process is registered as " + destination.to_string());
+    }
+    return;
+  }
+  if (destination.is_tuple(2) && destination[0].is_atom() && destination[1].is_atom()) return;  // remote name
+  throw badarg("send: not a pid, a name or {Name, Node}: " + destination.to_string());
+}
+
+term receive() { return *me().receive(nullptr, infinity); }
+
+std::optional<term> receive(const std::function<bool(const term&)>& matches, milliseconds timeout) {
+  return me().receive(matches, timeout);
+}
+
+std::optional<term> receive_for(milliseconds timeout) { return me().receive(nullptr, timeout); }
+
+term make_ref() {
+  if (process_control_block* p = detail::current_process()) return p->new_ref();
+  const std::uint64_t n = foreign_ref_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  const std::uint32_t ids[3] = {static_cast<std::uint32_t>(n), 0, static_cast<std::uint32_t>(n >> 32)};
+  return term::make_reference(node_table::local_index, ids);
+}
+
+void link(const term& pid) {
+  process_control_block& p = me();
+  if (!pid.is_pid()) throw badarg("link: not a pid: " + pid.to_string());
+  if (pid == p.pid_term() || !is_local(pid)) return;
+  p.add_link(pid);
+  if (!send_signal(pid.as_pid(), make_envelope(signal_kind::link, p.pid_term(), term()))) {
+    // Linking to a dead process: the noproc exit signal, as if it had just arrived.
+    p.remove_link(pid);
+    if (!p.traps_exits()) throw detail::forced_exit{term(atoms::noproc)};
+    p.messages().push(tuple(atoms::exit_, pid, atoms::noproc));
+  }
+}
+
+void unlink(const term& pid) {
+  process_control_block& p = me();
+  if (!pid.is_pid()) throw badarg("unlink: not a pid: " + pid.to_string());
+  p.remove_link(pid);
+  if (is_local(pid)) send_signal(pid.as_pid(), make_envelope(signal_kind::unlink, p.pid_term(), term()));
+}
+
+namespace detail {
+
+// monitor/1 with the alias option gen_server:call uses: replies sent to the alias are dropped
+// once the monitor is gone.
+term monitor_process(const term& pid_or_name, bool alias) {
+  process_control_block& p = me();
+  const term ref = p.new_ref();
+  term target = pid_or_name;
+  term object = pid_or_name;
+  if (auto name = local_name(pid_or_name)) {
+    object = tuple(*name, node_table::local_identity().name);
+    auto pid = the_registry().find(*name);
+    target = pid ? *pid : term();
+  } else if (!pid_or_name.is_pid()) {
+    throw badarg("monitor: not a pid, a name or {Name, Node}: " + pid_or_name.to_string());
+  }
+  p.add_monitor(ref, target.is_nil() ? object : target, alias);
+  const bool delivered = target.is_pid() && is_local(target) &&
+                         send_signal(target.as_pid(), make_envelope(signal_kind::monitor, p.pid_term(), object, ref));
+  if (!delivered && !(target.is_pid() && !is_local(target))) {
+    p.remove_monitor(ref);
+    p.messages().push(tuple(atoms::down, ref, atoms::process, object, atoms::noproc));
+  }
+  return ref;
+}
+
+}  // namespace detail
+
+term monitor(const term& pid_or_name) { return detail::monitor_process(pid_or_name, false); }
+
+bool demonitor(const term& ref, bool flush) {
+  process_control_block& p = me();
+  p.drain_inbox();
+  const std::optional<term> target = p.remove_monitor(ref);
+  if (target && target->is_pid() && is_local(*target))
+    send_signal(target->as_pid(), make_envelope(signal_kind::demonitor, p.pid_term(), term(), ref));
+  if (flush) {
+    auto& queue = p.messages();
+    for (std::size_t i = 0; i < queue.size();) {
+      const term& m = queue.at(i);
+      if (m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref)
+        queue.take(i);
+      else
+        ++i;
+    }
+  }
+  return target.has_value();
+}
+
+void exit(term reason) { throw exit_exception(std::move(reason)); }
+
+void exit(const term& pid, term reason) {
+  if (!pid.is_pid()) throw badarg("exit/2: not a pid: " + pid.to_string());
+  if (!is_local(pid)) return;
+  process_control_block* p = detail::current_process();
+  const term from = p != nullptr ? p->pid_term() : term(atoms::undefined);
+  send_signal(pid.as_pid(), make_envelope(signal_kind::exit, from, std::move(reason)));
+  // A signal to oneself takes effect before exit/2 returns.
+  if (p != nullptr && pid == p->pid_term()) p->drain_inbox();
+}
+
+bool trap_exit(bool on) { return me().set_trap_exit(on); }
+
+void register_name(atom name, const term& pid) {
+  if (name == atoms::undefined) throw badarg("register: 'undefined' cannot be registered");
+  if (!pid.is_pid() || !is_local(pid)) throw badarg("register: not a local pid: " + pid.to_string());
+  bool ok = false;
+  const bool alive = detail::the_runtime_state().table.visit(pid.as_pid(), [&](process_control_block& p) {
+    if (p.has_registered_name()) return;
+    if (!detail::the_registry().add(name, pid)) return;
+    p.set_registered_name(name);
+    ok = true;
+  });
+  if (!alive) throw badarg("register: process " + pid.to_string() + " is not alive");
+  if (!ok)
+    throw badarg("register: " + term(name).to_string() + " is already registered, or " + pid.to_string() +
+                 " already has a name");
+}
+
+void unregister_name(atom name) {
+  auto pid = detail::the_registry().find(name);
+  if (!pid || !detail::the_registry().remove(name)) throw badarg("unregister: " + term(name).to_string() + " is not registered");
+  detail::the_runtime_state().table.visit(pid->as_pid(), [&](process_control_block& p) {
+    if (p.registered_name() == name) p.set_registered_name(atoms::undefined);
+  });
+}
+
+term whereis(atom name) {
+  auto pid = detail::the_registry().find(name);
+  return pid ? *pid : term(atoms::undefined);
+}
+
+namespace {
+term start_message_timer(milliseconds time, const term& destination, term message, bool wrap) {
+  if (time < milliseconds(0)) throw badarg("timer: negative time");
+  if (!destination.is_pid() && !destination.is_atom()) throw badarg("timer: destination must be a pid or an atom");
+  const term ref = make_ref();
+  if (wrap) message = tuple(atoms::timeout, ref, std::move(message));
+  detail::the_runtime_state().timers.start_message_timer(detail::timer_service::clock::now() + time, ref, destination,
+                                             std::move(message));
+  return ref;
+}
+}  // namespace
+
+term send_after(milliseconds time, const term& destination, term message) {
+  return start_message_timer(time, destination, std::move(message), false);
+}
+
+term start_timer(milliseconds time, const term& destination, term message) {
+  return start_message_timer(time, destination, std::move(message), true);
+}
+
+std::optional<milliseconds> cancel_timer(const term& timer_ref) {
+  if (!timer_ref.is_reference()) throw badarg("cancel_timer: not a reference: " + timer_ref.to_string());
+  return detail::the_runtime_state().timers.cancel_message_timer(timer_ref);
+}
+
+bool is_process_alive(const term& pid) {
+  if (!pid.is_pid()) throw badarg("is_process_alive: not a pid: " + pid.to_string());
+  return detail::the_runtime_state().table.visit(pid.as_pid(), [](process_control_block&) {});
+}
+
+std::optional<process_info_result> process_info(const term& pid) {
+  if (!pid.is_pid()) throw badarg("process_info: not a pid: " + pid.to_string());
+  if (!in_process()) return runtime::current().run([&] { return process_info(pid); });
+  process_control_block& p = me();
+  const bool is_self = pid == p.pid_term();
+  const term ref = is_self ? p.new_ref() : detail::monitor_process(pid, false);
+  send_signal(pid.as_pid(), make_envelope(signal_kind::info_request, p.pid_term(), term(), ref));
+  const term answer = *p.receive(
+      [&](const term& m) {
+        return (m.is_tuple(2) && m[0] == ref) || (m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref);
+      },
+      infinity);
+  if (!is_self) demonitor(ref, true);
+  if (answer.size() == 5) return std::nullopt;
+  const term& info = answer[1];
+  auto get = [&](const char* key) { return *info.find(atom(key)); };
+  process_info_result r;
+  r.status = get("status").as_atom();
+  r.message_queue_len = static_cast<std::size_t>(get("message_queue_len").as_int());
+  r.module = std::string(get("module").as_binary());
+  r.vsn = std::string(get("vsn").as_binary());
+  r.memory = static_cast<std::size_t>(get("memory").as_int());
+  r.registered_name = get("registered_name");
+  for (const term& l : get("links").elements()) r.links.push_back(l);
+  r.monitors = static_cast<std::size_t>(get("monitors").as_int());
+  r.monitored_by = static_cast<std::size_t>(get("monitored_by").as_int());
+  r.trap_exit = get("trap_exit").is_atom(atoms::true_);
+  if (is_self) r.status = atoms::running;
+  return r;
+}
+
+}  // namespace otp

@@ -1,0 +1,293 @@
+#include "process_control_block.hpp"
+
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <typeinfo>
+
+#include "otp/log.hpp"
+#include "registry.hpp"
+#include "runtime_state.hpp"
+
+namespace otp::detail {
+
+term message_queue::take(std::size_t i) {
+  term t = std::move(items_[head_ + i]);
+  if (i == 0) {
+    ++head_;
+  } else {
+    items_.erase(items_.begin() + static_cast<long>(head_ + i));
+  }
+  if (head_ == items_.size()) {
+    items_.clear();
+    head_ = 0;
+    if (items_.capacity() > 64) items_.shrink_to_fit();
+  }
+  return t;
+}
+
+envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
+  auto* e = new envelope();
+  e->kind = kind;
+  e->from = std::move(from);
+  e->payload = std::move(payload);
+  e->ref = std::move(ref);
+  return e;
+}
+
+bool send_signal(const pid_parts& pid, envelope* e) {
+  runtime_state* s = runtime_state_or_null();
+  const bool delivered = s != nullptr && s->table.visit(pid, [e](process_control_block& p) { p.deliver(e); });
+  if (!delivered) delete e;
+  return delivered;
+}
+
+process_control_block::process_control_block(std::unique_ptr<process_body> body) : body_(std::move(body)) {}
+
+process_control_block::~process_control_block() = default;
+
+void process_control_block::set_pid(pid_parts pid) {
+  pid_ = pid;
+  pid_term_ = term::make_pid(pid);
+}
+
+void process_control_block::deliver(envelope* e) noexcept {
+  inbox_.push(e);
+  run_state s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == run_state::waiting) {
+      if (state_.compare_exchange_weak(s, run_state::queued, std::memory_order_acq_rel)) {
+        the_runtime_state().pool.schedule(this);
+        return;
+      }
+    } else if (s == run_state::running) {
+      if (state_.compare_exchange_weak(s, run_state::notified, std::memory_order_acq_rel)) return;
+    } else {
+      return;
+    }
+  }
+}
+
+// --- running ----------------------------------------------------------------------------------
+
+term process_control_block::crash_reason_of_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
+    const std::string type = status == 0 && demangled != nullptr ? demangled : typeid(e).name();
+    std::free(demangled);
+    return tuple(atoms::exception, binary(type), binary(e.what()));
+  } catch (...) {
+    return tuple(atoms::exception, binary("unknown"), binary(""));
+  }
+}
+
+slice_end process_control_block::execute() {
+  term reason = term(atoms::normal);
+  try {
+    const slice_end end = body_->run(*this);
+    if (end != slice_end::exit) return end;
+  } catch (const forced_exit& e) {
+    reason = e.reason;
+  } catch (const exit_exception& e) {
+    reason = e.reason();
+  } catch (...) {
+    reason = crash_reason_of_current_exception();
+    log::report(log::level::error, "crash_report",
+                {{"pid", pid_term_.to_string()}, {"exit_reason", reason.to_string()}});
+  }
+  announce_death(reason);
+  return slice_end::exit;
+}
+
+void process_control_block::wait_for_signal() {
+  reductions_ = 0;
+  current_thread_context()->running->park(slice_end::wait);
+}
+
+void process_control_block::yield_thread() {
+  reductions_ = 0;
+  current_thread_context()->running->park(slice_end::yield);
+}
+
+void process_control_block::count_reduction() {
+  if (++reductions_ >= the_runtime_state().pool.messages_per_slice()) yield_thread();
+}
+
+// --- signals ----------------------------------------------------------------------------------
+
+void process_control_block::drain_inbox() {
+  while (envelope* raw = inbox_.pop()) {
+    std::unique_ptr<envelope> e(raw);
+    handle_signal(*e);
+  }
+}
+
+void process_control_block::handle_signal(envelope& e) {
+  switch (e.kind) {
+    case signal_kind::message: messages_.push(std::move(e.payload)); return;
+    case signal_kind::alias_message:
+      if (is_active_alias(e.ref)) messages_.push(std::move(e.payload));
+      return;
+    case signal_kind::exit: handle_exit_signal(e.from, e.payload, e.linked); return;
+    case signal_kind::link: add_link(e.from); return;
+    case signal_kind::unlink: remove_link(e.from); return;
+    case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e.ref, e.from, e.payload}); return;
+    case signal_kind::demonitor:
+      std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e.ref; });
+      return;
+    case signal_kind::down:
+      if (remove_monitor(e.ref)) messages_.push(std::move(e.payload));
+      return;
+    case signal_kind::receive_timeout: fired_timeout_ = e.sequence; return;
+    case signal_kind::info_request: answer_info_request(e.from, e.ref); return;
+  }
+}
+
+void process_control_block::answer_info_request(const term& requester, const term& ref) {
+  const atom status = body_->suspended() ? atoms::suspended : atoms::waiting;
+  std::vector<term> links(links_.begin(), links_.end());
+  term info = map({
+      {atoms::status, status},
+      {atom("message_queue_len"), static_cast<std::int64_t>(messages_.size())},
+      {atoms::module, binary(body_->module_name())},
+      {atom("vsn"), binary(body_->module_vsn())},
+      {atom("memory"), static_cast<std::int64_t>(memory())},
+      {atom("registered_name"), has_registered_name() ? term(registered_name()) : term()},
+      {atom("links"), term::make_list(std::move(links))},
+      {atom("monitors"), static_cast<std::int64_t>(monitors_.size())},
+      {atom("monitored_by"), static_cast<std::int64_t>(monitored_by_.size())},
+      {atom("trap_exit"), trap_exit_},
+  });
+  send_signal(requester.as_pid(), make_envelope(signal_kind::message, term(), tuple(ref, std::move(info))));
+}
+
+void process_control_block::handle_exit_signal(const term& from, const term& reason, bool linked) {
+  if (linked) {
+    const bool was_linked = std::find(links_.begin(), links_.end(), from) != links_.end();
+    remove_link(from);
+    if (!was_linked && !(reason == term(atoms::noproc))) return;  // a link we already removed
+  }
+  if (!linked && reason == term(atoms::kill)) throw forced_exit{term(atoms::killed)};
+  if (trap_exit_) {
+    messages_.push(tuple(atoms::exit_, from, reason));
+    return;
+  }
+  if (reason == term(atoms::normal)) {
+    if (!linked && from == pid_term_) throw forced_exit{reason};
+    return;
+  }
+  throw forced_exit{reason};
+}
+
+void process_control_block::announce_death(const term& reason) {
+  cancel_receive_timer();
+  runtime_state& s = the_runtime_state();
+  s.table.remove(this);  // from here on nobody can signal us; our name is stable
+  if (has_registered_name()) the_registry().remove_if(registered_name(), pid_term_);
+
+  auto send_down = [&](const term& ref, const term& watcher, const term& object) {
+    envelope* e = make_envelope(signal_kind::down, pid_term_,
+                                tuple(atoms::down, ref, atoms::process, object, reason), ref);
+    send_signal(watcher.as_pid(), e);
+  };
+  auto send_exit = [&](const term& to) {
+    envelope* e = make_envelope(signal_kind::exit, pid_term_, reason);
+    e->linked = true;
+    send_signal(to.as_pid(), e);
+  };
+
+  // Signals that arrived before we left the table still expect an answer.
+  while (envelope* raw = inbox_.pop()) {
+    std::unique_ptr<envelope> e(raw);
+    if (e->kind == signal_kind::link) send_exit(e->from);
+    if (e->kind == signal_kind::monitor) send_down(e->ref, e->from, e->payload);
+    if (e->kind == signal_kind::unlink) remove_link(e->from);
+    if (e->kind == signal_kind::demonitor)
+      std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
+  }
+  for (const term& linked : links_) send_exit(linked);
+  for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
+  for (const monitor_entry& m : monitors_)
+    if (m.target.is_pid()) send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), m.ref));
+  links_.clear();
+  monitored_by_.clear();
+  monitors_.clear();
+}
+
+// --- receive ----------------------------------------------------------------------------------
+
+std::uint64_t process_control_block::arm_receive_timer(milliseconds timeout) {
+  cancel_receive_timer();
+  const std::uint64_t sequence = ++receive_sequence_;
+  armed_timer_ =
+      the_runtime_state().timers.start_receive_timeout(timer_service::clock::now() + timeout, pid_, sequence);
+  return sequence;
+}
+
+void process_control_block::cancel_receive_timer() {
+  if (armed_timer_ != 0) {
+    the_runtime_state().timers.cancel_receive_timeout(armed_timer_);
+    armed_timer_ = 0;
+  }
+}
+
+std::optional<term> process_control_block::receive(const std::function<bool(const term&)>& matches,
+                                                   milliseconds timeout) {
+  if (timeout < milliseconds(0)) throw badarg("receive: negative timeout");
+  count_reduction();
+  struct timer_guard {
+    process_control_block& self;
+    ~timer_guard() { self.cancel_receive_timer(); }
+  } guard{*this};
+  std::size_t scanned = 0;
+  std::uint64_t sequence = 0;
+  for (;;) {
+    drain_inbox();
+    for (; scanned < messages_.size(); ++scanned)
+      if (!matches || matches(messages_.at(scanned))) return messages_.take(scanned);
+    if (timeout == milliseconds(0)) return std::nullopt;
+    if (sequence != 0 && receive_timer_fired(sequence)) return std::nullopt;
+    if (sequence == 0 && timeout != infinity) sequence = arm_receive_timer(timeout);
+    wait_for_signal();
+  }
+}
+
+// --- links, monitors, refs --------------------------------------------------------------------
+
+void process_control_block::add_link(const term& pid) {
+  if (std::find(links_.begin(), links_.end(), pid) == links_.end()) links_.push_back(pid);
+}
+
+void process_control_block::remove_link(const term& pid) { std::erase(links_, pid); }
+
+void process_control_block::add_monitor(const term& ref, const term& target, bool alias) {
+  monitors_.push_back(monitor_entry{ref, target, alias});
+}
+
+std::optional<term> process_control_block::remove_monitor(const term& ref) {
+  auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](const monitor_entry& m) { return m.ref == ref; });
+  if (it == monitors_.end()) return std::nullopt;
+  term target = std::move(it->target);
+  monitors_.erase(it);
+  return target;
+}
+
+bool process_control_block::is_active_alias(const term& ref) const noexcept {
+  return std::any_of(monitors_.begin(), monitors_.end(), [&](const monitor_entry& m) { return m.alias && m.ref == ref; });
+}
+
+term process_control_block::new_ref() {
+  const std::uint32_t ids[3] = {++ref_counter_, pid_.id, pid_.serial};
+  return term::make_reference(0, ids);
+}
+
+std::size_t process_control_block::memory() const noexcept {
+  return sizeof(*this) + messages_.capacity_bytes() + links_.capacity() * sizeof(term) +
+         monitors_.capacity() * sizeof(monitor_entry) + monitored_by_.capacity() * sizeof(monitored_by_[0]) +
+         body_->memory_estimate();
+}
+
+}  // namespace otp::detail

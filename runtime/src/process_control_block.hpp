@@ -1,0 +1,187 @@
+// process_control_block — one process's state inside the runtime (private).
+//
+// Owned by the runtime from spawn until the scheduler frees it after its exit. Its inbox is the
+// only part other threads touch (push, then `notify`); everything else — the received-message
+// queue, links, monitors, aliases, trap_exit — belongs to the process and is touched only by the
+// code running it, on whichever scheduler thread that is.
+//
+// A process runs on a worker fiber taken from its scheduler's pool. When its body returns
+// (a reactive body such as gen_server has handled what was queued) the fiber goes back to the
+// pool, so an idle process holds no stack. When it must wait in the middle of user code (receive,
+// a call) it keeps the fiber until it is woken.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mailbox.hpp"
+#include "otp/process.hpp"
+#include "otp/term.hpp"
+
+namespace otp::detail {
+
+class process_control_block;
+class worker_fiber;
+
+// How a run of a process on a scheduler thread ended.
+enum class slice_end : std::uint8_t {
+  wait,   // nothing to do until a signal arrives
+  yield,  // still has work; goes to the back of the run queue
+  exit,   // the process has ended
+};
+
+// What a process runs. The runtime calls `run` on a fiber; a reactive body returns `wait` when it
+// has drained its messages, a blocking body (a plain function) only returns when the process ends.
+class process_body {
+ public:
+  virtual ~process_body() = default;
+  virtual slice_end run(process_control_block& self) = 0;
+  virtual std::string_view module_name() const { return {}; }
+  virtual std::string_view module_vsn() const { return {}; }
+  virtual std::size_t memory_estimate() const { return 0; }
+  // Whether `sys:suspend` holds this process (for process_info).
+  virtual bool suspended() const { return false; }
+};
+
+enum class run_state : std::uint32_t {
+  waiting,   // idle, in no run queue: a signal must schedule it
+  queued,    // in a run queue
+  running,   // on a scheduler thread
+  notified,  // running, and a signal arrived since it last looked
+};
+
+// Messages received and not yet taken, in order: a vector with a moving head, so an idle
+// process with an empty queue holds no buffer.
+class message_queue {
+ public:
+  bool empty() const noexcept { return head_ == items_.size(); }
+  std::size_t size() const noexcept { return items_.size() - head_; }
+  void push(term t) { items_.push_back(std::move(t)); }
+  term& at(std::size_t i) { return items_[head_ + i]; }
+  term take(std::size_t i);
+  std::size_t capacity_bytes() const noexcept { return items_.capacity() * sizeof(term); }
+
+ private:
+  std::vector<term> items_;
+  std::size_t head_ = 0;
+};
+
+class process_control_block {
+ public:
+  explicit process_control_block(std::unique_ptr<process_body> body);
+  ~process_control_block();
+  process_control_block(const process_control_block&) = delete;
+  process_control_block& operator=(const process_control_block&) = delete;
+
+  pid_parts pid() const noexcept { return pid_; }
+  const term& pid_term() const noexcept { return pid_term_; }
+  void set_pid(pid_parts pid);
+
+  // --- any thread ---------------------------------------------------------------------------
+  // Queues a signal and schedules the process if it was idle. Call only inside process_table::visit
+  // (the slot lock keeps the process alive), or from the process itself.
+  void deliver(envelope* e) noexcept;
+  std::atomic<run_state>& state() noexcept { return state_; }
+
+  // --- the process's own code ----------------------------------------------------------------
+  // Runs the body: called by the worker fiber. Returns slice_end::exit once the process has ended
+  // and announced its death.
+  slice_end execute();
+
+  // Moves signals from the inbox into the message queue, acting on links, monitors and exit
+  // signals. Throws forced_exit when an exit signal ends the process.
+  void drain_inbox();
+  message_queue& messages() noexcept { return messages_; }
+  // The first queued message matching `matches`, waiting up to `timeout` (blocking the fiber).
+  std::optional<term> receive(const std::function<bool(const term&)>& matches, milliseconds timeout);
+
+  // Leaves the thread until a signal arrives (slice_end::wait) or until the scheduler has run the
+  // others (slice_end::yield). Keeps this process's fiber.
+  void wait_for_signal();
+  void yield_thread();
+  // Counts one unit of work; yields the thread once the fairness budget is spent.
+  void count_reduction();
+
+  // Receive timers: arm one for this wait and learn whether it fired.
+  std::uint64_t arm_receive_timer(milliseconds timeout);
+  void cancel_receive_timer();
+  bool receive_timer_fired(std::uint64_t sequence) const noexcept { return fired_timeout_ == sequence; }
+
+  term new_ref();
+  bool traps_exits() const noexcept { return trap_exit_; }
+  bool set_trap_exit(bool on) noexcept { return std::exchange(trap_exit_, on); }
+
+  void add_link(const term& pid);
+  void remove_link(const term& pid);
+  const std::vector<term>& links() const noexcept { return links_; }
+
+  // Monitors held by this process: ref -> what it monitors. `alias` makes ref an active alias too.
+  void add_monitor(const term& ref, const term& target, bool alias);
+  // Removes the monitor; returns what it monitored, or nullopt when it was not active.
+  std::optional<term> remove_monitor(const term& ref);
+  bool is_active_alias(const term& ref) const noexcept;
+  std::size_t monitor_count() const noexcept { return monitors_.size(); }
+  std::size_t monitored_by_count() const noexcept { return monitored_by_.size(); }
+
+  // Written by register/unregister under the process-table slot lock, read by the process itself.
+  atom registered_name() const noexcept { return atom::from_index(registered_name_.load(std::memory_order_acquire)); }
+  void set_registered_name(atom name) noexcept { registered_name_.store(name.index(), std::memory_order_release); }
+  bool has_registered_name() const noexcept { return !(registered_name() == atoms::undefined); }
+
+  process_body& body() noexcept { return *body_; }
+  std::size_t memory() const noexcept;
+
+  // The fiber kept while waiting mid-way (owned by the scheduler code).
+  worker_fiber*& parked_fiber() noexcept { return parked_fiber_; }
+
+ private:
+  void handle_signal(envelope& e);
+  void answer_info_request(const term& requester, const term& ref);
+  void handle_exit_signal(const term& from, const term& reason, bool linked);
+  void announce_death(const term& reason);
+  term crash_reason_of_current_exception();
+
+  pid_parts pid_{};
+  term pid_term_;
+  std::atomic<run_state> state_{run_state::queued};
+  inbox inbox_;
+  message_queue messages_;
+  std::unique_ptr<process_body> body_;
+  worker_fiber* parked_fiber_ = nullptr;
+
+  std::vector<term> links_;
+  struct monitor_entry {
+    term ref;
+    term target;  // pid, or {Name, Node} when monitored by name
+    bool alias;
+  };
+  std::vector<monitor_entry> monitors_;
+  struct watcher_entry {
+    term ref;
+    term watcher;
+    term object;  // how the watcher named us: our pid, or {Name, Node}
+  };
+  std::vector<watcher_entry> monitored_by_;
+  std::uint64_t receive_sequence_ = 0;
+  std::uint64_t fired_timeout_ = 0;
+  std::uint64_t armed_timer_ = 0;
+  std::uint32_t ref_counter_ = 0;
+  std::uint32_t reductions_ = 0;
+  std::atomic<std::uint32_t> registered_name_{atoms::undefined.index()};
+  bool trap_exit_ = false;
+};
+
+// The process running on this thread, or nullptr.
+process_control_block* current_process() noexcept;
+
+// Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).
+bool send_signal(const pid_parts& pid, envelope* e);
+envelope* make_envelope(signal_kind kind, term from, term payload, term ref = term());
+
+}  // namespace otp::detail

@@ -1,0 +1,80 @@
+#include "otp/runtime.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+#include "runtime_state.hpp"
+#include "worker_fiber.hpp"
+
+namespace otp {
+namespace detail {
+namespace {
+std::atomic<runtime_state*> the_state{nullptr};
+std::atomic<runtime*> the_runtime{nullptr};
+}  // namespace
+
+runtime_state* runtime_state_or_null() noexcept { return the_state.load(std::memory_order_acquire); }
+
+runtime_state& the_runtime_state() {
+  runtime_state* s = runtime_state_or_null();
+  if (s == nullptr) throw std::logic_error("no otp::runtime is running");
+  return *s;
+}
+
+void set_runtime_state(runtime_state* s) noexcept { the_state.store(s, std::memory_order_release); }
+}  // namespace detail
+
+struct runtime::impl {
+  runtime_options options;
+  detail::runtime_state state;
+
+  explicit impl(const runtime_options& o)
+      : options(o), state(o.max_processes, o.schedulers, o.fiber_stack_size, o.messages_per_slice) {}
+};
+
+namespace {
+runtime_options resolved(runtime_options options) {
+  if (options.schedulers == 0) options.schedulers = std::max(1u, std::thread::hardware_concurrency());
+  if (options.messages_per_slice == 0) options.messages_per_slice = 1;
+  return options;
+}
+}  // namespace
+
+runtime::runtime(runtime_options options) {
+  runtime* expected = nullptr;
+  if (!detail::the_runtime.compare_exchange_strong(expected, this))
+    throw std::logic_error("an otp::runtime is already running in this OS process");
+  try {
+    impl_ = std::make_unique<impl>(resolved(options));
+  } catch (...) {
+    detail::the_runtime.store(nullptr);
+    throw;
+  }
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  detail::install_stack_overflow_handler();  // the sanitizers report overflows themselves
+#endif
+  detail::set_runtime_state(&impl_->state);
+  impl_->state.pool.start();
+}
+
+runtime::~runtime() {
+  // Kill what is left, wait until every process has announced its death, then stop the threads.
+  for (const term& pid : impl_->state.table.pids()) exit(pid, term(atoms::kill));
+  impl_->state.pool.wait_until_no_processes();
+  impl_->state.pool.stop();
+  detail::set_runtime_state(nullptr);
+  impl_.reset();
+  detail::the_runtime.store(nullptr);
+}
+
+runtime& runtime::current() {
+  runtime* r = detail::the_runtime.load(std::memory_order_acquire);
+  if (r == nullptr) throw std::logic_error("no otp::runtime is running");
+  return *r;
+}
+
+unsigned runtime::scheduler_count() const noexcept { return impl_->options.schedulers; }
+const runtime_options& runtime::options() const noexcept { return impl_->options; }
+std::size_t runtime::process_count() const noexcept { return impl_->state.table.size(); }
+
+}  // namespace otp

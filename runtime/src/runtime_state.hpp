@@ -1,0 +1,34 @@
+// runtime_state — the parts of the running runtime that processes reach (private).
+//
+// Created and destroyed by otp::runtime; at most one exists. Hooks let later layers (distribution)
+// take the signals addressed to other nodes; until one is installed such signals are dropped, as a
+// send to an unreachable node is.
+//
+// Thread-safety: members are thread-safe; the global pointer is set before any process runs and
+// cleared after the last one ended.
+#pragma once
+
+#include <functional>
+
+#include "process_table.hpp"
+#include "scheduler.hpp"
+#include "timer_service.hpp"
+
+namespace otp::detail {
+
+struct runtime_state {
+  runtime_state(std::size_t max_processes, unsigned schedulers, std::size_t fiber_stack_size,
+                unsigned messages_per_slice)
+      : table(max_processes), pool(schedulers, fiber_stack_size, messages_per_slice) {}
+
+  process_table table;
+  scheduler_pool pool;
+  timer_service timers;
+};
+
+// The running runtime's state; throws std::logic_error when no runtime exists.
+runtime_state& the_runtime_state();
+runtime_state* runtime_state_or_null() noexcept;
+void set_runtime_state(runtime_state* s) noexcept;
+
+}  // namespace otp::detail

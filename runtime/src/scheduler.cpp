@@ -1,0 +1,228 @@
+#include "scheduler.hpp"
+
+#include <algorithm>
+
+namespace otp::detail {
+namespace {
+std::atomic<scheduler_pool*> the_pool{nullptr};
+constexpr std::size_t max_pooled_fibers = 16;
+constexpr int spins_before_sleep = 64;
+}  // namespace
+
+scheduler_pool* current_scheduler_pool() noexcept { return the_pool.load(std::memory_order_acquire); }
+void set_scheduler_pool(scheduler_pool* pool) noexcept { the_pool.store(pool, std::memory_order_release); }
+
+struct scheduler_pool::thread_state {
+  unsigned index = 0;
+  std::thread thread;
+  std::mutex queue_mutex;
+  std::deque<process_control_block*> queue;
+  std::mutex sleep_mutex;
+  std::condition_variable sleep_cv;
+  bool sleeping = false;  // guarded by sleep_mutex
+  bool woken = false;     // guarded by sleep_mutex
+  thread_context context;
+  std::vector<worker_fiber*> fibers;  // idle fibers of this thread (owner only)
+};
+
+namespace {
+thread_local scheduler_pool::thread_state* tls_state = nullptr;
+}
+
+scheduler_pool::scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice)
+    : fiber_stack_size_(fiber_stack_size), messages_per_slice_(messages_per_slice) {
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.push_back(std::make_unique<thread_state>());
+    threads_.back()->index = i;
+  }
+}
+
+scheduler_pool::~scheduler_pool() { stop(); }
+
+void scheduler_pool::start() {
+  for (auto& t : threads_) t->thread = std::thread([this, state = t.get()] { thread_main(*state); });
+}
+
+void scheduler_pool::stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& t : threads_) {
+    {
+      std::lock_guard lock(t->sleep_mutex);
+      t->woken = true;
+    }
+    t->sleep_cv.notify_one();
+  }
+  for (auto& t : threads_)
+    if (t->thread.joinable()) t->thread.join();
+}
+
+void scheduler_pool::wait_until_no_processes() {
+  std::unique_lock lock(idle_mutex_);
+  idle_cv_.wait(lock, [this] { return live_processes_.load(std::memory_order_acquire) == 0; });
+}
+
+void scheduler_pool::process_freed() {
+  if (live_processes_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard lock(idle_mutex_);
+    idle_cv_.notify_all();
+  }
+}
+
+void scheduler_pool::schedule(process_control_block* p) {
+  thread_state* local = tls_state;
+  thread_state* target = local != nullptr ? local : threads_[round_robin_.fetch_add(1) % threads_.size()].get();
+  std::size_t queued;
+  {
+    std::lock_guard lock(target->queue_mutex);
+    target->queue.push_back(p);
+    queued = target->queue.size();
+  }
+  // A scheduler thread takes its own next process itself; wake a helper only for surplus work,
+  // or when the work comes from outside the schedulers.
+  if (local == nullptr || queued > 1) wake_one(local == nullptr ? target : nullptr);
+}
+
+void scheduler_pool::wake_one(thread_state* preferred) {
+  if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
+  auto try_wake = [](thread_state& t) {
+    std::lock_guard lock(t.sleep_mutex);
+    if (!t.sleeping || t.woken) return false;
+    t.woken = true;
+    t.sleep_cv.notify_one();
+    return true;
+  };
+  if (preferred != nullptr && try_wake(*preferred)) return;
+  for (auto& t : threads_)
+    if (try_wake(*t)) return;
+}
+
+process_control_block* scheduler_pool::steal(thread_state& thief) {
+  for (std::size_t k = 1; k < threads_.size(); ++k) {
+    thread_state& victim = *threads_[(thief.index + k) % threads_.size()];
+    std::unique_lock lock(victim.queue_mutex, std::try_to_lock);
+    if (!lock.owns_lock() || victim.queue.empty()) continue;
+    // Take the older half; run the first, queue the rest here.
+    const std::size_t take = (victim.queue.size() + 1) / 2;
+    std::vector<process_control_block*> taken(victim.queue.begin(), victim.queue.begin() + static_cast<long>(take));
+    victim.queue.erase(victim.queue.begin(), victim.queue.begin() + static_cast<long>(take));
+    lock.unlock();
+    if (taken.size() > 1) {
+      std::lock_guard own(thief.queue_mutex);
+      thief.queue.insert(thief.queue.end(), taken.begin() + 1, taken.end());
+    }
+    return taken.front();
+  }
+  return nullptr;
+}
+
+process_control_block* scheduler_pool::take_work(thread_state& self) {
+  for (int spin = 0;; ++spin) {
+    {
+      std::lock_guard lock(self.queue_mutex);
+      if (!self.queue.empty()) {
+        process_control_block* p = self.queue.front();
+        self.queue.pop_front();
+        const bool surplus = !self.queue.empty();
+        if (surplus && sleepers_.load(std::memory_order_relaxed) > 0) {
+          // Let a sleeping thread share what is left (outside our queue lock).
+          self.queue_mutex.unlock();
+          wake_one(nullptr);
+          self.queue_mutex.lock();
+        }
+        return p;
+      }
+    }
+    if (process_control_block* p = steal(self)) return p;
+    if (stopping_.load(std::memory_order_acquire)) return nullptr;
+    if (spin < spins_before_sleep) {
+      __builtin_ia32_pause();
+      continue;
+    }
+    // Sleep. Announce it first, then look once more, so a concurrent schedule() either sees the
+    // sleeper or its work is seen here.
+    {
+      std::lock_guard lock(self.sleep_mutex);
+      self.sleeping = true;
+      self.woken = false;
+    }
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    process_control_block* found = nullptr;
+    {
+      std::lock_guard lock(self.queue_mutex);
+      if (!self.queue.empty()) {
+        found = self.queue.front();
+        self.queue.pop_front();
+      }
+    }
+    if (found == nullptr) found = steal(self);
+    if (found == nullptr && !stopping_.load(std::memory_order_acquire)) {
+      std::unique_lock lock(self.sleep_mutex);
+      self.sleep_cv.wait(lock, [&] { return self.woken; });
+    }
+    {
+      std::lock_guard lock(self.sleep_mutex);
+      self.sleeping = false;
+    }
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    if (found != nullptr) return found;
+    spin = 0;
+  }
+}
+
+worker_fiber* scheduler_pool::take_fiber(thread_state& self) {
+  if (self.fibers.empty()) return new worker_fiber(fiber_stack_size_);
+  worker_fiber* fiber = self.fibers.back();
+  self.fibers.pop_back();
+  return fiber;
+}
+
+void scheduler_pool::return_fiber(thread_state& self, worker_fiber* fiber) {
+  if (self.fibers.size() < max_pooled_fibers)
+    self.fibers.push_back(fiber);
+  else
+    delete fiber;
+}
+
+void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
+  p->state().store(run_state::running, std::memory_order_release);
+  worker_fiber* fiber = p->parked_fiber();
+  p->parked_fiber() = nullptr;
+  if (fiber == nullptr) fiber = take_fiber(self);
+  const slice_end end = fiber->run(p);
+  if (fiber->released())
+    return_fiber(self, fiber);
+  else
+    p->parked_fiber() = fiber;
+
+  switch (end) {
+    case slice_end::exit:
+      delete p;
+      process_freed();
+      return;
+    case slice_end::yield:
+      p->state().store(run_state::queued, std::memory_order_release);
+      schedule(p);
+      return;
+    case slice_end::wait: {
+      run_state expected = run_state::running;
+      if (p->state().compare_exchange_strong(expected, run_state::waiting, std::memory_order_acq_rel)) return;
+      // A signal came in while it was finishing: run it again.
+      p->state().store(run_state::queued, std::memory_order_release);
+      schedule(p);
+      return;
+    }
+  }
+}
+
+void scheduler_pool::thread_main(thread_state& self) {
+  tls_state = &self;
+  set_current_thread_context(&self.context);
+  enable_overflow_handler_for_this_thread();
+  while (process_control_block* p = take_work(self)) run_one(self, p);
+  for (worker_fiber* fiber : self.fibers) delete fiber;
+  self.fibers.clear();
+  set_current_thread_context(nullptr);
+  tls_state = nullptr;
+}
+
+}  // namespace otp::detail
