@@ -5,6 +5,7 @@
 
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
+#include "gen_call.hpp"
 #include "process_control_block.hpp"
 #include "registry.hpp"
 #include "runtime_state.hpp"
@@ -72,9 +73,10 @@ term self() { return me().pid_term(); }
 
 bool in_process() noexcept { return detail::current_process() != nullptr; }
 
-term spawn(std::function<void()> body, spawn_options options) {
+namespace {
+term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options options) {
   auto& s = detail::the_runtime_state();
-  auto* p = new process_control_block(std::make_unique<function_body>(std::move(body)));
+  auto* p = new process_control_block(std::move(body));
   p->set_trap_exit(options.trap_exit);
   try {
     s.table.insert(p);
@@ -91,6 +93,16 @@ term spawn(std::function<void()> body, spawn_options options) {
   s.pool.schedule(p);  // a new process starts in state `queued`
   return p->pid_term();
 }
+}  // namespace
+
+term detail::spawn_body(std::unique_ptr<process_body> body, bool link_to_caller) {
+  return spawn_process(std::move(body), spawn_options{.link = link_to_caller, .trap_exit = false});
+}
+
+term spawn(std::function<void()> body, spawn_options options) {
+  return spawn_process(std::make_unique<function_body>(std::move(body)), options);
+}
+
 
 term spawn_link(std::function<void()> body) { return spawn(std::move(body), spawn_options{.link = true}); }
 

@@ -180,6 +180,9 @@ class process_control_block {
 // The process running on this thread, or nullptr.
 process_control_block* current_process() noexcept;
 
+// Spawns a process running `body`; with `link_to_caller`, linked to the calling process.
+term spawn_body(std::unique_ptr<process_body> body, bool link_to_caller);
+
 // Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).
 bool send_signal(const pid_parts& pid, envelope* e);
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref = term());

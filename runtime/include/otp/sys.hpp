@@ -1,0 +1,34 @@
+// otp::sys — the system messages every gen_server understands (otp-reference §3).
+//
+// Each function sends {system, {Pid, Tag}, Request} and waits for the reply, like sys.erl. A
+// suspended process handles only system messages (and its parent's EXIT); everything else stays
+// queued, in order, until resume. change_code is only accepted while suspended.
+//
+// Failures throw exit_exception({Reason, {sys, Function, Args}}), as sys does.
+// Thread-safety: callable from any thread (outside a process they run in a temporary one).
+#pragma once
+
+#include <functional>
+
+#include "otp/process.hpp"
+#include "otp/term.hpp"
+
+namespace otp::sys {
+
+inline constexpr milliseconds default_timeout{5000};
+
+void suspend(const term& process, milliseconds timeout = default_timeout);
+void resume(const term& process, milliseconds timeout = default_timeout);
+term get_state(const term& process, milliseconds timeout = default_timeout);
+// The process applies `replace` to its state and keeps (and returns) the result.
+term replace_state(const term& process, std::function<term(const term&)> replace,
+                   milliseconds timeout = default_timeout);
+// {status, Pid, {module, Mod}, [PDict, running | suspended, Parent, Dbg, Misc]}
+term get_status(const term& process, milliseconds timeout = default_timeout);
+// Calls the behaviour's code_change(OldVsn, State, Extra) while the process is suspended.
+// Returns ok, or {error, Reason} (the state is then unchanged).
+term change_code(const term& process, atom module, term old_vsn, term extra, milliseconds timeout = default_timeout);
+// sys:terminate: the process replies ok, calls terminate(Reason, State) and exits with Reason.
+void terminate(const term& process, term reason, milliseconds timeout = infinity);
+
+}  // namespace otp::sys

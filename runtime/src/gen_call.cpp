@@ -1,0 +1,67 @@
+#include "gen_call.hpp"
+
+#include "otp/node_table.hpp"
+#include "process_control_block.hpp"
+
+namespace otp::detail {
+namespace {
+
+[[noreturn]] void fail(term reason, const term& location) { throw exit_exception(tuple(std::move(reason), location)); }
+
+}  // namespace
+
+term gen_call(const term& server, const std::function<term(const term& from)>& make_message, milliseconds timeout,
+              const term& location) {
+  process_control_block* me = current_process();
+  if (me == nullptr) throw not_in_process();
+  if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
+
+  term target = server;
+  if (server.is_atom() || (server.is_tuple(2) && server[0].is_atom() && server[1].is_atom())) {
+    const atom node = server.is_atom() ? node_table::local_identity().name : server[1].as_atom();
+    if (!(node == node_table::local_identity().name)) fail(tuple(atoms::nodedown, node), location);
+    target = whereis(server.is_atom() ? server.as_atom() : server[0].as_atom());
+    if (target.is_atom()) fail(atoms::noproc, location);
+  } else if (!server.is_pid()) {
+    throw badarg("call: not a pid, a name or {Name, Node}: " + server.to_string());
+  }
+  if (target == me->pid_term()) fail(atoms::calling_self, location);
+
+  const bool plain_tag = timeout == infinity && target.as_pid().node == node_table::local_index;
+  const term ref = monitor_process(target, !plain_tag);
+  const term tag = plain_tag ? ref : term::make_list({term(atoms::alias)}, ref);
+  send(target, make_message(tuple(me->pid_term(), tag)));
+
+  const auto answer = me->receive(
+      [&](const term& m) {
+        return m.is_tuple() && ((m.size() == 2 && m[0] == tag) ||
+                                (m.size() == 5 && m[0].is_atom(atoms::down) && m[1] == ref));
+      },
+      timeout);
+  if (!answer) {
+    demonitor(ref, true);
+    fail(atoms::timeout, location);
+  }
+  if (answer->size() == 2) {
+    demonitor(ref, true);
+    return (*answer)[1];
+  }
+  const term& reason = (*answer)[4];
+  if (reason.is_atom(atoms::noconnection)) fail(tuple(atoms::nodedown, term(target.as_pid().node)), location);
+  fail(reason, location);
+}
+
+void gen_reply(const term& from, term reply_value) {
+  if (!from.is_tuple(2) || !from[0].is_pid()) throw badarg("reply: From must be {Pid, Tag}: " + from.to_string());
+  const term& tag = from[1];
+  term message = tuple(tag, std::move(reply_value));
+  if (tag.is_list() && !tag.is_nil() && tag.head().is_atom(atoms::alias)) {
+    // [alias | Ref]: a reply to an alias is dropped once the caller gave up on it.
+    if (from[0].as_pid().node == node_table::local_index)
+      send_signal(from[0].as_pid(), make_envelope(signal_kind::alias_message, term(), std::move(message), tag.tail()));
+    return;
+  }
+  send(from[0], std::move(message));
+}
+
+}  // namespace otp::detail

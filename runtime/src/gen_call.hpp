@@ -1,0 +1,26 @@
+// gen_call — the request/reply protocol under gen_server:call and every sys function (gen.erl).
+//
+// Monitors the server, sends the message built from From = {self(), Tag}, and waits for
+// {Tag, Reply} or the monitor's DOWN. Tag is the monitor reference when the server is local and
+// the wait infinite, else [alias | Ref], so a reply that comes after a timeout is dropped.
+// Failures throw exit_exception({Reason, Location}), Location being e.g. {gen_server, call, Args}.
+// Must run inside a process.
+#pragma once
+
+#include <functional>
+
+#include "otp/process.hpp"
+#include "otp/term.hpp"
+
+namespace otp::detail {
+
+term gen_call(const term& server, const std::function<term(const term& from)>& make_message, milliseconds timeout,
+              const term& location);
+
+// gen:reply(From, Reply).
+void gen_reply(const term& from, term reply_value);
+
+// monitor/2 with the alias option (process.cpp).
+term monitor_process(const term& pid_or_name, bool alias);
+
+}  // namespace otp::detail

@@ -1,0 +1,367 @@
+// The generic part of gen_server: the process loop (gen_server.erl's loop/decode_msg/handle_msg),
+// start with its init handshake (proc_lib:start/init_ack), call, cast, reply and stop.
+#include "otp/gen_server.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <typeinfo>
+#include <unordered_map>
+
+#include "gen_call.hpp"
+#include "otp/log.hpp"
+#include "otp/runtime.hpp"
+#include "process_control_block.hpp"
+#include "system_functions.hpp"
+
+namespace otp::gen_server {
+
+using detail::process_control_block;
+using detail::slice_end;
+
+result behaviour::handle_call(const term& request, const term&, const term& state) {
+  return result::stop(tuple(atom("bad_call"), request), state);
+}
+result behaviour::handle_cast(const term& request, const term& state) {
+  return result::stop(tuple(atom("bad_cast"), request), state);
+}
+result behaviour::handle_info(const term& info, const term& state) {
+  log::report(log::level::warning, "gen_server",
+              {{"label", "{gen_server,no_handle_info}"}, {"module", module_name()}, {"message", info.to_string()}});
+  return result::noreply(state);
+}
+result behaviour::handle_continue(const term& continuation, const term& state) {
+  return result::stop(tuple(atom("bad_continue"), continuation), state);
+}
+void behaviour::terminate(const term&, const term&) {}
+code_change_result behaviour::code_change(const term&, const term& state, const term&) {
+  return code_change_result::success(state);
+}
+std::string behaviour::module_name() const {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : typeid(*this).name();
+  std::free(demangled);
+  return name;
+}
+
+namespace {
+
+bool is_quiet_reason(const term& reason) {
+  return reason.is_atom(atoms::normal) || reason.is_atom(atoms::shutdown) ||
+         (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
+}
+
+term reason_of_current_exception() {
+  try {
+    throw;
+  } catch (const exit_exception& e) {
+    return e.reason();
+  } catch (const std::exception& e) {
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
+    const std::string type = status == 0 && demangled != nullptr ? demangled : typeid(e).name();
+    std::free(demangled);
+    return tuple(atoms::exception, binary(type), binary(e.what()));
+  }
+}
+
+term result_as_term(const result& r) {
+  switch (r.what) {
+    case result::kind::reply: return tuple(atom("reply"), r.reply_value, r.state);
+    case result::kind::noreply: return tuple(atom("noreply"), r.state);
+    case result::kind::stop: return tuple(atoms::stop, r.reason, r.state);
+    case result::kind::stop_reply: return tuple(atoms::stop, r.reason, r.reply_value, r.state);
+  }
+  return term();
+}
+
+// The gen_server process: init, then one message per step.
+class server_body final : public detail::process_body {
+ public:
+  server_body(std::shared_ptr<behaviour> callbacks, term args, term starter, term parent, std::optional<atom> name)
+      : callbacks_(std::move(callbacks)),
+        args_(std::move(args)),
+        starter_(std::move(starter)),
+        parent_(std::move(parent)),
+        name_(name),
+        module_(callbacks_->module_name()),
+        vsn_(callbacks_->module_vsn()) {}
+
+  slice_end run(process_control_block& self) override {
+    if (!started_) {
+      started_ = true;
+      if (!initialise(self)) return slice_end::exit;
+    }
+    const unsigned budget = detail::slice_budget();
+    for (unsigned handled = 0; handled < budget; ++handled) {
+      if (next_.what == action::kind::continue_with) {
+        action pending = std::exchange(next_, action{});
+        dispatch(self, [&] { return callbacks_->handle_continue(pending.argument, state_); }, term());
+        continue;
+      }
+      self.drain_inbox();
+      std::optional<term> message = take_message(self);
+      if (!message) {
+        if (next_.what == action::kind::timeout) {
+          if (next_.time == milliseconds(0) || self.receive_timer_fired(timeout_sequence_)) {
+            next_ = action{};
+            timeout_sequence_ = 0;
+            dispatch(self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
+            continue;
+          }
+          if (timeout_sequence_ == 0) timeout_sequence_ = self.arm_receive_timer(next_.time);
+        }
+        return slice_end::wait;
+      }
+      handle_message(self, *message);
+    }
+    return slice_end::yield;
+  }
+
+  std::string_view module_name() const override { return module_; }
+  std::string_view module_vsn() const override { return vsn_; }
+  std::size_t memory_estimate() const override { return sizeof(*this) + module_.capacity() + vsn_.capacity(); }
+  bool suspended() const override { return suspended_; }
+
+ private:
+  // proc_lib:init_ack to whoever waits in start().
+  void acknowledge(const term& answer) {
+    if (!starter_.is_nil()) send(starter_, tuple(atom("ack"), self(), answer));
+  }
+
+  bool initialise(process_control_block& self) {
+    if (name_) {
+      try {
+        register_name(*name_, self.pid_term());
+      } catch (const badarg&) {
+        acknowledge(tuple(atoms::error, tuple(atoms::already_started, whereis(*name_))));
+        return false;  // exits normal
+      }
+    }
+    init_result r;
+    try {
+      r = callbacks_->init(args_);
+    } catch (...) {
+      const term reason = reason_of_current_exception();
+      acknowledge(tuple(atoms::error, reason));
+      throw exit_exception(reason);
+    }
+    args_ = term();
+    switch (r.what) {
+      case init_result::kind::ok:
+        state_ = std::move(r.state);
+        next_ = std::move(r.next);
+        acknowledge(tuple(atoms::ok, self.pid_term()));
+        return true;
+      case init_result::kind::ignore:
+        if (name_) unregister_name(*name_);
+        acknowledge(atoms::ignore);
+        return false;
+      case init_result::kind::stop:
+        if (name_) unregister_name(*name_);
+        acknowledge(tuple(atoms::error, r.reason));
+        throw exit_exception(r.reason);
+    }
+    return false;
+  }
+
+  // The next message to handle; while suspended only system messages and the parent's EXIT.
+  std::optional<term> take_message(process_control_block& self) {
+    auto& queue = self.messages();
+    if (!suspended_) {
+      if (queue.empty()) return std::nullopt;
+      return queue.take(0);
+    }
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      const term& m = queue.at(i);
+      if ((m.is_tuple(3) && m[0].is_atom(atoms::system)) || is_parent_exit(m)) return queue.take(i);
+    }
+    return std::nullopt;
+  }
+
+  bool is_parent_exit(const term& m) const {
+    return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == parent_;
+  }
+
+  void handle_message(process_control_block& self, const term& message) {
+    // Any message cancels a pending timeout; a system message re-arms it afterwards.
+    const action pending = next_;
+    if (next_.what == action::kind::timeout) {
+      self.cancel_receive_timer();
+      timeout_sequence_ = 0;
+      next_ = action{};
+    }
+    if (message.is_tuple(3) && message[0].is_atom(atoms::gen_call)) {
+      const term& from = message[1];
+      dispatch(self, [&] { return callbacks_->handle_call(message[2], from, state_); }, from);
+    } else if (message.is_tuple(2) && message[0].is_atom(atoms::gen_cast)) {
+      dispatch(self, [&] { return callbacks_->handle_cast(message[1], state_); }, term());
+    } else if (message.is_tuple(3) && message[0].is_atom(atoms::system)) {
+      handle_system(self, message[1], message[2]);
+      if (pending.what == action::kind::timeout) next_ = pending;
+    } else if (is_parent_exit(message) && self.traps_exits()) {
+      terminate_and_exit(message[2]);
+    } else {
+      dispatch(self, [&] { return callbacks_->handle_info(message, state_); }, term());
+    }
+  }
+
+  // Runs a callback and acts on its result. `from` is the caller for handle_call, nil otherwise.
+  template <class Callback>
+  void dispatch(process_control_block&, Callback&& callback, const term& from) {
+    result r;
+    try {
+      r = callback();
+    } catch (const detail::forced_exit&) {
+      throw;
+    } catch (...) {
+      terminate_and_exit(reason_of_current_exception());
+    }
+    const bool is_call = !from.is_nil();
+    switch (r.what) {
+      case result::kind::reply:
+        if (!is_call) terminate_and_exit(tuple(atoms::bad_return_value, result_as_term(r)));
+        detail::gen_reply(from, std::move(r.reply_value));
+        break;
+      case result::kind::noreply: break;
+      case result::kind::stop:
+        state_ = std::move(r.state);
+        terminate_and_exit(r.reason);
+      case result::kind::stop_reply:
+        if (!is_call) terminate_and_exit(tuple(atoms::bad_return_value, result_as_term(r)));
+        state_ = std::move(r.state);
+        terminate_and_exit(r.reason, [&] { detail::gen_reply(from, std::move(r.reply_value)); });
+    }
+    state_ = std::move(r.state);
+    next_ = std::move(r.next);
+    if (next_.what == action::kind::hibernate) next_ = action{};  // an idle server holds no stack already
+  }
+
+  // terminate(Reason, State), then exit with Reason (or with what terminate raised).
+  [[noreturn]] void terminate_and_exit(const term& reason, const std::function<void()>& after = nullptr) {
+    term final_reason = reason;
+    try {
+      callbacks_->terminate(reason, state_);
+    } catch (const detail::forced_exit&) {
+      throw;
+    } catch (...) {
+      final_reason = reason_of_current_exception();
+    }
+    if (after) after();
+    if (!is_quiet_reason(final_reason))
+      log::report(log::level::error, "crash_report",
+                  {{"label", "{gen_server,terminate}"},
+                   {"name", name_ ? term(*name_).to_string() : self().to_string()},
+                   {"reason", final_reason.to_string()},
+                   {"state", state_.to_string()}});
+    throw exit_exception(final_reason);
+  }
+
+  void handle_system(process_control_block& self, const term& from, const term& request) {
+    detail::system_request_handler handler{
+        .suspended = suspended_,
+        .get_state = [&] { return state_; },
+        .set_state = [&](term s) { state_ = std::move(s); },
+        .code_change =
+            [&](const term& old_vsn, const term& extra) {
+              const code_change_result r = callbacks_->code_change(old_vsn, state_, extra);
+              if (r.ok) {
+                state_ = r.value;
+                module_ = callbacks_->module_name();
+                vsn_ = callbacks_->module_vsn();
+              }
+              return r.ok ? term(atoms::ok) : tuple(atoms::error, r.value);
+            },
+        .status =
+            [&] {
+              const term name = name_ ? term(*name_) : self.pid_term();
+              return detail::status_misc(name, suspended_, parent_, state_);
+            },
+        .module = atoms::gen_server,
+        .parent = parent_,
+    };
+    const detail::system_outcome outcome = detail::handle_system_request(handler, from, request);
+    if (outcome.terminate) terminate_and_exit(outcome.reason);
+  }
+
+  std::shared_ptr<behaviour> callbacks_;
+  term args_;
+  term starter_;
+  term parent_;
+  std::optional<atom> name_;
+  std::string module_;
+  std::string vsn_;
+  term state_;
+  action next_;
+  std::uint64_t timeout_sequence_ = 0;
+  bool started_ = false;
+  bool suspended_ = false;
+};
+
+}  // namespace
+
+term start_link(std::shared_ptr<behaviour> callbacks, term args, start_options options) {
+  options.link = true;
+  return start(std::move(callbacks), std::move(args), std::move(options));
+}
+
+term start(std::shared_ptr<behaviour> callbacks, term args, start_options options) {
+  if (!callbacks) throw badarg("gen_server:start: no callbacks");
+  if (!in_process()) {
+    if (options.link) throw not_in_process();
+    return runtime::current().run([&] { return start(std::move(callbacks), std::move(args), options); });
+  }
+  if (options.timeout < milliseconds(0)) throw badarg("gen_server:start: negative timeout");
+  const term starter = self();
+  const term child = detail::spawn_body(
+      std::make_unique<server_body>(std::move(callbacks), std::move(args), starter, options.link ? starter : term(),
+                                    options.name),
+      options.link);
+  auto ack = receive(
+      [&](const term& m) {
+        return (m.is_tuple(3) && m[0].is_atom(atom("ack")) && m[1] == child) ||
+               (options.link && m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == child);
+      },
+      options.timeout);
+  if (!ack) {
+    if (options.link) unlink(child);
+    exit(child, atoms::kill);
+    return tuple(atoms::error, atoms::timeout);
+  }
+  if ((*ack)[0].is_atom(atoms::exit_)) return tuple(atoms::error, (*ack)[2]);
+  return (*ack)[2];
+}
+
+term call(const term& server, term request) {
+  if (!in_process()) return runtime::current().run([&] { return call(server, request); });
+  const term location = tuple(atoms::gen_server, atoms::call, list(server, request));
+  return detail::gen_call(
+      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, default_call_timeout, location);
+}
+
+term call(const term& server, term request, milliseconds timeout) {
+  if (!in_process()) return runtime::current().run([&] { return call(server, request, timeout); });
+  const term timeout_term = timeout == infinity ? term(atoms::infinity) : term(timeout.count());
+  const term location = tuple(atoms::gen_server, atoms::call, list(server, request, timeout_term));
+  return detail::gen_call(
+      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, timeout, location);
+}
+
+void cast(const term& server, term request) {
+  try {
+    send(server, tuple(atoms::gen_cast, std::move(request)));
+  } catch (const badarg&) {
+    // gen_server:cast never fails, even to a name nobody holds.
+  }
+}
+
+void reply(const term& from, term reply_value) { detail::gen_reply(from, std::move(reply_value)); }
+
+void stop(const term& server, term reason, milliseconds timeout) {
+  if (!in_process()) return runtime::current().run([&] { stop(server, reason, timeout); });
+  detail::stop_process(server, std::move(reason), timeout, tuple(atoms::gen_server, atoms::stop, list(server)));
+}
+
+}  // namespace otp::gen_server

@@ -1,0 +1,185 @@
+// sys: the caller's side (otp/sys.hpp) and the process's side (system_functions.hpp).
+#include "otp/sys.hpp"
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "gen_call.hpp"
+#include "otp/runtime.hpp"
+#include "runtime_state.hpp"
+#include "system_functions.hpp"
+
+namespace otp {
+namespace detail {
+namespace {
+
+// replace_state's function cannot travel inside a term: it waits here under the request's ref.
+class pending_replacements {
+ public:
+  void add(const term& ref, std::function<term(const term&)> fn) {
+    std::lock_guard lock(mutex_);
+    functions_.emplace(ref, std::move(fn));
+  }
+  std::function<term(const term&)> take(const term& ref) {
+    std::lock_guard lock(mutex_);
+    auto it = functions_.find(ref);
+    if (it == functions_.end()) return nullptr;
+    auto fn = std::move(it->second);
+    functions_.erase(it);
+    return fn;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<term, std::function<term(const term&)>, term_hash> functions_;
+};
+
+pending_replacements& replacements() {
+  static pending_replacements p;
+  return p;
+}
+
+term unknown(const term& request) { return tuple(atoms::error, tuple(atoms::unknown_system_msg, request)); }
+
+}  // namespace
+
+unsigned slice_budget() { return the_runtime_state().pool.messages_per_slice(); }
+
+system_outcome handle_system_request(system_request_handler& handler, const term& from, const term& request) {
+  auto answer = [&](term value) { gen_reply(from, std::move(value)); };
+  if (request.is_atom(atoms::suspend)) {
+    handler.suspended = true;
+    answer(atoms::ok);
+  } else if (request.is_atom(atoms::resume)) {
+    handler.suspended = false;
+    answer(atoms::ok);
+  } else if (request.is_atom(atoms::get_state)) {
+    answer(handler.get_state());
+  } else if (request.is_tuple(2) && request[0].is_atom(atoms::replace_state)) {
+    auto fn = replacements().take(request[1]);
+    if (!fn) {
+      answer(tuple(atoms::error, atom("replace_state_expired")));
+      return {};
+    }
+    try {
+      handler.set_state(fn(handler.get_state()));
+      answer(handler.get_state());
+    } catch (const forced_exit&) {
+      throw;
+    } catch (const std::exception& e) {
+      answer(tuple(atoms::error, tuple(atom("callback_failed"), binary(e.what()))));
+    }
+  } else if (request.is_atom(atoms::get_status)) {
+    answer(tuple(atoms::status, self(), tuple(atoms::module, handler.module),
+                 list(term(), handler.suspended ? atoms::suspended : atoms::running, handler.parent, term(),
+                      handler.status())));
+  } else if (request.is_tuple(4) && request[0].is_atom(atoms::change_code)) {
+    if (!handler.suspended) {
+      answer(unknown(request));
+      return {};
+    }
+    term outcome;
+    try {
+      outcome = handler.code_change(request[2], request[3]);
+    } catch (const forced_exit&) {
+      throw;
+    } catch (const exit_exception& e) {
+      outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
+    } catch (const std::exception& e) {
+      outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
+    }
+    answer(outcome);
+  } else if (request.is_tuple(2) && request[0].is_atom(atoms::terminate)) {
+    answer(atoms::ok);
+    return {true, request[1]};
+  } else {
+    answer(unknown(request));
+  }
+  return {};
+}
+
+term status_misc(const term& name, bool suspended, const term& parent, const term& state) {
+  auto pair = [](std::string_view key, term value) { return tuple(charlist(key), std::move(value)); };
+  return list(tuple(atoms::header, charlist("Status for generic server " + name.to_string())),
+              tuple(atoms::data, list(pair("Status", suspended ? atoms::suspended : atoms::running),
+                                      pair("Parent", parent), pair("Logged events", term()))),
+              tuple(atoms::data, list(pair("State", state))));
+}
+
+void stop_process(const term& server, term reason, milliseconds timeout, const term& location) {
+  (void)location;
+  const term ref = monitor(server);
+  send(server.is_pid() ? server : whereis(server.is_atom() ? server.as_atom() : server[0].as_atom()),
+       tuple(atoms::system, tuple(self(), ref), tuple(atoms::terminate, reason)));
+  auto down = receive(
+      [&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }, timeout);
+  // The ok reply may be queued too; it is of no use any more.
+  while (receive([&](const term& m) { return m.is_tuple(2) && m[0] == ref; }, milliseconds(0))) {
+  }
+  if (!down) {
+    demonitor(ref, true);
+    throw exit_exception(atoms::timeout);
+  }
+  const term& actual = (*down)[4];
+  if (!(actual == reason)) throw exit_exception(actual);
+}
+
+}  // namespace detail
+
+namespace sys {
+namespace {
+
+term sys_call(const term& process, const term& request, milliseconds timeout, atom function, term args) {
+  if (!in_process())
+    return runtime::current().run([&] { return sys_call(process, request, timeout, function, args); });
+  return detail::gen_call(
+      process, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout,
+      tuple(atoms::sys, function, std::move(args)));
+}
+
+}  // namespace
+
+void suspend(const term& process, milliseconds timeout) {
+  sys_call(process, atoms::suspend, timeout, atoms::suspend, list(process));
+}
+
+void resume(const term& process, milliseconds timeout) {
+  sys_call(process, atoms::resume, timeout, atoms::resume, list(process));
+}
+
+term get_state(const term& process, milliseconds timeout) {
+  return sys_call(process, atoms::get_state, timeout, atoms::get_state, list(process));
+}
+
+term replace_state(const term& process, std::function<term(const term&)> replace, milliseconds timeout) {
+  const term ref = make_ref();
+  detail::replacements().add(ref, std::move(replace));
+  term result;
+  try {
+    result = sys_call(process, tuple(atoms::replace_state, ref), timeout, atoms::replace_state, list(process));
+  } catch (...) {
+    detail::replacements().take(ref);
+    throw;
+  }
+  if (result.is_tuple(2) && result[0].is_atom(atoms::error) && result[1].is_tuple(2) &&
+      result[1][0].is_atom(atom("callback_failed")))
+    throw exit_exception(tuple(result[1], tuple(atoms::sys, atoms::replace_state, list(process))));
+  return result;
+}
+
+term get_status(const term& process, milliseconds timeout) {
+  return sys_call(process, atoms::get_status, timeout, atoms::get_status, list(process));
+}
+
+term change_code(const term& process, atom module, term old_vsn, term extra, milliseconds timeout) {
+  const term request = tuple(atoms::change_code, module, old_vsn, extra);
+  return sys_call(process, request, timeout, atoms::change_code, list(process, module, old_vsn, extra));
+}
+
+void terminate(const term& process, term reason, milliseconds timeout) {
+  sys_call(process, tuple(atoms::terminate, reason), timeout, atoms::terminate, list(process, reason));
+}
+
+}  // namespace sys
+}  // namespace otp
