@@ -38,13 +38,22 @@ struct envelope {
   term payload;
 };
 
+// Envelopes are recycled through a small per-thread cache: a request and its reply reuse the same
+// few envelopes instead of going through malloc on every message.
+envelope* new_envelope();
+void recycle(envelope* e) noexcept;
+struct envelope_recycler {
+  void operator()(envelope* e) const noexcept { recycle(e); }
+};
+using envelope_ptr = std::unique_ptr<envelope, envelope_recycler>;
+
 class inbox {
  public:
   inbox() noexcept : head_(&stub_), tail_(&stub_) {}
   inbox(const inbox&) = delete;
   inbox& operator=(const inbox&) = delete;
   ~inbox() {
-    while (envelope* e = pop()) delete e;
+    while (envelope* e = pop()) recycle(e);
   }
 
   // Any thread.

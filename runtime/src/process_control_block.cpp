@@ -26,8 +26,41 @@ term message_queue::take(std::size_t i) {
   return t;
 }
 
+namespace {
+struct envelope_cache {
+  std::vector<envelope*> free;
+  ~envelope_cache() {
+    for (envelope* e : free) delete e;
+  }
+};
+thread_local envelope_cache cached_envelopes;
+constexpr std::size_t max_cached_envelopes = 1024;
+}  // namespace
+
+envelope* new_envelope() {
+  auto& cache = cached_envelopes.free;
+  if (cache.empty()) return new envelope();
+  envelope* e = cache.back();
+  cache.pop_back();
+  return e;
+}
+
+void recycle(envelope* e) noexcept {
+  e->from = term();
+  e->ref = term();
+  e->payload = term();
+  e->linked = false;
+  e->sequence = 0;
+  auto& cache = cached_envelopes.free;
+  if (cache.size() < max_cached_envelopes) {
+    cache.push_back(e);
+  } else {
+    delete e;
+  }
+}
+
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
-  auto* e = new envelope();
+  envelope* e = new_envelope();
   e->kind = kind;
   e->from = std::move(from);
   e->payload = std::move(payload);
@@ -38,7 +71,7 @@ envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
 bool send_signal(const pid_parts& pid, envelope* e) {
   runtime_state* s = runtime_state_or_null();
   const bool delivered = s != nullptr && s->table.visit(pid, [e](process_control_block& p) { p.deliver(e); });
-  if (!delivered) delete e;
+  if (!delivered) recycle(e);
   return delivered;
 }
 
@@ -120,7 +153,7 @@ void process_control_block::count_reduction() {
 
 void process_control_block::drain_inbox() {
   while (envelope* raw = inbox_.pop()) {
-    std::unique_ptr<envelope> e(raw);
+    envelope_ptr e(raw);
     handle_signal(*e);
   }
 }
@@ -201,7 +234,7 @@ void process_control_block::announce_death(const term& reason) {
 
   // Signals that arrived before we left the table still expect an answer.
   while (envelope* raw = inbox_.pop()) {
-    std::unique_ptr<envelope> e(raw);
+    envelope_ptr e(raw);
     if (e->kind == signal_kind::link) send_exit(e->from);
     if (e->kind == signal_kind::monitor) send_down(e->ref, e->from, e->payload);
     if (e->kind == signal_kind::unlink) remove_link(e->from);
@@ -222,14 +255,15 @@ void process_control_block::announce_death(const term& reason) {
 std::uint64_t process_control_block::arm_receive_timer(milliseconds timeout) {
   cancel_receive_timer();
   const std::uint64_t sequence = ++receive_sequence_;
-  armed_timer_ =
-      the_runtime_state().timers.start_receive_timeout(timer_service::clock::now() + timeout, pid_, sequence);
+  const auto h = the_runtime_state().timers.start_receive_timeout(timer_service::clock::now() + timeout, pid_, sequence);
+  armed_timer_ = h.id;
+  armed_deadline_ = h.deadline;
   return sequence;
 }
 
 void process_control_block::cancel_receive_timer() {
   if (armed_timer_ != 0) {
-    the_runtime_state().timers.cancel_receive_timeout(armed_timer_);
+    the_runtime_state().timers.cancel_receive_timeout({armed_deadline_, armed_timer_});
     armed_timer_ = 0;
   }
 }

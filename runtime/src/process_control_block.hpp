@@ -170,7 +170,8 @@ class process_control_block {
   std::vector<watcher_entry> monitored_by_;
   std::uint64_t receive_sequence_ = 0;
   std::uint64_t fired_timeout_ = 0;
-  std::uint64_t armed_timer_ = 0;
+  std::uint64_t armed_timer_ = 0;  // id of the receive timer armed now, 0 when none
+  std::chrono::steady_clock::time_point armed_deadline_;
   std::uint32_t ref_counter_ = 0;
   std::uint32_t reductions_ = 0;
   std::atomic<std::uint32_t> registered_name_{atoms::undefined.index()};

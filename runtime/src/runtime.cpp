@@ -58,9 +58,11 @@ runtime::runtime(runtime_options options) {
 }
 
 runtime::~runtime() {
-  // Kill what is left, wait until every process has announced its death, then stop the threads.
-  for (const term& pid : impl_->state.table.pids()) exit(pid, term(atoms::kill));
-  impl_->state.pool.wait_until_no_processes();
+  // Kill what is left (again if dying processes started others), wait until every process has
+  // announced its death, then stop the threads.
+  do {
+    for (const term& pid : impl_->state.table.pids()) exit(pid, term(atoms::kill));
+  } while (!impl_->state.pool.wait_until_no_processes(std::chrono::milliseconds(100)));
   impl_->state.pool.stop();
   detail::set_runtime_state(nullptr);
   impl_.reset();

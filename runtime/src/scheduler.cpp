@@ -23,6 +23,7 @@ struct scheduler_pool::thread_state {
   bool woken = false;     // guarded by sleep_mutex
   thread_context context;
   std::vector<worker_fiber*> fibers;  // idle fibers of this thread (owner only)
+  std::atomic<std::uint64_t> slices{0};  // slices started; a thief reads it to see a thread stuck in one
 };
 
 namespace {
@@ -56,9 +57,9 @@ void scheduler_pool::stop() {
     if (t->thread.joinable()) t->thread.join();
 }
 
-void scheduler_pool::wait_until_no_processes() {
+bool scheduler_pool::wait_until_no_processes(std::chrono::milliseconds limit) {
   std::unique_lock lock(idle_mutex_);
-  idle_cv_.wait(lock, [this] { return live_processes_.load(std::memory_order_acquire) == 0; });
+  return idle_cv_.wait_for(lock, limit, [this] { return live_processes_.load(std::memory_order_acquire) == 0; });
 }
 
 void scheduler_pool::process_freed() {
@@ -96,11 +97,17 @@ void scheduler_pool::wake_one(thread_state* preferred) {
     if (try_wake(*t)) return;
 }
 
-process_control_block* scheduler_pool::steal(thread_state& thief) {
+process_control_block* scheduler_pool::steal(thread_state& thief, const std::vector<std::uint64_t>& seen_slices,
+                                             bool looked_long_enough) {
   for (std::size_t k = 1; k < threads_.size(); ++k) {
     thread_state& victim = *threads_[(thief.index + k) % threads_.size()];
     std::unique_lock lock(victim.queue_mutex, std::try_to_lock);
     if (!lock.owns_lock() || victim.queue.empty()) continue;
+    // A single waiting process stays with its thread (a request and its reply share a core)
+    // unless that thread has been busy with one slice for as long as we have been looking.
+    const bool stuck =
+        looked_long_enough && victim.slices.load(std::memory_order_relaxed) == seen_slices[victim.index];
+    if (victim.queue.size() == 1 && !stuck) continue;
     // Take the older half; run the first, queue the rest here.
     const std::size_t take = (victim.queue.size() + 1) / 2;
     std::vector<process_control_block*> taken(victim.queue.begin(), victim.queue.begin() + static_cast<long>(take));
@@ -116,6 +123,11 @@ process_control_block* scheduler_pool::steal(thread_state& thief) {
 }
 
 process_control_block* scheduler_pool::take_work(thread_state& self) {
+  std::vector<std::uint64_t> seen_slices(threads_.size());
+  auto look_at_others = [&] {
+    for (auto& t : threads_) seen_slices[t->index] = t->slices.load(std::memory_order_relaxed);
+  };
+  look_at_others();
   for (int spin = 0;; ++spin) {
     {
       std::lock_guard lock(self.queue_mutex);
@@ -132,7 +144,7 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
         return p;
       }
     }
-    if (process_control_block* p = steal(self)) return p;
+    if (process_control_block* p = steal(self, seen_slices, spin >= spins_before_sleep / 2)) return p;
     if (stopping_.load(std::memory_order_acquire)) return nullptr;
     if (spin < spins_before_sleep) {
       __builtin_ia32_pause();
@@ -154,7 +166,7 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
         self.queue.pop_front();
       }
     }
-    if (found == nullptr) found = steal(self);
+    if (found == nullptr) found = steal(self, seen_slices, true);
     if (found == nullptr && !stopping_.load(std::memory_order_acquire)) {
       std::unique_lock lock(self.sleep_mutex);
       self.sleep_cv.wait(lock, [&] { return self.woken; });
@@ -166,6 +178,7 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
     sleepers_.fetch_sub(1, std::memory_order_seq_cst);
     if (found != nullptr) return found;
     spin = 0;
+    look_at_others();
   }
 }
 
@@ -184,6 +197,7 @@ void scheduler_pool::return_fiber(thread_state& self, worker_fiber* fiber) {
 }
 
 void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
+  self.slices.fetch_add(1, std::memory_order_relaxed);
   p->state().store(run_state::running, std::memory_order_release);
   worker_fiber* fiber = p->parked_fiber();
   p->parked_fiber() = nullptr;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -44,7 +45,8 @@ class scheduler_pool {
 
   // Processes alive (spawned and not yet freed); stop() waits for zero.
   void process_started() noexcept { live_processes_.fetch_add(1, std::memory_order_relaxed); }
-  void wait_until_no_processes();
+  // True when no process is left; false when `limit` passed first.
+  bool wait_until_no_processes(std::chrono::milliseconds limit);
 
  struct thread_state;  // one scheduler thread (defined in scheduler.cpp)
 
@@ -52,7 +54,8 @@ class scheduler_pool {
 
   void thread_main(thread_state& self);
   process_control_block* take_work(thread_state& self);
-  process_control_block* steal(thread_state& thief);
+  process_control_block* steal(thread_state& thief, const std::vector<std::uint64_t>& seen_slices,
+                               bool looked_long_enough);
   void run_one(thread_state& self, process_control_block* p);
   void process_freed();
   void wake_one(thread_state* preferred);

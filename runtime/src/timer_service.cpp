@@ -18,45 +18,37 @@ timer_service::~timer_service() {
   thread_.join();
 }
 
-std::uint64_t timer_service::start_receive_timeout(clock::time_point deadline, pid_parts pid,
-                                                   std::uint64_t sequence) {
+timer_service::handle timer_service::start_receive_timeout(clock::time_point deadline, pid_parts pid,
+                                                           std::uint64_t sequence) {
   std::lock_guard lock(mutex_);
-  const std::uint64_t handle = next_handle_++;
-  const bool earliest = timers_.empty() || deadline < timers_.begin()->first.first;
-  timers_.emplace(key{deadline, handle}, entry{pid, sequence, term(), term(), term()});
-  deadlines_.emplace(handle, deadline);
-  if (earliest) changed_.notify_one();
-  return handle;
+  const std::uint64_t id = next_handle_++;
+  timers_.emplace(key{deadline, id}, entry{pid, sequence, term(), term(), term()});
+  if (deadline < wake_at_) changed_.notify_one();
+  return handle{deadline, id};
 }
 
-void timer_service::cancel_receive_timeout(std::uint64_t handle) {
+void timer_service::cancel_receive_timeout(handle h) {
   std::lock_guard lock(mutex_);
-  auto it = deadlines_.find(handle);
-  if (it == deadlines_.end()) return;
-  timers_.erase(key{it->second, handle});
-  deadlines_.erase(it);
+  timers_.erase(key{h.deadline, h.id});
 }
 
 void timer_service::start_message_timer(clock::time_point deadline, const term& ref, term destination,
                                         term message) {
   std::lock_guard lock(mutex_);
-  const std::uint64_t handle = next_handle_++;
-  const bool earliest = timers_.empty() || deadline < timers_.begin()->first.first;
-  timers_.emplace(key{deadline, handle}, entry{{}, 0, ref, std::move(destination), std::move(message)});
-  deadlines_.emplace(handle, deadline);
-  message_timers_.emplace(ref, handle);
-  if (earliest) changed_.notify_one();
+  const std::uint64_t id = next_handle_++;
+  timers_.emplace(key{deadline, id}, entry{{}, 0, ref, std::move(destination), std::move(message)});
+  message_timers_.emplace(ref, key{deadline, id});
+  if (deadline < wake_at_) changed_.notify_one();
 }
 
 std::optional<std::chrono::milliseconds> timer_service::cancel_message_timer(const term& ref) {
   std::lock_guard lock(mutex_);
   auto it = message_timers_.find(ref);
   if (it == message_timers_.end()) return std::nullopt;
-  const std::uint64_t handle = it->second;
+  const key place = it->second;
   message_timers_.erase(it);
-  const clock::time_point deadline = deadlines_.at(handle);
-  deadlines_.erase(handle);
-  timers_.erase(key{deadline, handle});
+  timers_.erase(place);
+  const clock::time_point deadline = place.first;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
   return std::max(left, std::chrono::milliseconds(0));
 }
@@ -79,11 +71,13 @@ void timer_service::thread_main() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (timers_.empty()) {
+      wake_at_ = clock::time_point::max();
       changed_.wait(lock);
       continue;
     }
     const auto next = timers_.begin()->first.first;
     if (clock::now() < next) {
+      wake_at_ = next;
       changed_.wait_until(lock, next);
       continue;
     }
@@ -91,7 +85,6 @@ void timer_service::thread_main() {
     const auto now = clock::now();
     while (!timers_.empty() && timers_.begin()->first.first <= now) {
       auto node = timers_.extract(timers_.begin());
-      deadlines_.erase(node.key().second);
       if (!node.mapped().ref.is_nil()) message_timers_.erase(node.mapped().ref);
       due.push_back(std::move(node.mapped()));
     }

@@ -30,9 +30,13 @@ class timer_service {
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
 
-  // Returns a handle for cancel_receive_timeout.
-  std::uint64_t start_receive_timeout(clock::time_point deadline, pid_parts pid, std::uint64_t sequence);
-  void cancel_receive_timeout(std::uint64_t handle);
+  // What cancel_receive_timeout needs to find the timer again.
+  struct handle {
+    clock::time_point deadline;
+    std::uint64_t id = 0;
+  };
+  handle start_receive_timeout(clock::time_point deadline, pid_parts pid, std::uint64_t sequence);
+  void cancel_receive_timeout(handle h);
 
   // The message goes to `destination` (pid or name) at `deadline`; `ref` identifies the timer.
   void start_message_timer(clock::time_point deadline, const term& ref, term destination, term message);
@@ -55,9 +59,11 @@ class timer_service {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<key, entry> timers_;
-  std::unordered_map<std::uint64_t, clock::time_point> deadlines_;   // handle -> deadline
-  std::unordered_map<term, std::uint64_t, term_hash> message_timers_;  // ref -> handle
+  std::unordered_map<term, key, term_hash> message_timers_;  // ref -> its place in timers_
   std::uint64_t next_handle_ = 1;
+  // When the timer thread wakes by itself; a new timer only needs to wake it when due earlier.
+  // Cancelling never wakes it: waking at a stale deadline finds nothing due and goes back to sleep.
+  clock::time_point wake_at_ = clock::time_point::max();
   bool stopping_ = false;
   std::thread thread_;
 };
