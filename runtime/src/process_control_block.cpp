@@ -7,6 +7,7 @@
 
 #include "otp/log.hpp"
 #include "registry.hpp"
+#include "small_object_cache.hpp"
 #include "runtime_state.hpp"
 
 namespace otp::detail {
@@ -26,37 +27,11 @@ term message_queue::take(std::size_t i) {
   return t;
 }
 
-namespace {
-struct envelope_cache {
-  std::vector<envelope*> free;
-  ~envelope_cache() {
-    for (envelope* e : free) delete e;
-  }
-};
-thread_local envelope_cache cached_envelopes;
-constexpr std::size_t max_cached_envelopes = 1024;
-}  // namespace
-
-envelope* new_envelope() {
-  auto& cache = cached_envelopes.free;
-  if (cache.empty()) return new envelope();
-  envelope* e = cache.back();
-  cache.pop_back();
-  return e;
-}
+envelope* new_envelope() { return new (allocate_small(sizeof(envelope))) envelope(); }
 
 void recycle(envelope* e) noexcept {
-  e->from = term();
-  e->ref = term();
-  e->payload = term();
-  e->linked = false;
-  e->sequence = 0;
-  auto& cache = cached_envelopes.free;
-  if (cache.size() < max_cached_envelopes) {
-    cache.push_back(e);
-  } else {
-    delete e;
-  }
+  e->~envelope();
+  free_small(e, sizeof(envelope));
 }
 
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {

@@ -27,7 +27,7 @@ struct scheduler_pool::thread_state {
 };
 
 namespace {
-thread_local scheduler_pool::thread_state* tls_state = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local scheduler_pool::thread_state* tls_state = nullptr;
 }
 
 scheduler_pool::scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice)

@@ -35,50 +35,6 @@ void destroy(heap_object* h, term_kind kind) noexcept {
 
 }  // namespace detail
 
-// --- lifetime ---------------------------------------------------------------------------------
-
-void term::retain() const noexcept {
-  if (has_heap()) heap_->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
-void term::release() noexcept {
-  if (has_heap() && heap_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::destroy(heap_, kind_);
-}
-
-term::term(const term& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) { retain(); }
-
-term::term(term&& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) {
-  other.kind_ = term_kind::nil;
-  other.aux_ = 0;
-  other.bits_ = 0;
-}
-
-term& term::operator=(const term& other) noexcept {
-  if (this != &other) {
-    other.retain();
-    release();
-    kind_ = other.kind_;
-    aux_ = other.aux_;
-    bits_ = other.bits_;
-  }
-  return *this;
-}
-
-term& term::operator=(term&& other) noexcept {
-  if (this != &other) {
-    release();
-    kind_ = other.kind_;
-    aux_ = other.aux_;
-    bits_ = other.bits_;
-    other.kind_ = term_kind::nil;
-    other.aux_ = 0;
-    other.bits_ = 0;
-  }
-  return *this;
-}
-
-term::~term() { release(); }
-
 term::term(unsigned long v) : term(static_cast<unsigned long long>(v)) {}
 term::term(unsigned long long v) : kind_(term_kind::integer), aux_(0), int_(0) {
   if (v > static_cast<unsigned long long>(INT64_MAX))
@@ -88,19 +44,24 @@ term::term(unsigned long long v) : kind_(term_kind::integer), aux_(0), int_(0) {
 
 // --- construction -----------------------------------------------------------------------------
 
-term term::make_tuple(std::vector<term> elements) {
-  return term(term_kind::tuple, 0, tuple_object::create(std::move(elements)));
+term term::make_tuple(std::vector<term> elements) { return make_tuple_from(elements); }
+
+term term::make_tuple_from(std::span<term> elements) {
+  return term(term_kind::tuple, 0, tuple_object::create(elements));
 }
 
-term term::make_list(std::vector<term> elements, term tail) {
+term term::make_list(std::vector<term> elements, term tail) { return make_list_from(elements, std::move(tail)); }
+
+term term::make_list_from(std::span<term> elements, term tail) {
   if (elements.empty()) return tail;
   if (tail.kind_ == term_kind::list) {  // flatten [a, b | [c, d | T]] into one object
+    std::vector<term> joined(std::make_move_iterator(elements.begin()), std::make_move_iterator(elements.end()));
     auto rest = tail.elements();
-    elements.insert(elements.end(), rest.begin(), rest.end());
+    joined.insert(joined.end(), rest.begin(), rest.end());
     term inner_tail = tail.list_tail();
-    tail = std::move(inner_tail);
+    return term(term_kind::list, 0, list_object::create(joined, std::move(inner_tail)));
   }
-  return term(term_kind::list, 0, list_object::create(std::move(elements), std::move(tail)));
+  return term(term_kind::list, 0, list_object::create(elements, std::move(tail)));
 }
 
 term term::make_map(std::vector<std::pair<term, term>> pairs) {

@@ -9,23 +9,25 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "otp/term.hpp"
+#include "small_object_cache.hpp"
 
 namespace otp::detail {
 
-struct heap_object {
-  std::atomic<std::uint32_t> refs{1};
-};
-
 // Allocates a header of type H followed by `count` objects of type E, suitably aligned.
 template <class H, class E>
-void* allocate_with_trailing(std::size_t count) {
+std::size_t size_with_trailing(std::size_t count) {
   static_assert(sizeof(H) % alignof(E) == 0);
-  return ::operator new(sizeof(H) + count * sizeof(E));
+  return sizeof(H) + count * sizeof(E);
+}
+template <class H, class E>
+void* allocate_with_trailing(std::size_t count) {
+  return allocate_small(size_with_trailing<H, E>(count));
 }
 
 template <class H, class E>
@@ -44,7 +46,10 @@ struct array_object : heap_object {
   E* data() { return trailing<Self, E>(static_cast<Self*>(this)); }
   const E* data() const { return trailing<Self, E>(static_cast<const Self*>(this)); }
 
-  static Self* create_from(std::vector<E>&& items) {
+  static Self* create_from(std::vector<E>&& items) { return create_from(std::span<E>(items)); }
+
+  // Moves the items out of `items`.
+  static Self* create_from(std::span<E> items) {
     void* mem = allocate_with_trailing<Self, E>(items.size());
     auto* self = new (mem) Self();
     self->size = static_cast<std::uint32_t>(items.size());
@@ -55,14 +60,15 @@ struct array_object : heap_object {
 
   static void destroy(Self* self) noexcept {
     E* items = self->data();
-    for (std::uint32_t i = 0; i < self->size; ++i) items[i].~E();
+    const std::uint32_t count = self->size;
+    for (std::uint32_t i = 0; i < count; ++i) items[i].~E();
     self->~Self();
-    ::operator delete(self);
+    free_small(self, size_with_trailing<Self, E>(count));
   }
 };
 
 struct tuple_object : array_object<tuple_object, term> {
-  static tuple_object* create(std::vector<term>&& elements) { return create_from(std::move(elements)); }
+  static tuple_object* create(std::span<term> elements) { return create_from(elements); }
 };
 
 struct map_object : array_object<map_object, std::pair<term, term>> {
@@ -72,8 +78,8 @@ struct map_object : array_object<map_object, std::pair<term, term>> {
 
 struct list_object : array_object<list_object, term> {
   term tail;  // nil for a proper list
-  static list_object* create(std::vector<term>&& elements, term&& tail_term) {
-    auto* self = create_from(std::move(elements));
+  static list_object* create(std::span<term> elements, term&& tail_term) {
+    auto* self = create_from(elements);
     self->tail = std::move(tail_term);
     return self;
   }
@@ -84,6 +90,7 @@ struct binary_object : heap_object {
   char* data() { return trailing<binary_object, char>(this); }
   const char* data() const { return trailing<binary_object, char>(this); }
   static binary_object* create(std::string_view bytes) {
+    if (bytes.size() > UINT32_MAX) throw bad_term("a binary holds at most 4 GiB");
     void* mem = allocate_with_trailing<binary_object, char>(bytes.size());
     auto* self = new (mem) binary_object();
     self->size = static_cast<std::uint32_t>(bytes.size());
@@ -91,8 +98,9 @@ struct binary_object : heap_object {
     return self;
   }
   static void destroy(binary_object* self) noexcept {
+    const std::size_t bytes = size_with_trailing<binary_object, char>(self->size);
     self->~binary_object();
-    ::operator delete(self);
+    free_small(self, bytes);
   }
 };
 
@@ -101,12 +109,15 @@ struct reference_object : heap_object {
   std::uint32_t count = 0;
   std::uint32_t ids[max_ids] = {};
   static reference_object* create(std::span<const std::uint32_t> id_words) {
-    auto* self = new reference_object();
+    auto* self = new (allocate_small(sizeof(reference_object))) reference_object();
     self->count = static_cast<std::uint32_t>(id_words.size());
     std::copy(id_words.begin(), id_words.end(), self->ids);
     return self;
   }
-  static void destroy(reference_object* self) noexcept { delete self; }
+  static void destroy(reference_object* self) noexcept {
+    self->~reference_object();
+    free_small(self, sizeof(reference_object));
+  }
 };
 
 }  // namespace otp::detail

@@ -25,7 +25,8 @@
 namespace otp::detail {
 namespace {
 
-thread_local thread_context* tls_thread_context = nullptr;
+// initial-exec: the runtime is linked by the executable, never dlopen'ed, so TLS needs no __tls_get_addr.
+__attribute__((tls_model("initial-exec"))) thread_local thread_context* tls_thread_context = nullptr;
 
 std::size_t page_size() {
   static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

@@ -13,6 +13,7 @@
 // Thread-safety: a term is immutable; any number of threads may read and copy the same term.
 #pragma once
 
+#include <atomic>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +50,12 @@ class bad_term : public std::runtime_error {
 };
 
 namespace detail {
-struct heap_object;
+// The reference-counted header every compound term points to (the rest is in term_heap.hpp).
+struct heap_object {
+  std::atomic<std::uint32_t> refs{1};
+};
+// Frees a compound whose last reference went away.
+void destroy(heap_object* h, term_kind kind) noexcept;
 struct tuple_object;
 struct list_object;
 struct map_object;
@@ -81,15 +87,35 @@ class term {
   term(bool b) noexcept : term(b ? atoms::true_ : atoms::false_) {}
   term(const char*) = delete;  // say atom("x"), binary("x") or charlist("x")
 
-  term(const term& other) noexcept;
-  term(term&& other) noexcept;
-  term& operator=(const term& other) noexcept;
-  term& operator=(term&& other) noexcept;
-  ~term();
+  // Copies share the compound (one atomic increment); moves leave nil behind.
+  term(const term& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) { retain(); }
+  term(term&& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) { other.clear(); }
+  term& operator=(const term& other) noexcept {
+    other.retain();
+    release();
+    kind_ = other.kind_;
+    aux_ = other.aux_;
+    bits_ = other.bits_;
+    return *this;
+  }
+  term& operator=(term&& other) noexcept {
+    if (this != &other) {
+      release();
+      kind_ = other.kind_;
+      aux_ = other.aux_;
+      bits_ = other.bits_;
+      other.clear();
+    }
+    return *this;
+  }
+  ~term() { release(); }
 
   // --- construction of compounds -------------------------------------------------------------
   static term make_tuple(std::vector<term> elements);
   static term make_list(std::vector<term> elements, term tail = term());
+  // As make_tuple/make_list, moving the elements out of `elements` (one allocation, no vector).
+  static term make_tuple_from(std::span<term> elements);
+  static term make_list_from(std::span<term> elements, term tail = term());
   static term make_map(std::vector<std::pair<term, term>> pairs);  // later duplicates win
   static term make_binary(std::span<const std::byte> bytes);
   static term make_binary(std::string_view bytes);
@@ -147,12 +173,20 @@ class term {
 
  private:
   explicit term(term_kind k, std::uint32_t aux, detail::heap_object* h) noexcept : kind_(k), aux_(aux), heap_(h) {}
-  bool is_boxed() const noexcept { return kind_ >= term_kind::tuple && kind_ != term_kind::nil; }
   bool has_heap() const noexcept {
     return kind_ == term_kind::reference || (kind_ >= term_kind::tuple && kind_ != term_kind::nil);
   }
-  void retain() const noexcept;
-  void release() noexcept;
+  void retain() const noexcept {
+    if (has_heap()) heap_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    if (has_heap() && heap_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::destroy(heap_, kind_);
+  }
+  void clear() noexcept {
+    kind_ = term_kind::nil;
+    aux_ = 0;
+    bits_ = 0;
+  }
   const detail::list_object& list_obj() const;
 
   term_kind kind_;
@@ -172,17 +206,21 @@ class term {
 // tuple(atom("increment"), 3), list(1, 2, 3), map({{atom("a"), 1}}), binary("bytes"), charlist("abc")
 template <class... Ts>
 term tuple(Ts&&... elements) {
-  std::vector<term> v;
-  v.reserve(sizeof...(Ts));
-  (v.emplace_back(std::forward<Ts>(elements)), ...);
-  return term::make_tuple(std::move(v));
+  if constexpr (sizeof...(Ts) == 0) {
+    return term::make_tuple({});
+  } else {
+    term items[] = {term(std::forward<Ts>(elements))...};
+    return term::make_tuple_from(items);
+  }
 }
 template <class... Ts>
 term list(Ts&&... elements) {
-  std::vector<term> v;
-  v.reserve(sizeof...(Ts));
-  (v.emplace_back(std::forward<Ts>(elements)), ...);
-  return term::make_list(std::move(v));
+  if constexpr (sizeof...(Ts) == 0) {
+    return term();
+  } else {
+    term items[] = {term(std::forward<Ts>(elements))...};
+    return term::make_list_from(items);
+  }
 }
 inline term map(std::initializer_list<std::pair<term, term>> pairs) {
   return term::make_map(std::vector<std::pair<term, term>>(pairs));
