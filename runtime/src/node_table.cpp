@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace otp::node_table {
@@ -9,8 +10,11 @@ namespace {
 
 struct table_state {
   std::shared_mutex mutex;
-  std::vector<node_identity> nodes{node_identity{}};  // [0] is this node
+  std::vector<node_identity> nodes{node_identity{}};      // [0] is this node
+  std::unordered_map<std::uint64_t, std::uint32_t> index;  // other nodes: key(identity) -> position
 };
+
+std::uint64_t key(node_identity id) { return (static_cast<std::uint64_t>(id.name.index()) << 32) | id.creation; }
 
 table_state& state() {
   static table_state s;
@@ -25,14 +29,14 @@ std::uint32_t intern(node_identity identity) {
   auto& s = state();
   {
     std::shared_lock lock(s.mutex);
-    for (std::size_t i = 0; i < s.nodes.size(); ++i)
-      if (same(s.nodes[i], identity)) return static_cast<std::uint32_t>(i);
+    if (same(s.nodes[local_index], identity)) return local_index;
+    if (auto it = s.index.find(key(identity)); it != s.index.end()) return it->second;
   }
   std::unique_lock lock(s.mutex);
-  for (std::size_t i = 0; i < s.nodes.size(); ++i)
-    if (same(s.nodes[i], identity)) return static_cast<std::uint32_t>(i);
-  s.nodes.push_back(identity);
-  return static_cast<std::uint32_t>(s.nodes.size() - 1);
+  if (same(s.nodes[local_index], identity)) return local_index;
+  auto [it, inserted] = s.index.emplace(key(identity), static_cast<std::uint32_t>(s.nodes.size()));
+  if (inserted) s.nodes.push_back(identity);
+  return it->second;
 }
 
 node_identity identity(std::uint32_t index) {

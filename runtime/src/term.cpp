@@ -1,7 +1,6 @@
 #include "otp/term.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -21,8 +20,9 @@ using detail::reference_object;
 using detail::tuple_object;
 
 namespace detail {
+namespace {
 
-void destroy(heap_object* h, term_kind kind) noexcept {
+void destroy_now(heap_object* h, term_kind kind) noexcept {
   switch (kind) {
     case term_kind::tuple: tuple_object::destroy(static_cast<tuple_object*>(h)); break;
     case term_kind::list: list_object::destroy(static_cast<list_object*>(h)); break;
@@ -31,6 +31,33 @@ void destroy(heap_object* h, term_kind kind) noexcept {
     case term_kind::reference: reference_object::destroy(static_cast<reference_object*>(h)); break;
     default: break;
   }
+}
+
+// Destroying a compound releases its elements, which may destroy theirs: done recursively, a
+// deeply nested term would overflow a fiber's stack. The outermost destroy on a thread keeps a
+// list of the compounds its elements freed and destroys them one after another instead.
+struct destruction_queue {
+  bool active = false;
+  std::vector<std::pair<heap_object*, term_kind>> pending;
+};
+__attribute__((tls_model("initial-exec"))) thread_local destruction_queue destructions;
+
+}  // namespace
+
+void destroy(heap_object* h, term_kind kind) noexcept {
+  destruction_queue& queue = destructions;
+  if (queue.active) {
+    queue.pending.emplace_back(h, kind);
+    return;
+  }
+  queue.active = true;
+  destroy_now(h, kind);
+  while (!queue.pending.empty()) {
+    const auto [next, next_kind] = queue.pending.back();
+    queue.pending.pop_back();
+    destroy_now(next, next_kind);
+  }
+  queue.active = false;
 }
 
 }  // namespace detail
@@ -269,8 +296,8 @@ std::strong_ordering compare_int_float(std::int64_t i, double f) {
 std::strong_ordering compare_doubles(double a, double b) {
   if (a < b) return std::strong_ordering::less;
   if (a > b) return std::strong_ordering::greater;
-  // Erlang has no NaN; +0.0 and -0.0 are distinct under =:= since OTP 27, equal before. Keep bits.
-  return std::bit_cast<std::int64_t>(a) <=> std::bit_cast<std::int64_t>(b);
+  return std::strong_ordering::equal;  // Erlang has no NaN; OTP 25 has 0.0 =:= -0.0
+
 }
 
 std::strong_ordering compare_atoms(std::uint32_t a, std::uint32_t b) {
@@ -375,7 +402,7 @@ std::size_t term::hash() const noexcept {
   std::size_t h = static_cast<std::size_t>(kind_);
   switch (kind_) {
     case term_kind::integer: return mix(h, std::hash<std::int64_t>{}(int_));
-    case term_kind::floating: return mix(h, std::hash<std::uint64_t>{}(bits_));
+    case term_kind::floating: return mix(h, std::hash<double>{}(float_ == 0.0 ? 0.0 : float_));
     case term_kind::atom: return mix(h, aux_);
     case term_kind::pid: return mix(mix(h, aux_), std::hash<std::uint64_t>{}(bits_));
     case term_kind::nil: return h;

@@ -30,7 +30,8 @@ namespace otp::etf {
 
 inline constexpr unsigned char version_magic = 131;
 // Compound terms nested deeper than this are refused when decoding.
-inline constexpr std::size_t max_nesting_depth = 10000;
+// Kept well below what comparing, hashing or printing a term can recurse through on a fiber stack.
+inline constexpr std::size_t max_nesting_depth = 1000;
 
 // Thrown by decode()/decode_one(); `offset` is the byte (from the start of the input) where the
 // problem was found, usually the tag of the term that could not be decoded. what() reads
