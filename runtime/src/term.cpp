@@ -1,6 +1,7 @@
 #include "otp/term.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -296,8 +297,9 @@ std::strong_ordering compare_int_float(std::int64_t i, double f) {
 std::strong_ordering compare_doubles(double a, double b) {
   if (a < b) return std::strong_ordering::less;
   if (a > b) return std::strong_ordering::greater;
-  return std::strong_ordering::equal;  // Erlang has no NaN; OTP 25 has 0.0 =:= -0.0
-
+  if (a == b) return std::strong_ordering::equal;  // OTP 25 has 0.0 =:= -0.0
+  // Erlang has no NaN; one made in C++ still needs a total order: by its bits.
+  return std::bit_cast<std::uint64_t>(a) <=> std::bit_cast<std::uint64_t>(b);
 }
 
 std::strong_ordering compare_atoms(std::uint32_t a, std::uint32_t b) {

@@ -19,7 +19,11 @@ namespace {
 // when the bytes there are malformed, overlong, a surrogate or above U+10FFFF.
 std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& i) {
   const auto lead = static_cast<unsigned char>(text[i]);
-  const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  const std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xE  ? 3
+                             : (lead >> 3) == 0x1E ? 4
+                                                   : 0;
   if (length == 0 || i + length > text.size()) return std::nullopt;
   char32_t code = length == 1 ? lead : lead & (0x7Fu >> length);
   for (std::size_t k = 1; k < length; ++k) {
@@ -62,9 +66,9 @@ bool is_name_char(char32_t c) { return starts_atom(c) || starts_variable(c) || i
 
 bool is_reserved_word(std::string_view word) {
   static constexpr std::array<std::string_view, 29> reserved = {
-      "after", "and",   "andalso", "band", "begin", "bnot",  "bor", "bsl", "bsr",     "bxor",
-      "case",  "catch", "cond",    "div",  "else",  "end",   "fun", "if",  "let",     "maybe",
-      "not",   "of",    "or",      "orelse", "receive", "rem", "try", "when", "xor"};
+      "after", "and",   "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr", "bxor",
+      "case",  "catch", "cond",    "div",    "else",    "end",  "fun", "if",   "let", "maybe",
+      "not",   "of",    "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
   return std::find(reserved.begin(), reserved.end(), word) != reserved.end();
 }
 
@@ -103,23 +107,31 @@ void append_quoted_char(std::string& out, char32_t c, char quote) {
   }
 }
 
-void print_atom(std::string& out, std::string_view text) {
-  bool bare = !text.empty() && !is_reserved_word(text);
-  std::vector<char32_t> chars;
+// Text between quotes, as io_lib writes it. `text` is UTF-8; a byte that is not prints as if Latin-1.
+void append_quoted(std::string& out, std::string_view text, char quote) {
+  out += quote;
   for (std::size_t i = 0; i < text.size();) {
-    const auto decoded = decode_utf8(text, i);  // atom text is valid UTF-8; be safe anyway
-    const char32_t c = decoded.value_or(0xFFFD);
-    if (!decoded) ++i;
-    if (chars.empty() ? !starts_atom(c) : !is_name_char(c)) bare = false;
-    chars.push_back(c);
+    const auto c = decode_utf8(text, i);
+    append_quoted_char(out, c ? *c : static_cast<unsigned char>(text[i++]), quote);
   }
-  if (bare) {
+  out += quote;
+}
+
+bool atom_needs_quotes(std::string_view text) {
+  if (text.empty() || is_reserved_word(text)) return true;
+  for (std::size_t i = 0; i < text.size();) {
+    const bool first = i == 0;
+    const auto c = decode_utf8(text, i);
+    if (!c || (first ? !starts_atom(*c) : !is_name_char(*c))) return true;
+  }
+  return false;
+}
+
+void print_atom(std::string& out, std::string_view text) {
+  if (atom_needs_quotes(text))
+    append_quoted(out, text, '\'');
+  else
     out += text;
-    return;
-  }
-  out += '\'';
-  for (char32_t c : chars) append_quoted_char(out, c, '\'');
-  out += '\'';
 }
 
 template <class Integer>
@@ -143,8 +155,8 @@ void print_float(std::string& out, double value) {
     return;
   }
   std::array<char, 32> buffer;
-  const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), std::fabs(value),
-                                 std::chars_format::scientific).ptr;
+  const auto end =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), std::fabs(value), std::chars_format::scientific).ptr;
   const std::string_view scientific(buffer.data(), static_cast<std::size_t>(end - buffer.data()));  // d[.ddd]e±XX
   const std::size_t e = scientific.find('e');
   std::string digits;
@@ -180,23 +192,17 @@ void print_float(std::string& out, double value) {
 bool is_printable_ascii(char32_t c) { return (c >= ' ' && c <= '~') || (c != 0x7F && escape_letter(c) != 0); }
 
 void print_binary(std::string& out, std::string_view bytes) {
-  out += "<<";
   const bool ascii =
       std::all_of(bytes.begin(), bytes.end(), [](char b) { return is_printable_ascii(static_cast<unsigned char>(b)); });
-  std::vector<char32_t> utf8_chars;
   bool utf8 = !ascii;
   for (std::size_t i = 0; utf8 && i < bytes.size();) {
     const auto c = decode_utf8(bytes, i);
     utf8 = c && (*c >= 0xA0 || is_printable_ascii(*c));
-    if (utf8) utf8_chars.push_back(*c);
   }
+  out += "<<";
   if (!bytes.empty() && (ascii || utf8)) {
-    out += '"';
-    if (ascii)
-      for (char b : bytes) append_quoted_char(out, static_cast<unsigned char>(b), '"');
-    else
-      for (char32_t c : utf8_chars) append_quoted_char(out, c, '"');
-    out += ascii ? "\"" : "\"/utf8";
+    append_quoted(out, bytes, '"');
+    if (!ascii) out += "/utf8";
   } else {
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       if (i > 0) out += ',';
@@ -338,7 +344,9 @@ class parser {
     if (at_end()) return "end of input";
     if (text_[pos_] == '\n') return "a newline";
     std::size_t end = pos_;
-    const auto is_word_byte = [](char c) { return c == '_' || c == '@' || is_ascii_alphanumeric(static_cast<unsigned char>(c)); };
+    const auto is_word_byte = [](char c) {
+      return c == '_' || c == '@' || is_ascii_alphanumeric(static_cast<unsigned char>(c));
+    };
     if (is_word_byte(text_[end])) {
       while (end < text_.size() && end - pos_ < 20 && is_word_byte(text_[end])) ++end;
     } else if (!decode_utf8(text_, end)) {
@@ -381,23 +389,18 @@ class parser {
     fail("expected a term, got " + describe_next());
   }
 
-  // Elements separated by ',' up to `close`; the opening bracket is already consumed.
-  std::vector<term> parse_elements(std::size_t depth, char close, std::string_view context) {
+  term parse_tuple(std::size_t depth) {
+    ++pos_;
     std::vector<term> elements;
     skip_blanks();
-    if (consume(close)) return elements;
+    if (consume('}')) return term::make_tuple(std::move(elements));
     while (true) {
       skip_blanks();
       elements.push_back(parse_value(depth + 1));
       skip_blanks();
-      if (consume(close)) return elements;
-      if (!consume(',')) fail(std::string("expected ',' or '") + close + "' " + std::string(context) + ", got " + describe_next());
+      if (consume('}')) return term::make_tuple(std::move(elements));
+      if (!consume(',')) fail("expected ',' or '}' in tuple, got " + describe_next());
     }
-  }
-
-  term parse_tuple(std::size_t depth) {
-    ++pos_;
-    return term::make_tuple(parse_elements(depth, '}', "in tuple"));
   }
 
   term parse_list(std::size_t depth) {
@@ -445,7 +448,8 @@ class parser {
     std::uint32_t value = 0;
     const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (digits.empty()) fail("expected the " + std::string(what) + ", got " + describe_next());
-    if (result.ec != std::errc()) fail_at(start, "the " + std::string(what) + " " + std::string(digits) + " does not fit in 32 bits");
+    if (result.ec != std::errc())
+      fail_at(start, "the " + std::string(what) + " " + std::string(digits) + " does not fit in 32 bits");
     return value;
   }
 
@@ -468,7 +472,8 @@ class parser {
     std::vector<std::uint32_t> ids;
     while (consume('.')) ids.push_back(parse_uint32("id word of a reference"));
     expect('>', "at the end of a reference");
-    if (ids.empty() || ids.size() > 5) fail_at(start, "a reference has 1 to 5 id words, not " + std::to_string(ids.size()));
+    if (ids.empty() || ids.size() > 5)
+      fail_at(start, "a reference has 1 to 5 id words, not " + std::to_string(ids.size()));
     std::reverse(ids.begin(), ids.end());  // printed most significant word first
     return term::make_reference(node, ids);
   }
@@ -506,17 +511,20 @@ class parser {
     return make_integer(start, negative, leading, 10, start + (negative ? 1 : 0));
   }
 
-  term make_integer(std::size_t start, bool negative, std::string_view digits, unsigned base, std::size_t digits_start) {
+  term make_integer(std::size_t start, bool negative, std::string_view digits, unsigned base,
+                    std::size_t digits_start) {
     const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : std::numeric_limits<std::int64_t>::max();
     std::uint64_t magnitude = 0;
     for (std::size_t i = 0; i < digits.size(); ++i) {
       const char c = digits[i];
       const unsigned digit = is_digit(static_cast<unsigned char>(c)) ? static_cast<unsigned>(c - '0')
-                             : c >= 'a'                               ? static_cast<unsigned>(c - 'a' + 10)
-                                                                      : static_cast<unsigned>(c - 'A' + 10);
-      if (digit >= base) fail_at(digits_start + i, "'" + std::string(1, c) + "' is not a base " + std::to_string(base) + " digit");
+                             : c >= 'a'                              ? static_cast<unsigned>(c - 'a' + 10)
+                                                                     : static_cast<unsigned>(c - 'A' + 10);
+      if (digit >= base)
+        fail_at(digits_start + i, "'" + std::string(1, c) + "' is not a base " + std::to_string(base) + " digit");
       if (magnitude > (limit - digit) / base)
-        fail_at(start, "the integer " + std::string(text_.substr(start, pos_ - start)) + " does not fit in 64 signed bits");
+        fail_at(start,
+                "the integer " + std::string(text_.substr(start, pos_ - start)) + " does not fit in 64 signed bits");
       magnitude = magnitude * base + digit;
     }
     if (!negative) return term(static_cast<std::int64_t>(magnitude));
@@ -547,7 +555,8 @@ class parser {
       case 'x': {
         const bool braced = consume('{');
         const std::size_t digits_start = pos_;
-        while (!at_end() && is_hex_digit(static_cast<unsigned char>(text_[pos_])) && (braced || pos_ - digits_start < 2))
+        while (!at_end() && is_hex_digit(static_cast<unsigned char>(text_[pos_])) &&
+               (braced || pos_ - digits_start < 2))
           ++pos_;
         const std::string_view digits = text_.substr(digits_start, pos_ - digits_start);
         std::uint32_t code = 0;
@@ -561,7 +570,8 @@ class parser {
       default:
         if (c >= '0' && c <= '7') {
           char32_t code = c - '0';
-          for (int k = 0; k < 2 && !at_end() && text_[pos_] >= '0' && text_[pos_] <= '7'; ++k) code = code * 8 + static_cast<char32_t>(text_[pos_++] - '0');
+          for (int k = 0; k < 2 && !at_end() && text_[pos_] >= '0' && text_[pos_] <= '7'; ++k)
+            code = code * 8 + static_cast<char32_t>(text_[pos_++] - '0');
           return code;
         }
         return c;  // \\ \' \" and any other character stand for themselves

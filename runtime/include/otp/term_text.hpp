@@ -1,0 +1,54 @@
+// Erlang-syntax text for terms: printing (term::to_string, operator<<) and parsing (parse_term).
+//
+// Printing follows io:format("~w") with UTF-8 output:
+//   {increment,3}   [1,2|3]   #{a => 1,b => [104,105]}   'hello world'   2.5   1.0e300   <0.85.0>
+//   #Ref<0.3.2.1>   (node index, then the id words from last to first, as Erlang shows them)
+// with these choices:
+//   - atoms are quoted and escaped exactly as Erlang quotes them (reserved words such as 'case' and,
+//     as OTP 27 does, 'maybe' and 'else' are quoted); characters from U+00A0 up are written as
+//     UTF-8, as "~tw" does, rather than as \x{...}.
+//   - lists of integers print as lists ([104,105]), never as "strings".
+//   - binaries print as <<"text">> when every byte is printable ASCII (or \n \r \t \v \b \f \e),
+//     as <<"héllo"/utf8>> when they are printable UTF-8 with non-ASCII characters, else as
+//     <<1,2,3>>.
+//   - floats print the shortest digits that read back as the same double, in Erlang's layout.
+//     Erlang has no infinities or NaN; such doubles print as inf, -inf and nan and do not read back.
+//   - pids and references print with their node-table index where Erlang shows its own node number.
+//
+// Parsing reads one term in Erlang syntax, with an optional trailing '.', surrounding whitespace
+// and %-comments: integers (-12, 16#FF, $a, $\n), floats (1.5, -2.0e-3), atoms (bare and quoted,
+// with escapes), strings ("hi" is the list [104,105]), binaries (<<>>, <<"abc">>, <<1,2,3>>,
+// <<"a",1>>, <<"日本"/utf8>>), tuples, lists (also [H|T]), maps (#{k => v}), pids (<0.85.0>) and
+// references (#Ref<0.3.2.1>). It rejects, with a term_parse_error naming line and column:
+// integers outside 64 signed bits, floats outside the double range, bytes outside 0..255,
+// variables, reserved words used as bare atoms, and nesting deeper than `max_parse_depth`.
+// Every term with a literal form reads back equal: parse_term(t.to_string()) == t.
+//
+// Thread-safety: these functions only read their arguments; call them from any thread.
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "otp/term.hpp"
+
+namespace otp {
+
+inline constexpr std::size_t max_parse_depth = 1000;
+
+// what() is "line:column: message", e.g. "1:7: expected ',' or '}' in tuple, got 'x'". Lines and
+// columns count from 1; columns count characters (UTF-8 code points).
+struct term_parse_error : std::runtime_error {
+  term_parse_error(std::size_t error_line, std::size_t error_column, const std::string& message);
+  std::size_t line;
+  std::size_t column;
+};
+
+term parse_term(std::string_view text);
+
+std::ostream& operator<<(std::ostream& out, const term& t);
+
+}  // namespace otp
