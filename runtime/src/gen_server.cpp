@@ -104,8 +104,10 @@ class server_body final : public detail::process_body {
       self.drain_inbox();
       std::optional<term> message = take_message(self);
       if (!message) {
-        if (next_.what == action::kind::timeout) {
-          if (next_.time == milliseconds(0) || self.receive_timer_fired(timeout_sequence_)) {
+        // A suspended server runs no timeout; resume re-arms it in full, as sys's suspend_loop does.
+        if (next_.what == action::kind::timeout && !suspended_) {
+          if (next_.time == milliseconds(0) ||
+              (timeout_sequence_ != 0 && self.receive_timer_fired(timeout_sequence_))) {
             next_ = action{};
             timeout_sequence_ = 0;
             dispatch(self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
@@ -132,6 +134,7 @@ class server_body final : public detail::process_body {
   }
 
   bool initialise(process_control_block& self) {
+    if (parent_.is_nil()) parent_ = self.pid_term();  // gen_server:start makes the server its own parent
     if (name_) {
       try {
         register_name(*name_, self.pid_term());
@@ -145,6 +148,7 @@ class server_body final : public detail::process_body {
       r = callbacks_->init(args_);
     } catch (...) {
       const term reason = reason_of_current_exception();
+      if (name_) unregister_name(*name_);
       acknowledge(tuple(atoms::error, reason));
       throw exit_exception(reason);
     }
@@ -361,7 +365,7 @@ void reply(const term& from, term reply_value) { detail::gen_reply(from, std::mo
 
 void stop(const term& server, term reason, milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { stop(server, reason, timeout); });
-  detail::stop_process(server, std::move(reason), timeout, tuple(atoms::gen_server, atoms::stop, list(server)));
+  detail::stop_process(server, std::move(reason), timeout);
 }
 
 }  // namespace otp::gen_server

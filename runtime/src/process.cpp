@@ -74,8 +74,12 @@ term self() { return me().pid_term(); }
 bool in_process() noexcept { return detail::current_process() != nullptr; }
 
 namespace {
-term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options options) {
+// Starts a process; with `monitor_ref`, the caller monitors it from before it can run, so the
+// 'DOWN' always carries the real reason (spawn_monitor is atomic in OTP).
+term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options options,
+                   const term* monitor_ref = nullptr) {
   auto& s = detail::the_runtime_state();
+  process_control_block* parent = (options.link || monitor_ref != nullptr) ? &me() : nullptr;
   auto* p = new process_control_block(std::move(body));
   p->set_trap_exit(options.trap_exit);
   try {
@@ -85,9 +89,12 @@ term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options opt
     throw;
   }
   if (options.link) {
-    process_control_block& parent = me();
-    parent.add_link(p->pid_term());
-    p->add_link(parent.pid_term());
+    parent->add_link(p->pid_term());
+    p->add_link(parent->pid_term());
+  }
+  if (monitor_ref != nullptr) {
+    parent->add_monitor(*monitor_ref, p->pid_term(), false);
+    p->add_watcher(*monitor_ref, parent->pid_term(), p->pid_term());
   }
   s.pool.process_started();
   s.pool.schedule(p);  // a new process starts in state `queued`
@@ -107,13 +114,8 @@ term spawn(std::function<void()> body, spawn_options options) {
 term spawn_link(std::function<void()> body) { return spawn(std::move(body), spawn_options{.link = true}); }
 
 term spawn_monitor(std::function<void()> body) {
-  process_control_block& parent = me();
-  // The monitor must exist before the child can die: ask for it as the child's first signal.
-  const term child = spawn(std::move(body));
-  const term ref = parent.new_ref();
-  parent.add_monitor(ref, child, false);
-  if (!send_signal(child.as_pid(), make_envelope(signal_kind::monitor, parent.pid_term(), child, ref)))
-    parent.messages().push(tuple(atoms::down, ref, atoms::process, child, atoms::noproc));
+  const term ref = me().new_ref();
+  const term child = spawn_process(std::make_unique<function_body>(std::move(body)), {}, &ref);
   return tuple(child, ref);
 }
 
@@ -203,6 +205,7 @@ term monitor(const term& pid_or_name) { return detail::monitor_process(pid_or_na
 
 bool demonitor(const term& ref, bool flush) {
   process_control_block& p = me();
+  if (!ref.is_reference()) throw badarg("demonitor: not a reference: " + ref.to_string());
   p.drain_inbox();
   const std::optional<term> target = p.remove_monitor(ref);
   if (target && target->is_pid() && is_local(*target))
@@ -220,7 +223,10 @@ bool demonitor(const term& ref, bool flush) {
   return target.has_value();
 }
 
-void exit(term reason) { throw exit_exception(std::move(reason)); }
+void exit(term reason) {
+  me();
+  throw exit_exception(std::move(reason));
+}
 
 void exit(const term& pid, term reason) {
   if (!pid.is_pid()) throw badarg("exit/2: not a pid: " + pid.to_string());
@@ -296,17 +302,15 @@ bool is_process_alive(const term& pid) {
 std::optional<process_info_result> process_info(const term& pid) {
   if (!pid.is_pid()) throw badarg("process_info: not a pid: " + pid.to_string());
   if (!in_process()) return runtime::current().run([&] { return process_info(pid); });
+  if (!is_local(pid)) throw badarg("process_info: " + pid.to_string() + " is a process of another node");
   process_control_block& p = me();
   const bool is_self = pid == p.pid_term();
-  const term ref = is_self ? p.new_ref() : detail::monitor_process(pid, false);
-  send_signal(pid.as_pid(), make_envelope(signal_kind::info_request, p.pid_term(), term(), ref));
-  const term answer = *p.receive(
-      [&](const term& m) {
-        return (m.is_tuple(2) && m[0] == ref) || (m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref);
-      },
-      infinity);
-  if (!is_self) demonitor(ref, true);
-  if (answer.size() == 5) return std::nullopt;
+  const term ref = p.new_ref();
+  // A process answers from its inbox; one that dies first answers {Ref, undefined} on its way out.
+  if (!send_signal(pid.as_pid(), make_envelope(signal_kind::info_request, p.pid_term(), term(), ref)))
+    return std::nullopt;
+  const term answer = *p.receive([&](const term& m) { return m.is_tuple(2) && m[0] == ref; }, infinity);
+  if (answer[1].is_atom(atoms::undefined)) return std::nullopt;
   const term& info = answer[1];
   auto get = [&](const char* key) { return *info.find(atom(key)); };
   process_info_result r;

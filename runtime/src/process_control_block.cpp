@@ -96,6 +96,7 @@ slice_end process_control_block::execute() {
   term reason = term(atoms::normal);
   try {
     const slice_end end = body_->run(*this);
+    if (end == slice_end::wait) mark_waiting();
     if (end != slice_end::exit) return end;
   } catch (const forced_exit& e) {
     reason = e.reason;
@@ -112,6 +113,7 @@ slice_end process_control_block::execute() {
 
 void process_control_block::wait_for_signal() {
   reductions_ = 0;
+  waiting_ = true;
   current_thread_context()->running->park(slice_end::wait);
 }
 
@@ -131,6 +133,7 @@ void process_control_block::drain_inbox() {
     envelope_ptr e(raw);
     handle_signal(*e);
   }
+  waiting_ = false;
 }
 
 void process_control_block::handle_signal(envelope& e) {
@@ -155,7 +158,7 @@ void process_control_block::handle_signal(envelope& e) {
 }
 
 void process_control_block::answer_info_request(const term& requester, const term& ref) {
-  const atom status = body_->suspended() ? atoms::suspended : atoms::waiting;
+  const atom status = body_->suspended() ? atoms::suspended : waiting_ ? atoms::waiting : atoms::running;
   std::vector<term> links(links_.begin(), links_.end());
   term info = map({
       {atoms::status, status},
@@ -176,7 +179,7 @@ void process_control_block::handle_exit_signal(const term& from, const term& rea
   if (linked) {
     const bool was_linked = std::find(links_.begin(), links_.end(), from) != links_.end();
     remove_link(from);
-    if (!was_linked && !(reason == term(atoms::noproc))) return;  // a link we already removed
+    if (!was_linked) return;  // a link we removed (unlink) before its exit signal arrived
   }
   if (!linked && reason == term(atoms::kill)) throw forced_exit{term(atoms::killed)};
   if (trap_exit_) {
@@ -207,14 +210,23 @@ void process_control_block::announce_death(const term& reason) {
     send_signal(to.as_pid(), e);
   };
 
-  // Signals that arrived before we left the table still expect an answer.
+  // Signals that arrived before we left the table still count: links and monitors made (and
+  // undone) in that time get their exit signal or 'DOWN', process_info gets an answer.
   while (envelope* raw = inbox_.pop()) {
     envelope_ptr e(raw);
-    if (e->kind == signal_kind::link) send_exit(e->from);
-    if (e->kind == signal_kind::monitor) send_down(e->ref, e->from, e->payload);
-    if (e->kind == signal_kind::unlink) remove_link(e->from);
-    if (e->kind == signal_kind::demonitor)
-      std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
+    switch (e->kind) {
+      case signal_kind::link: add_link(e->from); break;
+      case signal_kind::unlink: remove_link(e->from); break;
+      case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e->ref, e->from, e->payload}); break;
+      case signal_kind::demonitor:
+        std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
+        break;
+      case signal_kind::info_request:
+        send_signal(e->from.as_pid(),
+                    make_envelope(signal_kind::message, term(), tuple(e->ref, atoms::undefined)));
+        break;
+      default: break;
+    }
   }
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
@@ -265,6 +277,10 @@ std::optional<term> process_control_block::receive(const std::function<bool(cons
 }
 
 // --- links, monitors, refs --------------------------------------------------------------------
+
+void process_control_block::add_watcher(const term& ref, const term& watcher, const term& object) {
+  monitored_by_.push_back(watcher_entry{ref, watcher, object});
+}
 
 void process_control_block::add_link(const term& pid) {
   if (std::find(links_.begin(), links_.end(), pid) == links_.end()) links_.push_back(pid);

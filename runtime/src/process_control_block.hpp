@@ -104,6 +104,8 @@ class process_control_block {
   // Leaves the thread until a signal arrives (slice_end::wait) or until the scheduler has run the
   // others (slice_end::yield). Keeps this process's fiber.
   void wait_for_signal();
+  // The body returned slice_end::wait: the process now waits for a signal.
+  void mark_waiting() noexcept { waiting_ = true; }
   void yield_thread();
   // Counts one unit of work; yields the thread once the fairness budget is spent.
   void count_reduction();
@@ -126,6 +128,8 @@ class process_control_block {
   // Removes the monitor; returns what it monitored, or nullopt when it was not active.
   std::optional<term> remove_monitor(const term& ref);
   bool is_active_alias(const term& ref) const noexcept;
+  // Records that `watcher` monitors this process under `ref` (before the process first runs).
+  void add_watcher(const term& ref, const term& watcher, const term& object);
   std::size_t monitor_count() const noexcept { return monitors_.size(); }
   std::size_t monitored_by_count() const noexcept { return monitored_by_.size(); }
 
@@ -176,6 +180,7 @@ class process_control_block {
   std::uint32_t reductions_ = 0;
   std::atomic<std::uint32_t> registered_name_{atoms::undefined.index()};
   bool trap_exit_ = false;
+  bool waiting_ = false;  // it was waiting for a message when the current drain began (process_info)
 };
 
 // The process running on this thread, or nullptr.

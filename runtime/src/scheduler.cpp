@@ -7,6 +7,7 @@ namespace {
 std::atomic<scheduler_pool*> the_pool{nullptr};
 constexpr std::size_t max_pooled_fibers = 16;
 constexpr int spins_before_sleep = 64;
+constexpr std::chrono::milliseconds idle_recheck{5};
 }  // namespace
 
 scheduler_pool* current_scheduler_pool() noexcept { return the_pool.load(std::memory_order_acquire); }
@@ -168,8 +169,10 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
     }
     if (found == nullptr) found = steal(self, seen_slices, true);
     if (found == nullptr && !stopping_.load(std::memory_order_acquire)) {
+      // Woken for surplus work; otherwise a look around every few milliseconds, for the one
+      // process queued behind a long computation on another thread (it is never woken for).
       std::unique_lock lock(self.sleep_mutex);
-      self.sleep_cv.wait(lock, [&] { return self.woken; });
+      self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
     }
     {
       std::lock_guard lock(self.sleep_mutex);

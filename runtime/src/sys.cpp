@@ -107,11 +107,11 @@ term status_misc(const term& name, bool suspended, const term& parent, const ter
               tuple(atoms::data, list(pair("State", state))));
 }
 
-void stop_process(const term& server, term reason, milliseconds timeout, const term& location) {
-  (void)location;
-  const term ref = monitor(server);
-  send(server.is_pid() ? server : whereis(server.is_atom() ? server.as_atom() : server[0].as_atom()),
-       tuple(atoms::system, tuple(self(), ref), tuple(atoms::terminate, reason)));
+void stop_process(const term& server, term reason, milliseconds timeout) {
+  const term pid = server.is_pid() ? server : whereis(server.is_atom() ? server.as_atom() : server[0].as_atom());
+  if (!pid.is_pid()) throw exit_exception(atoms::noproc);
+  const term ref = monitor(pid);
+  send(pid, tuple(atoms::system, tuple(self(), ref), tuple(atoms::terminate, reason)));
   auto down = receive(
       [&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }, timeout);
   // The ok reply may be queued too; it is of no use any more.

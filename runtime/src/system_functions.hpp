@@ -37,7 +37,7 @@ term status_misc(const term& name, bool suspended, const term& parent, const ter
 
 // proc_lib:stop: sys:terminate, then wait for the process to go. Throws exit_exception(noproc),
 // (timeout) or (OtherReason) when it did not exit with `reason`.
-void stop_process(const term& server, term reason, milliseconds timeout, const term& location);
+void stop_process(const term& server, term reason, milliseconds timeout);
 
 // Messages a process handles per slice before yielding its thread.
 unsigned slice_budget();

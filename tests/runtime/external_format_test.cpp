@@ -299,10 +299,10 @@ TEST(ExternalFormatErlFixtures, LiveErlAgreesOnLargeTerms) {
          for (int i = 1; i <= 12; ++i) acc = list(acc, tuple(acc));
          return acc;
        }()},
-      {"lists:foldl(fun(_, Acc) -> [Acc] end, x, lists:seq(1, 2000))",
+      {"lists:foldl(fun(_, Acc) -> [Acc] end, x, lists:seq(1, 900))",
        [] {
          term acc = atom("x");
-         for (int i = 1; i <= 2000; ++i) acc = list(acc);
+         for (int i = 1; i <= 900; ++i) acc = list(acc);
          return acc;
        }()},
   };
