@@ -6,12 +6,14 @@
 namespace otp::detail {
 namespace {
 
-[[noreturn]] void fail(term reason, const term& location) { throw exit_exception(tuple(std::move(reason), location)); }
+[[noreturn]] void fail(term reason, const std::function<term()>& location) {
+  throw exit_exception(tuple(std::move(reason), location()));
+}
 
 }  // namespace
 
 term gen_call(const term& server, const std::function<term(const term& from)>& make_message, milliseconds timeout,
-              const term& location) {
+              const std::function<term()>& location) {
   process_control_block* me = current_process();
   if (me == nullptr) throw not_in_process();
   if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
@@ -29,7 +31,8 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
 
   const bool plain_tag = timeout == infinity && target.as_pid().node == node_table::local_index;
   const term ref = monitor_process(target, !plain_tag);
-  const term tag = plain_tag ? ref : term::make_list({term(atoms::alias)}, ref);
+  term alias_head[] = {term(atoms::alias)};
+  const term tag = plain_tag ? ref : term::make_list_from(alias_head, ref);
   send(target, make_message(tuple(me->pid_term(), tag)));
 
   const auto answer = me->receive(

@@ -14,8 +14,9 @@
 
 namespace otp::detail {
 
+// `location` builds the {Module, Function, Args} of a failure; it only runs when the call fails.
 term gen_call(const term& server, const std::function<term(const term& from)>& make_message, milliseconds timeout,
-              const term& location);
+              const std::function<term()>& location);
 
 // gen:reply(From, Reply).
 void gen_reply(const term& from, term reply_value);

@@ -340,17 +340,18 @@ term start(std::shared_ptr<behaviour> callbacks, term args, start_options option
 
 term call(const term& server, term request) {
   if (!in_process()) return runtime::current().run([&] { return call(server, request); });
-  const term location = tuple(atoms::gen_server, atoms::call, list(server, request));
   return detail::gen_call(
-      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, default_call_timeout, location);
+      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, default_call_timeout,
+      [&] { return tuple(atoms::gen_server, atoms::call, list(server, request)); });
 }
 
 term call(const term& server, term request, milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { return call(server, request, timeout); });
-  const term timeout_term = timeout == infinity ? term(atoms::infinity) : term(timeout.count());
-  const term location = tuple(atoms::gen_server, atoms::call, list(server, request, timeout_term));
   return detail::gen_call(
-      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, timeout, location);
+      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, timeout, [&] {
+        const term timeout_term = timeout == infinity ? term(atoms::infinity) : term(timeout.count());
+        return tuple(atoms::gen_server, atoms::call, list(server, request, timeout_term));
+      });
 }
 
 void cast(const term& server, term request) {

@@ -120,6 +120,9 @@ term spawn_monitor(std::function<void()> body) {
 }
 
 void send(const term& destination, term message) {
+  // A send costs a reduction, as in Erlang: a process that only sends still yields its thread,
+  // so its receivers run while the messages are hot and mailboxes stay short.
+  if (process_control_block* p = detail::current_process()) p->count_reduction();
   if (destination.is_pid()) {
     if (is_local(destination))
       send_signal(destination.as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));

@@ -177,9 +177,7 @@ void process_control_block::answer_info_request(const term& requester, const ter
 
 void process_control_block::handle_exit_signal(const term& from, const term& reason, bool linked) {
   if (linked) {
-    const bool was_linked = std::find(links_.begin(), links_.end(), from) != links_.end();
-    remove_link(from);
-    if (!was_linked) return;  // a link we removed (unlink) before its exit signal arrived
+    if (links_.erase(from) == 0) return;  // a link we removed (unlink) before its exit signal arrived
   }
   if (!linked && reason == term(atoms::kill)) throw forced_exit{term(atoms::killed)};
   if (trap_exit_) {
@@ -283,10 +281,10 @@ void process_control_block::add_watcher(const term& ref, const term& watcher, co
 }
 
 void process_control_block::add_link(const term& pid) {
-  if (std::find(links_.begin(), links_.end(), pid) == links_.end()) links_.push_back(pid);
+  links_.insert(pid);
 }
 
-void process_control_block::remove_link(const term& pid) { std::erase(links_, pid); }
+void process_control_block::remove_link(const term& pid) { links_.erase(pid); }
 
 void process_control_block::add_monitor(const term& ref, const term& target, bool alias) {
   monitors_.push_back(monitor_entry{ref, target, alias});
@@ -310,7 +308,7 @@ term process_control_block::new_ref() {
 }
 
 std::size_t process_control_block::memory() const noexcept {
-  return sizeof(*this) + messages_.capacity_bytes() + links_.capacity() * sizeof(term) +
+  return sizeof(*this) + messages_.capacity_bytes() + links_.size() * (sizeof(term) + 2 * sizeof(void*)) +
          monitors_.capacity() * sizeof(monitor_entry) + monitored_by_.capacity() * sizeof(monitored_by_[0]) +
          body_->memory_estimate();
 }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 #include "mailbox.hpp"
@@ -121,7 +122,7 @@ class process_control_block {
 
   void add_link(const term& pid);
   void remove_link(const term& pid);
-  const std::vector<term>& links() const noexcept { return links_; }
+  bool is_linked_to(const term& pid) const { return links_.contains(pid); }
 
   // Monitors held by this process: ref -> what it monitors. `alias` makes ref an active alias too.
   void add_monitor(const term& ref, const term& target, bool alias);
@@ -159,7 +160,8 @@ class process_control_block {
   std::unique_ptr<process_body> body_;
   worker_fiber* parked_fiber_ = nullptr;
 
-  std::vector<term> links_;
+  // A set: a supervisor links to every child, and each child's exit must find its link at once.
+  std::unordered_set<term, term_hash> links_;
   struct monitor_entry {
     term ref;
     term target;  // pid, or {Name, Node} when monitored by name

@@ -135,7 +135,7 @@ term sys_call(const term& process, const term& request, milliseconds timeout, at
     return runtime::current().run([&] { return sys_call(process, request, timeout, function, args); });
   return detail::gen_call(
       process, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout,
-      tuple(atoms::sys, function, std::move(args)));
+      [&] { return tuple(atoms::sys, function, args); });
 }
 
 }  // namespace

@@ -202,7 +202,7 @@ std::span<const term> term::elements() const {
   }
 }
 
-const term& term::operator[](std::size_t index) const {
+const term& term::element_slow(std::size_t index) const {
   auto e = elements();
   if (index >= e.size())
     throw bad_term("index " + std::to_string(index) + " out of range for " + to_string());
@@ -388,16 +388,7 @@ std::strong_ordering operator<=>(const term& a, const term& b) noexcept {
   return std::strong_ordering::equal;
 }
 
-bool operator==(const term& a, const term& b) noexcept {
-  if (a.kind_ != b.kind_) return false;
-  switch (a.kind_) {
-    case term_kind::integer:
-    case term_kind::pid: return a.aux_ == b.aux_ && a.bits_ == b.bits_;
-    case term_kind::atom: return a.aux_ == b.aux_;
-    case term_kind::nil: return true;
-    default: return (a <=> b) == 0;
-  }
-}
+bool term::equal_compounds(const term& a, const term& b) noexcept { return (a <=> b) == 0; }
 
 std::size_t term::hash() const noexcept {
   auto mix = [](std::size_t h, std::size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); };

@@ -40,8 +40,7 @@ const E* trailing(const H* header) {
 }
 
 template <class Self, class E>
-struct array_object : heap_object {
-  std::uint32_t size = 0;
+struct array_object : array_header {
 
   E* data() { return trailing<Self, E>(static_cast<Self*>(this)); }
   const E* data() const { return trailing<Self, E>(static_cast<const Self*>(this)); }
@@ -70,6 +69,9 @@ struct array_object : heap_object {
 struct tuple_object : array_object<tuple_object, term> {
   static tuple_object* create(std::span<term> elements) { return create_from(elements); }
 };
+
+// term.hpp reads tuples through array_header: the elements must follow it directly.
+static_assert(sizeof(tuple_object) == sizeof(array_header));
 
 struct map_object : array_object<map_object, std::pair<term, term>> {
   // Pairs are sorted by key in term order, keys unique.

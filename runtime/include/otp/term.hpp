@@ -54,6 +54,10 @@ namespace detail {
 struct heap_object {
   std::atomic<std::uint32_t> refs{1};
 };
+// The header shared by tuples, lists and maps: the element count; elements follow it.
+struct array_header : heap_object {
+  std::uint32_t size = 0;
+};
 // Frees a compound whose last reference went away.
 void destroy(heap_object* h, term_kind kind) noexcept;
 struct tuple_object;
@@ -132,7 +136,7 @@ class term {
   bool is_pid() const noexcept { return kind_ == term_kind::pid; }
   bool is_reference() const noexcept { return kind_ == term_kind::reference; }
   bool is_tuple() const noexcept { return kind_ == term_kind::tuple; }
-  bool is_tuple(std::size_t arity) const noexcept { return is_tuple() && size() == arity; }
+  bool is_tuple(std::size_t arity) const noexcept { return is_tuple() && tuple_header().size == arity; }
   bool is_map() const noexcept { return kind_ == term_kind::map; }
   bool is_nil() const noexcept { return kind_ == term_kind::nil; }
   bool is_list() const noexcept { return kind_ == term_kind::list || kind_ == term_kind::nil; }
@@ -148,7 +152,10 @@ class term {
   // Tuple arity, map size, or the number of elements before a list's tail; 0 for nil.
   std::size_t size() const;
   // Tuple element or list element, 0-based.
-  const term& operator[](std::size_t index) const;
+  const term& operator[](std::size_t index) const {
+    if (is_tuple() && index < tuple_header().size) return tuple_elements()[index];
+    return element_slow(index);
+  }
   // List accessors: head, and the tail after the first element (O(1)).
   const term& head() const;
   term tail() const;
@@ -166,7 +173,16 @@ class term {
 
   // --- order, equality, hash, text ------------------------------------------------------------
   friend std::strong_ordering operator<=>(const term& a, const term& b) noexcept;
-  friend bool operator==(const term& a, const term& b) noexcept;
+  friend bool operator==(const term& a, const term& b) noexcept {
+    if (a.kind_ != b.kind_) return false;
+    switch (a.kind_) {
+      case term_kind::integer:
+      case term_kind::pid: return a.aux_ == b.aux_ && a.bits_ == b.bits_;
+      case term_kind::atom: return a.aux_ == b.aux_;
+      case term_kind::nil: return true;
+      default: return equal_compounds(a, b);
+    }
+  }
   std::size_t hash() const noexcept;
   // Erlang syntax as io:format("~w") prints it (see term_text.hpp for parsing).
   std::string to_string() const;
@@ -188,6 +204,12 @@ class term {
     bits_ = 0;
   }
   const detail::list_object& list_obj() const;
+  const detail::array_header& tuple_header() const noexcept { return *static_cast<const detail::array_header*>(heap_); }
+  const term* tuple_elements() const noexcept {
+    return reinterpret_cast<const term*>(reinterpret_cast<const char*>(heap_) + sizeof(detail::array_header));
+  }
+  const term& element_slow(std::size_t index) const;
+  static bool equal_compounds(const term& a, const term& b) noexcept;
 
   term_kind kind_;
   // atom: atom index; pid: node index; list: offset of the first element in the list object.
