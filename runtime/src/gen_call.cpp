@@ -30,10 +30,17 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
   if (target == me->pid_term()) fail(atoms::calling_self, location);
 
   const bool plain_tag = timeout == infinity && target.as_pid().node == node_table::local_index;
-  const term ref = monitor_process(target, !plain_tag);
+  // monitor(process, Server, [{alias, demonitor}]) and the send, in one signal: the server
+  // records the monitor as it takes the message, and drops it again when it replies.
+  const term ref = me->new_ref();
   term alias_head[] = {term(atoms::alias)};
   const term tag = plain_tag ? ref : term::make_list_from(alias_head, ref);
-  send(target, make_message(tuple(me->pid_term(), tag)));
+  me->add_monitor(ref, target, !plain_tag);
+  envelope* request = make_envelope(signal_kind::call, me->pid_term(), make_message(tuple(me->pid_term(), tag)), ref);
+  if (!send_signal(target.as_pid(), request)) {
+    me->remove_monitor(ref);
+    fail(atoms::noproc, location);
+  }
 
   const auto answer = me->receive(
       [&](const term& m) {
@@ -56,15 +63,17 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
 
 void gen_reply(const term& from, term reply_value) {
   if (!from.is_tuple(2) || !from[0].is_pid()) throw badarg("reply: From must be {Pid, Tag}: " + from.to_string());
+  const term& caller = from[0];
   const term& tag = from[1];
-  term message = tuple(tag, std::move(reply_value));
-  if (tag.is_list() && !tag.is_nil() && tag.head().is_atom(atoms::alias)) {
-    // [alias | Ref]: a reply to an alias is dropped once the caller gave up on it.
-    if (from[0].as_pid().node == node_table::local_index)
-      send_signal(from[0].as_pid(), make_envelope(signal_kind::alias_message, term(), std::move(message), tag.tail()));
-    return;
-  }
-  send(from[0], std::move(message));
+  const bool to_alias = tag.is_list() && !tag.is_nil() && tag.head().is_atom(atoms::alias);
+  const term ref = to_alias ? tag.tail() : tag;
+  if (caller.as_pid().node != node_table::local_index) return;  // other nodes: with distribution
+  // [alias | Ref]: a reply to an alias is dropped once the caller gave up on it.
+  envelope* reply = make_envelope(to_alias ? signal_kind::alias_message : signal_kind::message, term(),
+                                  tuple(tag, std::move(reply_value)), ref);
+  process_control_block* me = current_process();
+  reply->call_done = me != nullptr && ref.is_reference() && me->release_call_monitor(ref, caller);
+  send_signal(caller.as_pid(), reply);
 }
 
 }  // namespace otp::detail

@@ -16,7 +16,8 @@
 namespace otp::detail {
 
 enum class signal_kind : std::uint8_t {
-  message,          // payload: the message
+  message,          // payload: the message; ref + call_done: see call
+  call,             // a call: monitor (from: caller, ref) and message (payload) in one signal
   alias_message,    // payload: the message; ref: the alias it was sent to (dropped if inactive)
   exit,             // from: sender; payload: reason; linked: whether it comes from a link
   link,             // from: the process linking to us
@@ -32,6 +33,9 @@ struct envelope {
   std::atomic<envelope*> next{nullptr};
   signal_kind kind = signal_kind::message;
   bool linked = false;
+  // On a reply: the server already dropped the call's monitor (ref), so the caller forgets it
+  // without a demonitor signal.
+  bool call_done = false;
   std::uint64_t sequence = 0;
   term from;
   term ref;

@@ -97,8 +97,9 @@ term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options opt
     p->add_watcher(*monitor_ref, parent->pid_term(), p->pid_term());
   }
   s.pool.process_started();
-  s.pool.schedule(p);  // a new process starts in state `queued`
-  return p->pid_term();
+  term pid = p->pid_term();
+  s.pool.schedule(p);  // a new process starts in state `queued`; from here `p` may be gone
+  return pid;
 }
 }  // namespace
 

@@ -138,14 +138,24 @@ void process_control_block::drain_inbox() {
 
 void process_control_block::handle_signal(envelope& e) {
   switch (e.kind) {
-    case signal_kind::message: messages_.push(std::move(e.payload)); return;
+    case signal_kind::message:
+      messages_.push(std::move(e.payload));
+      if (e.call_done) remove_monitor(e.ref);
+      return;
     case signal_kind::alias_message:
-      if (is_active_alias(e.ref)) messages_.push(std::move(e.payload));
+      if (is_active_alias(e.ref)) {
+        messages_.push(std::move(e.payload));
+        if (e.call_done) remove_monitor(e.ref);
+      }
+      return;
+    case signal_kind::call:
+      monitored_by_.push_back(watcher_entry{e.ref, e.from, pid_term_, true});
+      messages_.push(std::move(e.payload));
       return;
     case signal_kind::exit: handle_exit_signal(e.from, e.payload, e.linked); return;
     case signal_kind::link: add_link(e.from); return;
     case signal_kind::unlink: remove_link(e.from); return;
-    case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e.ref, e.from, e.payload}); return;
+    case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e.ref, e.from, e.payload, false}); return;
     case signal_kind::demonitor:
       std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e.ref; });
       return;
@@ -215,7 +225,8 @@ void process_control_block::announce_death(const term& reason) {
     switch (e->kind) {
       case signal_kind::link: add_link(e->from); break;
       case signal_kind::unlink: remove_link(e->from); break;
-      case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e->ref, e->from, e->payload}); break;
+      case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e->ref, e->from, e->payload, false}); break;
+      case signal_kind::call: monitored_by_.push_back(watcher_entry{e->ref, e->from, pid_term_, true}); break;
       case signal_kind::demonitor:
         std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
         break;
@@ -277,7 +288,15 @@ std::optional<term> process_control_block::receive(const std::function<bool(cons
 // --- links, monitors, refs --------------------------------------------------------------------
 
 void process_control_block::add_watcher(const term& ref, const term& watcher, const term& object) {
-  monitored_by_.push_back(watcher_entry{ref, watcher, object});
+  monitored_by_.push_back(watcher_entry{ref, watcher, object, false});
+}
+
+bool process_control_block::release_call_monitor(const term& ref, const term& caller) {
+  auto it = std::find_if(monitored_by_.begin(), monitored_by_.end(),
+                         [&](const watcher_entry& m) { return m.for_call && m.ref == ref && m.watcher == caller; });
+  if (it == monitored_by_.end()) return false;
+  monitored_by_.erase(it);
+  return true;
 }
 
 void process_control_block::add_link(const term& pid) {

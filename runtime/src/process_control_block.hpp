@@ -131,6 +131,8 @@ class process_control_block {
   bool is_active_alias(const term& ref) const noexcept;
   // Records that `watcher` monitors this process under `ref` (before the process first runs).
   void add_watcher(const term& ref, const term& watcher, const term& object);
+  // A reply to a call: drops the monitor the caller took with it; false when there was none.
+  bool release_call_monitor(const term& ref, const term& caller);
   std::size_t monitor_count() const noexcept { return monitors_.size(); }
   std::size_t monitored_by_count() const noexcept { return monitored_by_.size(); }
 
@@ -172,6 +174,7 @@ class process_control_block {
     term ref;
     term watcher;
     term object;  // how the watcher named us: our pid, or {Name, Node}
+    bool for_call = false;  // taken by gen_call; a reply to that call ends it
   };
   std::vector<watcher_entry> monitored_by_;
   std::uint64_t receive_sequence_ = 0;

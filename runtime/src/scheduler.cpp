@@ -234,7 +234,9 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
 void scheduler_pool::thread_main(thread_state& self) {
   tls_state = &self;
   set_current_thread_context(&self.context);
-  enable_overflow_handler_for_this_thread();
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  enable_overflow_handler_for_this_thread();  // the sanitizers keep their own alternate stacks
+#endif
   while (process_control_block* p = take_work(self)) run_one(self, p);
   for (worker_fiber* fiber : self.fibers) delete fiber;
   self.fibers.clear();

@@ -38,8 +38,12 @@ std::size_t page_size() {
 constexpr std::size_t max_tracked_guards = 1u << 16;
 std::atomic<std::uintptr_t> guard_pages[max_tracked_guards];
 
+// Open addressing from a slot chosen by the page's address: constant time while the table is
+// far from full (a full table only loses the report, never the guard page itself).
 void track_guard(std::uintptr_t page, bool add) {
-  for (auto& slot : guard_pages) {
+  const std::size_t start = (page / page_size()) % max_tracked_guards;
+  for (std::size_t k = 0; k < max_tracked_guards; ++k) {
+    auto& slot = guard_pages[(start + k) % max_tracked_guards];
     std::uintptr_t expected = add ? 0 : page;
     if (slot.compare_exchange_strong(expected, add ? page : 0)) return;
   }
@@ -105,7 +109,7 @@ inline void before_switch([[maybe_unused]] void** fake_stack_save, [[maybe_unuse
   __sanitizer_start_switch_fiber(fake_stack_save, target_bottom, target_size);
 #endif
 #ifdef OTP_TSAN
-  __tsan_switch_to_fiber(tsan_target, 0);
+  if (tsan_target != nullptr) __tsan_switch_to_fiber(tsan_target, 0);
 #endif
 }
 
@@ -148,6 +152,10 @@ worker_fiber::~worker_fiber() {
     before_switch(&context->asan_fake_stack, stack_low_, stack_size_, tsan_fiber_);
     fiber_ = std::move(fiber_).resume();
     after_switch(context->asan_fake_stack, nullptr, nullptr);
+#ifdef OTP_TSAN
+    // The fiber's last steps ran on its own TSan fiber (see loop()); come back to ours.
+    __tsan_switch_to_fiber(context->tsan_fiber, 0);
+#endif
   }
 #ifdef OTP_TSAN
   __tsan_destroy_fiber(tsan_fiber_);
@@ -193,8 +201,10 @@ boost::context::fiber worker_fiber::loop(boost::context::fiber&& scheduler_conte
     job_ = nullptr;
     switch_to_scheduler(false);
   }
+  // Leaving for good. TSan stays on this fiber's shadow stack: Boost's exit code still runs
+  // instrumented frames after we return, and they must not land on the scheduler's stack.
   thread_context* context = current_thread_context();
-  before_switch(nullptr, context->stack_bottom, context->stack_size, context->tsan_fiber);
+  before_switch(nullptr, context->stack_bottom, context->stack_size, nullptr);
   return std::move(context->scheduler_fiber);
 }
 
