@@ -50,8 +50,8 @@ runtime::runtime(runtime_options options) {
     detail::the_runtime.store(nullptr);
     throw;
   }
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  detail::install_stack_overflow_handler();  // the sanitizers report overflows themselves
+#if !defined(__SANITIZE_ADDRESS__)
+  detail::install_stack_overflow_handler();  // AddressSanitizer reports overflows itself
 #endif
   detail::set_runtime_state(&impl_->state);
   impl_->state.pool.start();

@@ -234,8 +234,8 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
 void scheduler_pool::thread_main(thread_state& self) {
   tls_state = &self;
   set_current_thread_context(&self.context);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  enable_overflow_handler_for_this_thread();  // the sanitizers keep their own alternate stacks
+#if !defined(__SANITIZE_ADDRESS__)
+  enable_overflow_handler_for_this_thread();  // AddressSanitizer keeps its own alternate stack
 #endif
   while (process_control_block* p = take_work(self)) run_one(self, p);
   for (worker_fiber* fiber : self.fibers) delete fiber;

@@ -37,25 +37,53 @@ void destroy_now(heap_object* h, term_kind kind) noexcept {
 // Destroying a compound releases its elements, which may destroy theirs: done recursively, a
 // deeply nested term would overflow a fiber's stack. The outermost destroy on a thread keeps a
 // list of the compounds its elements freed and destroys them one after another instead.
+// Plain data, so it stays usable while the thread's other thread_locals are being destroyed (terms
+// held by them are freed then too); the list itself is freed by `queue_owner` at thread exit, after
+// which destruction simply recurses.
+using pending_list = std::vector<std::pair<heap_object*, term_kind>>;
 struct destruction_queue {
-  bool active = false;
-  std::vector<std::pair<heap_object*, term_kind>> pending;
+  bool active;
+  bool finished;
+  pending_list* pending;
 };
-__attribute__((tls_model("initial-exec"))) thread_local destruction_queue destructions;
+__attribute__((tls_model("initial-exec"))) thread_local destruction_queue destructions{};
+
+struct queue_owner {
+  ~queue_owner() {
+    delete destructions.pending;
+    destructions.pending = nullptr;
+    destructions.finished = true;
+  }
+};
+
+pending_list* pending_of_this_thread() {
+  destruction_queue& queue = destructions;
+  if (queue.pending == nullptr && !queue.finished) {
+    static thread_local queue_owner owner;
+    (void)owner;
+    queue.pending = new pending_list();
+  }
+  return queue.pending;
+}
 
 }  // namespace
 
 void destroy(heap_object* h, term_kind kind) noexcept {
   destruction_queue& queue = destructions;
   if (queue.active) {
-    queue.pending.emplace_back(h, kind);
+    queue.pending->emplace_back(h, kind);
+    return;
+  }
+  pending_list* pending = pending_of_this_thread();
+  if (pending == nullptr) {  // the thread is exiting
+    destroy_now(h, kind);
     return;
   }
   queue.active = true;
   destroy_now(h, kind);
-  while (!queue.pending.empty()) {
-    const auto [next, next_kind] = queue.pending.back();
-    queue.pending.pop_back();
+  while (!pending->empty()) {
+    const auto [next, next_kind] = pending->back();
+    pending->pop_back();
     destroy_now(next, next_kind);
   }
   queue.active = false;

@@ -30,7 +30,9 @@ using otp::list;
 using otp::nil;
 using otp::tuple;
 
-term call_location(const term& server, const term& request) { return tuple(atoms::gen_server, atoms::call, list(server, request)); }
+term call_location(const term& server, const term& request) {
+  return tuple(atoms::gen_server, atoms::call, list(server, request));
+}
 term call_location(const term& server, const term& request, std::int64_t timeout) {
   return tuple(atoms::gen_server, atoms::call, list(server, request, timeout));
 }
@@ -379,8 +381,9 @@ TEST(GenServerCall, CallToAnUnregisteredNameExitsWithNoproc) {
             tuple(atoms::noproc, call_location("gs_nobody"_a, "hello"_a)));
   EXPECT_EQ(caught_exit([] { gs::call("gs_nobody"_a, "hello"_a, 100ms); }),
             tuple(atoms::noproc, call_location("gs_nobody"_a, "hello"_a, 100)));
-  EXPECT_EQ(caught_exit([] { gs::call("gs_nobody"_a, "hello"_a, otp::infinity); }),
-            tuple(atoms::noproc, tuple(atoms::gen_server, atoms::call, list("gs_nobody"_a, "hello"_a, atoms::infinity))));
+  EXPECT_EQ(
+      caught_exit([] { gs::call("gs_nobody"_a, "hello"_a, otp::infinity); }),
+      tuple(atoms::noproc, tuple(atoms::gen_server, atoms::call, list("gs_nobody"_a, "hello"_a, atoms::infinity))));
 }
 
 TEST(GenServerCall, CallToANameOnAnotherNodeWhileNotDistributedExitsWithNodedown) {
@@ -416,8 +419,7 @@ TEST(GenServerCall, ServerDyingDuringTheCallExitsWithItsReason) {
   const term first = pid_of(gs::start(stopping, nil()));
   const term second = pid_of(gs::start(throwing, nil()));
   rt.run([&] {
-    EXPECT_EQ(caught_exit([&] { gs::call(first, "die"_a); }),
-              tuple("died_mid_call"_a, call_location(first, "die"_a)));
+    EXPECT_EQ(caught_exit([&] { gs::call(first, "die"_a); }), tuple("died_mid_call"_a, call_location(first, "die"_a)));
     EXPECT_EQ(caught_exit([&] { gs::call(second, "boom"_a, 1000ms); }),
               tuple(runtime_error_reason("handler blew up"), call_location(second, "boom"_a, 1000)));
   });
@@ -529,7 +531,9 @@ TEST(GenServerCast, CastSendsAGenCastTupleAndNeverFails) {
 TEST(GenServerCast, CastsAreHandledInOrderByHandleCast) {
   otp::runtime rt;
   auto server = make_server();
-  server->on_cast = [](const term& request, const term& state) { return gs::result::noreply(appended(state, request)); };
+  server->on_cast = [](const term& request, const term& state) {
+    return gs::result::noreply(appended(state, request));
+  };
   const term pid = pid_of(gs::start(server, nil()));
   for (int i = 0; i < 20; ++i) gs::cast(pid, i);
   EXPECT_EQ(gs::call(pid, "get"_a).size(), 20u);

@@ -30,7 +30,9 @@ using otp::tuple;
 std::shared_ptr<scripted_server> make_recorder() {
   auto server = make_server();
   server->on_init = [](const term&) { return gs::init_result::ok(nil()); };
-  server->on_cast = [](const term& request, const term& state) { return gs::result::noreply(appended(state, request)); };
+  server->on_cast = [](const term& request, const term& state) {
+    return gs::result::noreply(appended(state, request));
+  };
   server->on_info = [](const term& info, const term& state) { return gs::result::noreply(appended(state, info)); };
   server->on_call = [](const term& request, const term&, const term& state) {
     if (request.is_atom(atom("get"))) return gs::result::reply(state, state);
@@ -274,8 +276,8 @@ TEST(SysStatus, ParentIsTheServerItselfAfterStartAndTheCallerAfterStartLink) {
 // ------------------------------------------------------------------------------------------------
 
 // A server that reports {code_change, OldVsn, State, Extra} to `observer` and answers with `answer`.
-std::shared_ptr<scripted_server> upgradable_server(
-    const term& observer, std::function<gs::code_change_result(const term& state)> answer) {
+std::shared_ptr<scripted_server> upgradable_server(const term& observer,
+                                                   std::function<gs::code_change_result(const term& state)> answer) {
   auto server = make_recorder();
   server->on_init = [](const term& args) { return gs::init_result::ok(args); };
   server->on_code_change = [observer, answer](const term& old_vsn, const term& state, const term& extra) {
@@ -291,8 +293,8 @@ TEST(SysChangeCode, WhileRunningItIsAnUnknownSystemMessage) {
     auto server = upgradable_server(otp::self(), [](const term& s) { return gs::code_change_result::success(s); });
     const term pid = pid_of(gs::start(server, "v1_state"_a));
     EXPECT_EQ(sys::change_code(pid, "some_mod"_a, charlist("1.0"), "extra"_a),
-              tuple(atoms::error,
-                    tuple(atoms::unknown_system_msg, tuple(atoms::change_code, "some_mod"_a, charlist("1.0"), "extra"_a))));
+              tuple(atoms::error, tuple(atoms::unknown_system_msg,
+                                        tuple(atoms::change_code, "some_mod"_a, charlist("1.0"), "extra"_a))));
     EXPECT_FALSE(await_tagged("code_change"_a, must_not_happen_within)) << "code_change ran while running";
     EXPECT_EQ(sys::get_state(pid), term("v1_state"_a));
   });
@@ -353,9 +355,8 @@ TEST(SysChangeCode, FailureReturnsErrorKeepsTheStateAndStaysSuspended) {
 TEST(SysChangeCode, ThrowingCodeChangeReturnsErrorAndKeepsTheState) {
   otp::runtime rt;
   rt.run([] {
-    auto server = upgradable_server(otp::self(), [](const term&) -> gs::code_change_result {
-      throw std::runtime_error("code_change blew up");
-    });
+    auto server = upgradable_server(
+        otp::self(), [](const term&) -> gs::code_change_result { throw std::runtime_error("code_change blew up"); });
     const term pid = pid_of(gs::start(server, "kept"_a));
     sys::suspend(pid);
     const term answer = sys::change_code(pid, "some_mod"_a, charlist("1.0"), nil());
@@ -427,8 +428,7 @@ TEST(SysNoproc, FunctionsOnADeadProcessExitWithNoprocAndTheirArguments) {
   rt.run([&] {
     EXPECT_EQ(caught_exit([&] { sys::suspend(dead); }), tuple(atoms::noproc, location(atoms::suspend, list(dead))));
     EXPECT_EQ(caught_exit([&] { sys::resume(dead); }), tuple(atoms::noproc, location(atoms::resume, list(dead))));
-    EXPECT_EQ(caught_exit([&] { sys::get_state(dead); }),
-              tuple(atoms::noproc, location(atoms::get_state, list(dead))));
+    EXPECT_EQ(caught_exit([&] { sys::get_state(dead); }), tuple(atoms::noproc, location(atoms::get_state, list(dead))));
     EXPECT_EQ(caught_exit([&] { sys::get_status(dead); }),
               tuple(atoms::noproc, location(atoms::get_status, list(dead))));
     EXPECT_EQ(caught_exit([&] { sys::change_code(dead, "m"_a, 1, "x"_a); }),

@@ -100,8 +100,8 @@ inline bool await_exactly(const term& expected, milliseconds timeout = must_happ
 
 // The reason of the DOWN for monitor `ref`; the atom 'no_down_received' when none came in time.
 inline term await_down(const term& ref, milliseconds timeout = must_happen_within) {
-  auto down = otp::receive(
-      [&ref](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }, timeout);
+  auto down = otp::receive([&ref](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; },
+                           timeout);
   return down ? (*down)[4] : term(atom("no_down_received"));
 }
 
@@ -121,7 +121,8 @@ term caught_exit(Fn&& fn) {
 
 // The Pid of {ok, Pid}; records a failure (and returns nil) for any other start result.
 inline term pid_of(const term& start_result) {
-  if (start_result.is_tuple(2) && start_result[0].is_atom(atoms::ok) && start_result[1].is_pid()) return start_result[1];
+  if (start_result.is_tuple(2) && start_result[0].is_atom(atoms::ok) && start_result[1].is_pid())
+    return start_result[1];
   ADD_FAILURE() << "expected {ok, Pid}, got " << start_result;
   return term();
 }

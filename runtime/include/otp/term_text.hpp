@@ -37,7 +37,8 @@
 
 namespace otp {
 
-inline constexpr std::size_t max_parse_depth = 1000;
+// The parser recurses; this keeps it well inside a fiber stack (and a sanitizer build's frames).
+inline constexpr std::size_t max_parse_depth = 200;
 
 // what() is "line:column: message", e.g. "1:7: expected ',' or '}' in tuple, got 'x'". Lines and
 // columns count from 1; columns count characters (UTF-8 code points).
