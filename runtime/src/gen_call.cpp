@@ -49,7 +49,10 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
       },
       timeout);
   if (!answer) {
+    // As gen.erl: a reply that got in before the alias went away is still the answer.
     demonitor(ref, true);
+    auto late = me->receive([&](const term& m) { return m.is_tuple(2) && m[0] == tag; }, milliseconds(0));
+    if (late) return (*late)[1];
     fail(atoms::timeout, location);
   }
   if (answer->size() == 2) {

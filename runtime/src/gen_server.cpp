@@ -2,9 +2,6 @@
 // start with its init handshake (proc_lib:start/init_ack), call, cast, reply and stop.
 #include "otp/gen_server.hpp"
 
-#include <cxxabi.h>
-
-#include <cstdlib>
 #include <mutex>
 #include <typeinfo>
 #include <unordered_map>
@@ -38,33 +35,13 @@ void behaviour::terminate(const term&, const term&) {}
 code_change_result behaviour::code_change(const term&, const term& state, const term&) {
   return code_change_result::success(state);
 }
-std::string behaviour::module_name() const {
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
-  std::string name = status == 0 && demangled != nullptr ? demangled : typeid(*this).name();
-  std::free(demangled);
-  return name;
-}
+std::string behaviour::module_name() const { return detail::demangled_name(typeid(*this)); }
 
 namespace {
 
 bool is_quiet_reason(const term& reason) {
   return reason.is_atom(atoms::normal) || reason.is_atom(atoms::shutdown) ||
          (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
-}
-
-term reason_of_current_exception() {
-  try {
-    throw;
-  } catch (const exit_exception& e) {
-    return e.reason();
-  } catch (const std::exception& e) {
-    int status = 0;
-    char* demangled = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-    const std::string type = status == 0 && demangled != nullptr ? demangled : typeid(e).name();
-    std::free(demangled);
-    return tuple(atoms::exception, binary(type), binary(e.what()));
-  }
 }
 
 term result_as_term(const result& r) {
@@ -147,7 +124,7 @@ class server_body final : public detail::process_body {
     try {
       r = callbacks_->init(args_);
     } catch (...) {
-      const term reason = reason_of_current_exception();
+      const term reason = detail::exit_reason_of_current_exception();
       if (name_) unregister_name(*name_);
       acknowledge(tuple(atoms::error, reason));
       throw exit_exception(reason);
@@ -221,7 +198,7 @@ class server_body final : public detail::process_body {
     } catch (const detail::forced_exit&) {
       throw;
     } catch (...) {
-      terminate_and_exit(reason_of_current_exception());
+      terminate_and_exit(detail::exit_reason_of_current_exception());
     }
     const bool is_call = !from.is_nil();
     switch (r.what) {
@@ -251,7 +228,7 @@ class server_body final : public detail::process_body {
     } catch (const detail::forced_exit&) {
       throw;
     } catch (...) {
-      final_reason = reason_of_current_exception();
+      final_reason = detail::exit_reason_of_current_exception();
     }
     if (after) after();
     if (!is_quiet_reason(final_reason))

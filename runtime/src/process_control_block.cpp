@@ -78,15 +78,23 @@ void process_control_block::deliver(envelope* e) noexcept {
 
 // --- running ----------------------------------------------------------------------------------
 
-term process_control_block::crash_reason_of_current_exception() {
+std::string demangled_name(const std::type_info& type) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : type.name();
+  std::free(demangled);
+  return name;
+}
+
+term exit_reason_of_current_exception() {
   try {
     throw;
+  } catch (const forced_exit& e) {
+    return e.reason;
+  } catch (const exit_exception& e) {
+    return e.reason();
   } catch (const std::exception& e) {
-    int status = 0;
-    char* demangled = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-    const std::string type = status == 0 && demangled != nullptr ? demangled : typeid(e).name();
-    std::free(demangled);
-    return tuple(atoms::exception, binary(type), binary(e.what()));
+    return tuple(atoms::exception, binary(demangled_name(typeid(e))), binary(e.what()));
   } catch (...) {
     return tuple(atoms::exception, binary("unknown"), binary(""));
   }
@@ -103,7 +111,7 @@ slice_end process_control_block::execute() {
   } catch (const exit_exception& e) {
     reason = e.reason();
   } catch (...) {
-    reason = crash_reason_of_current_exception();
+    reason = exit_reason_of_current_exception();
     log::report(log::level::error, "crash_report",
                 {{"pid", pid_term_.to_string()}, {"exit_reason", reason.to_string()}});
   }

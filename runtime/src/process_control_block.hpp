@@ -16,7 +16,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <unordered_set>
 #include <vector>
@@ -152,7 +154,6 @@ class process_control_block {
   void answer_info_request(const term& requester, const term& ref);
   void handle_exit_signal(const term& from, const term& reason, bool linked);
   void announce_death(const term& reason);
-  term crash_reason_of_current_exception();
 
   pid_parts pid_{};
   term pid_term_;
@@ -193,6 +194,12 @@ process_control_block* current_process() noexcept;
 
 // Spawns a process running `body`; with `link_to_caller`, linked to the calling process.
 term spawn_body(std::unique_ptr<process_body> body, bool link_to_caller);
+
+// The exit reason for the exception being handled: R for exit_exception(R) or an exit signal's
+// forced_exit, else
+// {exception, <<"type">>, <<"what()">>}. Call only inside a catch block.
+term exit_reason_of_current_exception();
+std::string demangled_name(const std::type_info& type);
 
 // Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).
 bool send_signal(const pid_parts& pid, envelope* e);

@@ -60,6 +60,9 @@ class runtime {
       } catch (const detail::forced_exit& killed) {
         done.set_exception(std::make_exception_ptr(exit_exception(killed.reason)));
         throw;
+      } catch (const exit_exception& e) {
+        // A copy: the waiting thread must not share the exception object with this one.
+        done.set_exception(std::make_exception_ptr(exit_exception(e.reason())));
       } catch (...) {
         done.set_exception(std::current_exception());
       }
