@@ -79,6 +79,7 @@ namespace {
 term spawn_process(std::unique_ptr<detail::process_body> body, spawn_options options,
                    const term* monitor_ref = nullptr) {
   auto& s = detail::the_runtime_state();
+  if (s.stopping.load(std::memory_order_relaxed)) throw std::runtime_error("spawn: the runtime is stopping");
   process_control_block* parent = (options.link || monitor_ref != nullptr) ? &me() : nullptr;
   auto* p = new process_control_block(std::move(body));
   p->set_trap_exit(options.trap_exit);

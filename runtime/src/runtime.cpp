@@ -60,6 +60,7 @@ runtime::runtime(runtime_options options) {
 runtime::~runtime() {
   // Kill what is left (again if dying processes started others), wait until every process has
   // announced its death, then stop the threads.
+  impl_->state.stopping.store(true);
   do {
     for (const term& pid : impl_->state.table.pids()) exit(pid, term(atoms::kill));
   } while (!impl_->state.pool.wait_until_no_processes(std::chrono::milliseconds(100)));

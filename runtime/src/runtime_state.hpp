@@ -8,6 +8,7 @@
 // cleared after the last one ended.
 #pragma once
 
+#include <atomic>
 #include <functional>
 
 #include "process_table.hpp"
@@ -22,6 +23,7 @@ struct runtime_state {
       : table(max_processes), pool(schedulers, fiber_stack_size, messages_per_slice) {}
 
   process_table table;
+  std::atomic<bool> stopping{false};  // set by ~runtime: no new process may start
   scheduler_pool pool;
   timer_service timers;
 };

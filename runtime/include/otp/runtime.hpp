@@ -1,8 +1,8 @@
 // otp::runtime — the scheduler threads and process table of this OS process.
 //
 // One runtime exists at a time (constructing a second throws). It starts `schedulers` threads
-// that run processes, and a timer thread. Its destructor kills every remaining process (exit
-// reason `kill`), waits for them to end and joins the threads.
+// that run processes, and a timer thread. Its destructor refuses new spawns (they throw), kills
+// every remaining process (exit reason `kill`), waits for them to end and joins the threads.
 //
 // `run` lets a plain thread (main, a test) do process work: it spawns a process running `fn`,
 // waits for it to finish and returns its result or rethrows its exception.
