@@ -16,6 +16,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "otp/process.hpp"
@@ -47,27 +48,36 @@ class runtime {
   template <class Fn>
   auto run(Fn&& fn) -> std::invoke_result_t<Fn> {
     using result_t = std::invoke_result_t<Fn>;
-    std::promise<result_t> done;
-    auto future = done.get_future();
-    spawn([&fn, &done] {
+    struct none {};
+    std::optional<std::conditional_t<std::is_void_v<result_t>, none, result_t>> value;
+    // An exit crosses threads as its reason (a term), not as a shared exception object.
+    std::optional<term> exit_reason;
+    std::exception_ptr error;
+    std::promise<void> done;
+    auto finished = done.get_future();
+    spawn([&] {
       try {
         if constexpr (std::is_void_v<result_t>) {
           fn();
-          done.set_value();
+          value.emplace();
         } else {
-          done.set_value(fn());
+          value.emplace(fn());
         }
       } catch (const detail::forced_exit& killed) {
-        done.set_exception(std::make_exception_ptr(exit_exception(killed.reason)));
+        exit_reason = killed.reason;
+        done.set_value();
         throw;
       } catch (const exit_exception& e) {
-        // A copy: the waiting thread must not share the exception object with this one.
-        done.set_exception(std::make_exception_ptr(exit_exception(e.reason())));
+        exit_reason = e.reason();
       } catch (...) {
-        done.set_exception(std::current_exception());
+        error = std::current_exception();
       }
+      done.set_value();
     });
-    return future.get();
+    finished.wait();
+    if (exit_reason) throw exit_exception(*exit_reason);
+    if (error) std::rethrow_exception(error);
+    if constexpr (!std::is_void_v<result_t>) return std::move(*value);
   }
 
   struct impl;
