@@ -28,47 +28,17 @@
 #include "otp/runtime.hpp"
 #include "otp/term.hpp"
 #include "otp/term_text.hpp"
+#include "process_waits.hpp"
 
 namespace otp {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr milliseconds must_happen_within{3000};
-constexpr milliseconds must_not_happen_within{80};
-
-bool is_down_of(const term& m, const term& ref) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }
-
-term await_down(const term& ref) {
-  auto m = receive([&](const term& x) { return is_down_of(x, ref); }, must_happen_within);
-  if (!m) throw std::runtime_error("no 'DOWN' for " + ref.to_string());
-  return *m;
-}
-
-term await_down_reason(const term& ref) { return await_down(ref)[4]; }
+using namespace otp::test;
 
 // True when a 'DOWN' for `ref` arrives within the short "must not happen" window.
 bool down_arrives_soon(const term& ref) {
   return receive([&](const term& x) { return is_down_of(x, ref); }, must_not_happen_within).has_value();
-}
-
-std::optional<term> receive_exactly(const term& expected, milliseconds limit = must_happen_within) {
-  return receive([&](const term& m) { return m == expected; }, limit);
-}
-
-// The second element of the first {Tag, X} message; throws when none comes in time.
-term await_tagged(atom tag) {
-  auto m = receive([&](const term& x) { return x.is_tuple(2) && x[0].is_atom(tag); }, must_happen_within);
-  if (!m) throw std::runtime_error("no {" + std::string(tag.text()) + ", _} message");
-  return (*m)[1];
-}
-
-// A process that waits for one message and then runs `then`.
-term spawn_gated(std::function<void()> then = [] {}) {
-  return spawn([then = std::move(then)] {
-    receive();
-    then();
-  });
 }
 
 // Answers {ping, From} with {pong, self()}; forwards everything else to `sink` as {got, Msg}.

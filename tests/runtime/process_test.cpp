@@ -23,49 +23,14 @@
 #include "otp/runtime.hpp"
 #include "otp/term.hpp"
 #include "otp/term_text.hpp"
+#include "process_waits.hpp"
 
 namespace otp {
 namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
-
-// Upper bound on waiting for something that must happen.
-constexpr milliseconds must_happen_within{3000};
-// How long to look for something that must not happen.
-constexpr milliseconds must_not_happen_within{80};
-
-bool is_down_of(const term& m, const term& ref) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }
-
-// The whole {'DOWN', Ref, process, Object, Reason}; throws when it does not come in time.
-term await_down(const term& ref) {
-  auto m = receive([&](const term& x) { return is_down_of(x, ref); }, must_happen_within);
-  if (!m) throw std::runtime_error("no 'DOWN' for " + ref.to_string());
-  return *m;
-}
-
-term await_down_reason(const term& ref) { return await_down(ref)[4]; }
-
-// The first message equal to `expected`, or nullopt after `limit`.
-std::optional<term> receive_exactly(const term& expected, milliseconds limit = must_happen_within) {
-  return receive([&](const term& m) { return m == expected; }, limit);
-}
-
-// The first message {Tag, _}; throws when it does not come in time.
-term await_tagged(atom tag) {
-  auto m = receive([&](const term& x) { return x.is_tuple(2) && x[0].is_atom(tag); }, must_happen_within);
-  if (!m) throw std::runtime_error("no {" + std::string(tag.text()) + ", _} message");
-  return (*m)[1];
-}
-
-// A process that waits for one message, then runs `then` (used to hold a process alive and to
-// release it at a moment the test chooses).
-term spawn_gated(std::function<void()> then = [] {}) {
-  return spawn([then = std::move(then)] {
-    receive();
-    then();
-  });
-}
+using namespace otp::test;
 
 // A process that answers {ping, From} with {pong, self()} until it gets `stop`.
 term spawn_echo() {

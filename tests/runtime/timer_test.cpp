@@ -19,24 +19,14 @@
 #include "otp/runtime.hpp"
 #include "otp/term.hpp"
 #include "otp/term_text.hpp"
+#include "process_waits.hpp"
 
 namespace otp {
 namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
-
-constexpr milliseconds must_happen_within{3000};
-
-std::optional<term> receive_exactly(const term& expected, milliseconds limit = must_happen_within) {
-  return receive([&](const term& m) { return m == expected; }, limit);
-}
-
-term await_tagged(atom tag) {
-  auto m = receive([&](const term& x) { return x.is_tuple(2) && x[0].is_atom(tag); }, must_happen_within);
-  if (!m) throw std::runtime_error("no {" + std::string(tag.text()) + ", _} message");
-  return (*m)[1];
-}
+using namespace otp::test;
 
 TEST(TimerTest, SendAfterDeliversTheMessageNotBeforeItsTime) {
   runtime rt;
