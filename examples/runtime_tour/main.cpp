@@ -60,8 +60,8 @@ int main() {
     send(pid, tuple(atom("increment"), 4));
     send(pid, atom("print"));
     send(pid, tuple(atom("counter"), self()));
-    const term answer = *receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("counter")); },
-                                 milliseconds(1000));
+    const term answer =
+        *receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("counter")); }, milliseconds(1000));
     std::printf("  it answered %s\n", answer.to_string().c_str());
     send(pid, atoms::stop);
 

@@ -42,7 +42,8 @@ class atom_table {
   using chunk = std::array<std::unique_ptr<const std::string>, chunk_size>;
 
   std::uint32_t insert_locked(std::string_view text) {
-    if (count_ >= atom_table_limit) throw bad_atom("atom table is full (" + std::to_string(atom_table_limit) + " atoms)");
+    if (count_ >= atom_table_limit)
+      throw bad_atom("atom table is full (" + std::to_string(atom_table_limit) + " atoms)");
     const auto index = static_cast<std::uint32_t>(count_);
     auto& slot = chunks_[index / chunk_size];
     chunk* c = slot.load(std::memory_order_relaxed);

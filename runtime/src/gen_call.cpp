@@ -44,8 +44,8 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
 
   const auto answer = me->receive(
       [&](const term& m) {
-        return m.is_tuple() && ((m.size() == 2 && m[0] == tag) ||
-                                (m.size() == 5 && m[0].is_atom(atoms::down) && m[1] == ref));
+        return m.is_tuple() &&
+               ((m.size() == 2 && m[0] == tag) || (m.size() == 5 && m[0].is_atom(atoms::down) && m[1] == ref));
       },
       timeout);
   if (!answer) {

@@ -75,7 +75,8 @@ class server_body final : public detail::process_body {
     for (unsigned handled = 0; handled < budget; ++handled) {
       if (next_.what == action::kind::continue_with) {
         action pending = std::exchange(next_, action{});
-        dispatch(self, [&] { return callbacks_->handle_continue(pending.argument, state_); }, term());
+        dispatch(
+            self, [&] { return callbacks_->handle_continue(pending.argument, state_); }, term());
         continue;
       }
       self.drain_inbox();
@@ -87,7 +88,8 @@ class server_body final : public detail::process_body {
               (timeout_sequence_ != 0 && self.receive_timer_fired(timeout_sequence_))) {
             next_ = action{};
             timeout_sequence_ = 0;
-            dispatch(self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
+            dispatch(
+                self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
             continue;
           }
           if (timeout_sequence_ == 0) timeout_sequence_ = self.arm_receive_timer(next_.time);
@@ -162,9 +164,7 @@ class server_body final : public detail::process_body {
     return std::nullopt;
   }
 
-  bool is_parent_exit(const term& m) const {
-    return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == parent_;
-  }
+  bool is_parent_exit(const term& m) const { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == parent_; }
 
   void handle_message(process_control_block& self, const term& message) {
     // Any message cancels a pending timeout; a system message re-arms it afterwards.
@@ -176,16 +176,19 @@ class server_body final : public detail::process_body {
     }
     if (message.is_tuple(3) && message[0].is_atom(atoms::gen_call)) {
       const term& from = message[1];
-      dispatch(self, [&] { return callbacks_->handle_call(message[2], from, state_); }, from);
+      dispatch(
+          self, [&] { return callbacks_->handle_call(message[2], from, state_); }, from);
     } else if (message.is_tuple(2) && message[0].is_atom(atoms::gen_cast)) {
-      dispatch(self, [&] { return callbacks_->handle_cast(message[1], state_); }, term());
+      dispatch(
+          self, [&] { return callbacks_->handle_cast(message[1], state_); }, term());
     } else if (message.is_tuple(3) && message[0].is_atom(atoms::system)) {
       handle_system(self, message[1], message[2]);
       if (pending.what == action::kind::timeout) next_ = pending;
     } else if (is_parent_exit(message) && self.traps_exits()) {
       terminate_and_exit(message[2]);
     } else {
-      dispatch(self, [&] { return callbacks_->handle_info(message, state_); }, term());
+      dispatch(
+          self, [&] { return callbacks_->handle_info(message, state_); }, term());
     }
   }
 
@@ -207,9 +210,7 @@ class server_body final : public detail::process_body {
         detail::gen_reply(from, std::move(r.reply_value));
         break;
       case result::kind::noreply: break;
-      case result::kind::stop:
-        state_ = std::move(r.state);
-        terminate_and_exit(r.reason);
+      case result::kind::stop: state_ = std::move(r.state); terminate_and_exit(r.reason);
       case result::kind::stop_reply:
         if (!is_call) terminate_and_exit(tuple(atoms::bad_return_value, result_as_term(r)));
         state_ = std::move(r.state);
@@ -296,10 +297,9 @@ term start(std::shared_ptr<behaviour> callbacks, term args, start_options option
   }
   if (options.timeout < milliseconds(0)) throw badarg("gen_server:start: negative timeout");
   const term starter = self();
-  const term child = detail::spawn_body(
-      std::make_unique<server_body>(std::move(callbacks), std::move(args), starter, options.link ? starter : term(),
-                                    options.name),
-      options.link);
+  const term child = detail::spawn_body(std::make_unique<server_body>(std::move(callbacks), std::move(args), starter,
+                                                                      options.link ? starter : term(), options.name),
+                                        options.link);
   auto ack = receive(
       [&](const term& m) {
         return (m.is_tuple(3) && m[0].is_atom(atom("ack")) && m[1] == child) ||
@@ -325,7 +325,8 @@ term call(const term& server, term request) {
 term call(const term& server, term request, milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { return call(server, request, timeout); });
   return detail::gen_call(
-      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, timeout, [&] {
+      server, [&](const term& from) { return tuple(atoms::gen_call, from, request); }, timeout,
+      [&] {
         const term timeout_term = timeout == infinity ? term(atoms::infinity) : term(timeout.count());
         return tuple(atoms::gen_server, atoms::call, list(server, request, timeout_term));
       });

@@ -10,7 +10,7 @@ namespace {
 
 struct table_state {
   std::shared_mutex mutex;
-  std::vector<node_identity> nodes{node_identity{}};      // [0] is this node
+  std::vector<node_identity> nodes{node_identity{}};       // [0] is this node
   std::unordered_map<std::uint64_t, std::uint32_t> index;  // other nodes: key(identity) -> position
 };
 

@@ -3,9 +3,9 @@
 
 #include <atomic>
 
+#include "gen_call.hpp"
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
-#include "gen_call.hpp"
 #include "process_control_block.hpp"
 #include "registry.hpp"
 #include "runtime_state.hpp"
@@ -111,7 +111,6 @@ term detail::spawn_body(std::unique_ptr<process_body> body, bool link_to_caller)
 term spawn(std::function<void()> body, spawn_options options) {
   return spawn_process(std::make_unique<function_body>(std::move(body)), options);
 }
-
 
 term spawn_link(std::function<void()> body) { return spawn(std::move(body), spawn_options{.link = true}); }
 
@@ -263,7 +262,8 @@ void register_name(atom name, const term& pid) {
 
 void unregister_name(atom name) {
   auto pid = detail::the_registry().find(name);
-  if (!pid || !detail::the_registry().remove(name)) throw badarg("unregister: " + term(name).to_string() + " is not registered");
+  if (!pid || !detail::the_registry().remove(name))
+    throw badarg("unregister: " + term(name).to_string() + " is not registered");
   detail::the_runtime_state().table.visit(pid->as_pid(), [&](process_control_block& p) {
     if (p.registered_name() == name) p.set_registered_name(atoms::undefined);
   });
@@ -281,7 +281,7 @@ term start_message_timer(milliseconds time, const term& destination, term messag
   const term ref = make_ref();
   if (wrap) message = tuple(atoms::timeout, ref, std::move(message));
   detail::the_runtime_state().timers.start_message_timer(detail::timer_service::clock::now() + time, ref, destination,
-                                             std::move(message));
+                                                         std::move(message));
   return ref;
 }
 }  // namespace

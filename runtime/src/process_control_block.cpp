@@ -7,8 +7,8 @@
 
 #include "otp/log.hpp"
 #include "registry.hpp"
-#include "small_object_cache.hpp"
 #include "runtime_state.hpp"
+#include "small_object_cache.hpp"
 
 namespace otp::detail {
 
@@ -216,8 +216,8 @@ void process_control_block::announce_death(const term& reason) {
   if (has_registered_name()) the_registry().remove_if(registered_name(), pid_term_);
 
   auto send_down = [&](const term& ref, const term& watcher, const term& object) {
-    envelope* e = make_envelope(signal_kind::down, pid_term_,
-                                tuple(atoms::down, ref, atoms::process, object, reason), ref);
+    envelope* e =
+        make_envelope(signal_kind::down, pid_term_, tuple(atoms::down, ref, atoms::process, object, reason), ref);
     send_signal(watcher.as_pid(), e);
   };
   auto send_exit = [&](const term& to) {
@@ -239,8 +239,7 @@ void process_control_block::announce_death(const term& reason) {
         std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
         break;
       case signal_kind::info_request:
-        send_signal(e->from.as_pid(),
-                    make_envelope(signal_kind::message, term(), tuple(e->ref, atoms::undefined)));
+        send_signal(e->from.as_pid(), make_envelope(signal_kind::message, term(), tuple(e->ref, atoms::undefined)));
         break;
       default: break;
     }
@@ -248,7 +247,8 @@ void process_control_block::announce_death(const term& reason) {
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
   for (const monitor_entry& m : monitors_)
-    if (m.target.is_pid()) send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), m.ref));
+    if (m.target.is_pid())
+      send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), m.ref));
   links_.clear();
   monitored_by_.clear();
   monitors_.clear();
@@ -259,7 +259,8 @@ void process_control_block::announce_death(const term& reason) {
 std::uint64_t process_control_block::arm_receive_timer(milliseconds timeout) {
   cancel_receive_timer();
   const std::uint64_t sequence = ++receive_sequence_;
-  const auto h = the_runtime_state().timers.start_receive_timeout(timer_service::clock::now() + timeout, pid_, sequence);
+  const auto h =
+      the_runtime_state().timers.start_receive_timeout(timer_service::clock::now() + timeout, pid_, sequence);
   armed_timer_ = h.id;
   armed_deadline_ = h.deadline;
   return sequence;
@@ -307,9 +308,7 @@ bool process_control_block::release_call_monitor(const term& ref, const term& ca
   return true;
 }
 
-void process_control_block::add_link(const term& pid) {
-  links_.insert(pid);
-}
+void process_control_block::add_link(const term& pid) { links_.insert(pid); }
 
 void process_control_block::remove_link(const term& pid) { links_.erase(pid); }
 
@@ -326,7 +325,8 @@ std::optional<term> process_control_block::remove_monitor(const term& ref) {
 }
 
 bool process_control_block::is_active_alias(const term& ref) const noexcept {
-  return std::any_of(monitors_.begin(), monitors_.end(), [&](const monitor_entry& m) { return m.alias && m.ref == ref; });
+  return std::any_of(monitors_.begin(), monitors_.end(),
+                     [&](const monitor_entry& m) { return m.alias && m.ref == ref; });
 }
 
 term process_control_block::new_ref() {

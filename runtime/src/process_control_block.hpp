@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
-#include <utility>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "mailbox.hpp"
@@ -124,7 +124,6 @@ class process_control_block {
 
   void add_link(const term& pid);
   void remove_link(const term& pid);
-  bool is_linked_to(const term& pid) const { return links_.contains(pid); }
 
   // Monitors held by this process: ref -> what it monitors. `alias` makes ref an active alias too.
   void add_monitor(const term& ref, const term& target, bool alias);
@@ -135,15 +134,12 @@ class process_control_block {
   void add_watcher(const term& ref, const term& watcher, const term& object);
   // A reply to a call: drops the monitor the caller took with it; false when there was none.
   bool release_call_monitor(const term& ref, const term& caller);
-  std::size_t monitor_count() const noexcept { return monitors_.size(); }
-  std::size_t monitored_by_count() const noexcept { return monitored_by_.size(); }
 
   // Written by register/unregister under the process-table slot lock, read by the process itself.
   atom registered_name() const noexcept { return atom::from_index(registered_name_.load(std::memory_order_acquire)); }
   void set_registered_name(atom name) noexcept { registered_name_.store(name.index(), std::memory_order_release); }
   bool has_registered_name() const noexcept { return !(registered_name() == atoms::undefined); }
 
-  process_body& body() noexcept { return *body_; }
   std::size_t memory() const noexcept;
 
   // The fiber kept while waiting mid-way (owned by the scheduler code).
@@ -174,7 +170,7 @@ class process_control_block {
   struct watcher_entry {
     term ref;
     term watcher;
-    term object;  // how the watcher named us: our pid, or {Name, Node}
+    term object;            // how the watcher named us: our pid, or {Name, Node}
     bool for_call = false;  // taken by gen_call; a reply to that call ends it
   };
   std::vector<watcher_entry> monitored_by_;

@@ -53,7 +53,7 @@ class process_table {
   static std::uintptr_t lock(std::atomic_ref<std::uintptr_t>& slot) noexcept;
 
   std::size_t capacity_;
-  std::uintptr_t* slots_;        // process pointer | lock bit
+  std::uintptr_t* slots_;       // process pointer | lock bit
   std::uint32_t* generations_;  // serial of the pid that owns each slot (written under the slot lock)
   mutable std::mutex free_mutex_;
   std::vector<std::uint32_t> free_ids_;

@@ -30,11 +30,4 @@ std::optional<term> registry::find(atom name) const {
   return it->second;
 }
 
-std::vector<atom> registry::names() const {
-  std::shared_lock lock(mutex_);
-  std::vector<atom> result;
-  for (const auto& [index, pid] : names_) result.push_back(atom::from_index(index));
-  return result;
-}
-
 }  // namespace otp::detail

@@ -23,7 +23,6 @@ class registry {
   // Removes `name` only if it still maps to `pid` (for a process's own exit).
   void remove_if(atom name, const term& pid);
   std::optional<term> find(atom name) const;
-  std::vector<atom> names() const;
 
  private:
   mutable std::shared_mutex mutex_;

@@ -4,14 +4,10 @@
 
 namespace otp::detail {
 namespace {
-std::atomic<scheduler_pool*> the_pool{nullptr};
 constexpr std::size_t max_pooled_fibers = 16;
 constexpr int spins_before_sleep = 64;
 constexpr std::chrono::milliseconds idle_recheck{5};
 }  // namespace
-
-scheduler_pool* current_scheduler_pool() noexcept { return the_pool.load(std::memory_order_acquire); }
-void set_scheduler_pool(scheduler_pool* pool) noexcept { the_pool.store(pool, std::memory_order_release); }
 
 struct scheduler_pool::thread_state {
   unsigned index = 0;
@@ -23,7 +19,7 @@ struct scheduler_pool::thread_state {
   bool sleeping = false;  // guarded by sleep_mutex
   bool woken = false;     // guarded by sleep_mutex
   thread_context context;
-  std::vector<worker_fiber*> fibers;  // idle fibers of this thread (owner only)
+  std::vector<worker_fiber*> fibers;     // idle fibers of this thread (owner only)
   std::atomic<std::uint64_t> slices{0};  // slices started; a thief reads it to see a thread stuck in one
 };
 
@@ -106,8 +102,7 @@ process_control_block* scheduler_pool::steal(thread_state& thief, const std::vec
     if (!lock.owns_lock() || victim.queue.empty()) continue;
     // A single waiting process stays with its thread (a request and its reply share a core)
     // unless that thread has been busy with one slice for as long as we have been looking.
-    const bool stuck =
-        looked_long_enough && victim.slices.load(std::memory_order_relaxed) == seen_slices[victim.index];
+    const bool stuck = looked_long_enough && victim.slices.load(std::memory_order_relaxed) == seen_slices[victim.index];
     if (victim.queue.size() == 1 && !stuck) continue;
     // Take the older half; run the first, queue the rest here.
     const std::size_t take = (victim.queue.size() + 1) / 2;

@@ -24,8 +24,6 @@
 
 namespace otp::detail {
 
-class scheduler_pool;
-
 class scheduler_pool {
  public:
   scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice);
@@ -40,7 +38,6 @@ class scheduler_pool {
   // Puts a process whose state just became `queued` into a run queue.
   void schedule(process_control_block* p);
 
-  unsigned size() const noexcept { return static_cast<unsigned>(threads_.size()); }
   unsigned messages_per_slice() const noexcept { return messages_per_slice_; }
 
   // Processes alive (spawned and not yet freed); stop() waits for zero.
@@ -48,10 +45,9 @@ class scheduler_pool {
   // True when no process is left; false when `limit` passed first.
   bool wait_until_no_processes(std::chrono::milliseconds limit);
 
- struct thread_state;  // one scheduler thread (defined in scheduler.cpp)
+  struct thread_state;  // one scheduler thread (defined in scheduler.cpp)
 
  private:
-
   void thread_main(thread_state& self);
   process_control_block* take_work(thread_state& self);
   process_control_block* steal(thread_state& thief, const std::vector<std::uint64_t>& seen_slices,
@@ -72,9 +68,5 @@ class scheduler_pool {
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
 };
-
-// The pool running processes of this runtime (nullptr when no runtime exists).
-scheduler_pool* current_scheduler_pool() noexcept;
-void set_scheduler_pool(scheduler_pool* pool) noexcept;
 
 }  // namespace otp::detail

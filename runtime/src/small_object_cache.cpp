@@ -11,8 +11,8 @@ namespace {
 constexpr std::size_t granule = 16;
 constexpr std::size_t classes = 16;  // 16 .. 256 bytes
 constexpr std::size_t max_cached_per_class = 512;
-constexpr std::size_t batch = 256;              // blocks moved to or from the depot at once
-constexpr std::size_t max_depot_batches = 64;   // per class; beyond, blocks go back to malloc
+constexpr std::size_t batch = 256;             // blocks moved to or from the depot at once
+constexpr std::size_t max_depot_batches = 64;  // per class; beyond, blocks go back to malloc
 
 struct free_block {
   free_block* next;

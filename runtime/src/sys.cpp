@@ -71,9 +71,9 @@ system_outcome handle_system_request(system_request_handler& handler, const term
       answer(tuple(atoms::error, tuple(atom("callback_failed"), binary(e.what()))));
     }
   } else if (request.is_atom(atoms::get_status)) {
-    answer(tuple(atoms::status, self(), tuple(atoms::module, handler.module),
-                 list(term(), handler.suspended ? atoms::suspended : atoms::running, handler.parent, term(),
-                      handler.status())));
+    answer(tuple(
+        atoms::status, self(), tuple(atoms::module, handler.module),
+        list(term(), handler.suspended ? atoms::suspended : atoms::running, handler.parent, term(), handler.status())));
   } else if (request.is_tuple(4) && request[0].is_atom(atoms::change_code)) {
     if (!handler.suspended) {
       answer(unknown(request));
@@ -112,8 +112,8 @@ void stop_process(const term& server, term reason, milliseconds timeout) {
   if (!pid.is_pid()) throw exit_exception(atoms::noproc);
   const term ref = monitor(pid);
   send(pid, tuple(atoms::system, tuple(self(), ref), tuple(atoms::terminate, reason)));
-  auto down = receive(
-      [&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }, timeout);
+  auto down =
+      receive([&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; }, timeout);
   // The ok reply may be queued too; it is of no use any more.
   while (receive([&](const term& m) { return m.is_tuple(2) && m[0] == ref; }, milliseconds(0))) {
   }
@@ -131,8 +131,7 @@ namespace sys {
 namespace {
 
 term sys_call(const term& process, const term& request, milliseconds timeout, atom function, term args) {
-  if (!in_process())
-    return runtime::current().run([&] { return sys_call(process, request, timeout, function, args); });
+  if (!in_process()) return runtime::current().run([&] { return sys_call(process, request, timeout, function, args); });
   return detail::gen_call(
       process, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout,
       [&] { return tuple(atoms::sys, function, args); });

@@ -1,8 +1,8 @@
 #include "otp/term.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -232,8 +232,7 @@ std::span<const term> term::elements() const {
 
 const term& term::element_slow(std::size_t index) const {
   auto e = elements();
-  if (index >= e.size())
-    throw bad_term("index " + std::to_string(index) + " out of range for " + to_string());
+  if (index >= e.size()) throw bad_term("index " + std::to_string(index) + " out of range for " + to_string());
   return e[index];
 }
 

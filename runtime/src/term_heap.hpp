@@ -41,7 +41,6 @@ const E* trailing(const H* header) {
 
 template <class Self, class E>
 struct array_object : array_header {
-
   E* data() { return trailing<Self, E>(static_cast<Self*>(this)); }
   const E* data() const { return trailing<Self, E>(static_cast<const Self*>(this)); }
 

@@ -32,8 +32,7 @@ void timer_service::cancel_receive_timeout(handle h) {
   timers_.erase(key{h.deadline, h.id});
 }
 
-void timer_service::start_message_timer(clock::time_point deadline, const term& ref, term destination,
-                                        term message) {
+void timer_service::start_message_timer(clock::time_point deadline, const term& ref, term destination, term message) {
   std::lock_guard lock(mutex_);
   const std::uint64_t id = next_handle_++;
   timers_.emplace(key{deadline, id}, entry{{}, 0, ref, std::move(destination), std::move(message)});

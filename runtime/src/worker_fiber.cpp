@@ -139,10 +139,9 @@ worker_fiber::worker_fiber(std::size_t stack_size) {
 #ifdef OTP_TSAN
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
-  fiber_ = boost::context::fiber(std::allocator_arg, guarded_stack_allocator(stack_size, &stack_low_, &stack_size_),
-                                 [this](boost::context::fiber&& scheduler_context) {
-                                   return loop(std::move(scheduler_context));
-                                 });
+  fiber_ = boost::context::fiber(
+      std::allocator_arg, guarded_stack_allocator(stack_size, &stack_low_, &stack_size_),
+      [this](boost::context::fiber&& scheduler_context) { return loop(std::move(scheduler_context)); });
 }
 
 worker_fiber::~worker_fiber() {

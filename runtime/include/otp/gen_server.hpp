@@ -106,9 +106,9 @@ class behaviour {
 };
 
 struct start_options {
-  std::optional<atom> name;          // register locally as this name ({local, Name})
+  std::optional<atom> name;         // register locally as this name ({local, Name})
   milliseconds timeout = infinity;  // how long init may take; then the server is killed, {error, timeout}
-  bool link = false;                 // start_link
+  bool link = false;                // start_link
 };
 
 // gen_server:start/start_link. Returns {ok, Pid}, ignore, or {error, Reason}

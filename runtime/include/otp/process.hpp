@@ -126,12 +126,12 @@ bool is_process_alive(const term& pid);
 struct process_info_result {
   atom status = atoms::waiting;  // waiting, runnable, running, suspended (by sys)
   std::size_t message_queue_len = 0;
-  std::string module;  // the behaviour module it runs, empty for a plain function
-  std::string vsn;     // that module's version
+  std::string module;      // the behaviour module it runs, empty for a plain function
+  std::string vsn;         // that module's version
   std::size_t memory = 0;  // bytes held by the process (structure, queue, state estimate)
   term registered_name;    // atom, or nil when none
   std::vector<term> links;
-  std::size_t monitors = 0;     // monitors this process holds
+  std::size_t monitors = 0;  // monitors this process holds
   std::size_t monitored_by = 0;
   bool trap_exit = false;
 };

@@ -24,7 +24,7 @@
 namespace otp {
 
 struct runtime_options {
-  unsigned schedulers = 0;                  // 0: one per core
+  unsigned schedulers = 0;                    // 0: one per core
   std::size_t fiber_stack_size = 256 * 1024;  // bytes, plus a guard page that catches overflow
   std::size_t max_processes = 1u << 20;
   unsigned messages_per_slice = 200;  // fairness budget before a busy process yields its thread
