@@ -21,7 +21,4 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
 // gen:reply(From, Reply).
 void gen_reply(const term& from, term reply_value);
 
-// monitor/2 with the alias option (process.cpp).
-term monitor_process(const term& pid_or_name, bool alias);
-
 }  // namespace otp::detail

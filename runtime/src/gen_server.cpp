@@ -10,6 +10,7 @@
 #include "otp/log.hpp"
 #include "otp/runtime.hpp"
 #include "process_control_block.hpp"
+#include "runtime_state.hpp"
 #include "system_functions.hpp"
 
 namespace otp::gen_server {
@@ -71,7 +72,7 @@ class server_body final : public detail::process_body {
       started_ = true;
       if (!initialise(self)) return slice_end::exit;
     }
-    const unsigned budget = detail::slice_budget();
+    const unsigned budget = detail::the_runtime_state().pool.messages_per_slice();
     for (unsigned handled = 0; handled < budget; ++handled) {
       if (next_.what == action::kind::continue_with) {
         action pending = std::exchange(next_, action{});

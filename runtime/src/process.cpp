@@ -3,7 +3,6 @@
 
 #include <atomic>
 
-#include "gen_call.hpp"
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
 #include "process_control_block.hpp"
@@ -177,23 +176,19 @@ void unlink(const term& pid) {
   if (is_local(pid)) send_signal(pid.as_pid(), make_envelope(signal_kind::unlink, p.pid_term(), term()));
 }
 
-namespace detail {
-
-// monitor/1 with the alias option gen_server:call uses: replies sent to the alias are dropped
-// once the monitor is gone.
-term monitor_process(const term& pid_or_name, bool alias) {
+term monitor(const term& pid_or_name) {
   process_control_block& p = me();
   const term ref = p.new_ref();
   term target = pid_or_name;
   term object = pid_or_name;
   if (auto name = local_name(pid_or_name)) {
     object = tuple(*name, node_table::local_identity().name);
-    auto pid = the_registry().find(*name);
+    auto pid = detail::the_registry().find(*name);
     target = pid ? *pid : term();
   } else if (!pid_or_name.is_pid()) {
     throw badarg("monitor: not a pid, a name or {Name, Node}: " + pid_or_name.to_string());
   }
-  p.add_monitor(ref, target.is_nil() ? object : target, alias);
+  p.add_monitor(ref, target.is_nil() ? object : target, false);
   const bool delivered = target.is_pid() && is_local(target) &&
                          send_signal(target.as_pid(), make_envelope(signal_kind::monitor, p.pid_term(), object, ref));
   if (!delivered && !(target.is_pid() && !is_local(target))) {
@@ -202,10 +197,6 @@ term monitor_process(const term& pid_or_name, bool alias) {
   }
   return ref;
 }
-
-}  // namespace detail
-
-term monitor(const term& pid_or_name) { return detail::monitor_process(pid_or_name, false); }
 
 bool demonitor(const term& ref, bool flush) {
   process_control_block& p = me();

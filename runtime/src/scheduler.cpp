@@ -1,10 +1,12 @@
 #include "scheduler.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace otp::detail {
 namespace {
 constexpr std::size_t max_pooled_fibers = 16;
+constexpr std::size_t max_stolen = 64;
 constexpr int spins_before_sleep = 64;
 constexpr std::chrono::milliseconds idle_recheck{5};
 }  // namespace
@@ -19,8 +21,9 @@ struct scheduler_pool::thread_state {
   bool sleeping = false;  // guarded by sleep_mutex
   bool woken = false;     // guarded by sleep_mutex
   thread_context context;
-  std::vector<worker_fiber*> fibers;     // idle fibers of this thread (owner only)
-  std::atomic<std::uint64_t> slices{0};  // slices started; a thief reads it to see a thread stuck in one
+  std::vector<worker_fiber*> fibers;       // idle fibers of this thread (owner only)
+  std::atomic<std::uint64_t> slices{0};    // slices started; a thief reads it to see a thread stuck in one
+  std::vector<std::uint64_t> seen_slices;  // owner only: the others' `slices` when it began looking
 };
 
 namespace {
@@ -32,6 +35,7 @@ scheduler_pool::scheduler_pool(unsigned threads, std::size_t fiber_stack_size, u
   for (unsigned i = 0; i < threads; ++i) {
     threads_.push_back(std::make_unique<thread_state>());
     threads_.back()->index = i;
+    threads_.back()->seen_slices.resize(threads);
   }
 }
 
@@ -104,42 +108,50 @@ process_control_block* scheduler_pool::steal(thread_state& thief, const std::vec
     // unless that thread has been busy with one slice for as long as we have been looking.
     const bool stuck = looked_long_enough && victim.slices.load(std::memory_order_relaxed) == seen_slices[victim.index];
     if (victim.queue.size() == 1 && !stuck) continue;
-    // Take the older half; run the first, queue the rest here.
-    const std::size_t take = (victim.queue.size() + 1) / 2;
-    std::vector<process_control_block*> taken(victim.queue.begin(), victim.queue.begin() + static_cast<long>(take));
+    // Take the older half (at most a batch); run the first, queue the rest here.
+    std::array<process_control_block*, max_stolen> taken;
+    const std::size_t take = std::min((victim.queue.size() + 1) / 2, max_stolen);
+    std::copy_n(victim.queue.begin(), take, taken.begin());
     victim.queue.erase(victim.queue.begin(), victim.queue.begin() + static_cast<long>(take));
     lock.unlock();
-    if (taken.size() > 1) {
+    if (take > 1) {
       std::lock_guard own(thief.queue_mutex);
-      thief.queue.insert(thief.queue.end(), taken.begin() + 1, taken.end());
+      thief.queue.insert(thief.queue.end(), taken.begin() + 1, taken.begin() + static_cast<long>(take));
     }
-    return taken.front();
+    return taken[0];
   }
   return nullptr;
 }
 
+process_control_block* scheduler_pool::pop_local(thread_state& self) {
+  std::lock_guard lock(self.queue_mutex);
+  if (self.queue.empty()) return nullptr;
+  process_control_block* p = self.queue.front();
+  self.queue.pop_front();
+  return p;
+}
+
 process_control_block* scheduler_pool::take_work(thread_state& self) {
-  std::vector<std::uint64_t> seen_slices(threads_.size());
+  {
+    std::unique_lock lock(self.queue_mutex);
+    if (!self.queue.empty()) {
+      process_control_block* p = self.queue.front();
+      self.queue.pop_front();
+      if (!self.queue.empty() && sleepers_.load(std::memory_order_relaxed) > 0) {
+        lock.unlock();
+        wake_one(nullptr);  // let a sleeping thread share what is left
+      }
+      return p;
+    }
+  }
+  // Nothing here: look at the others, remembering how far each has got.
+  std::vector<std::uint64_t>& seen_slices = self.seen_slices;
   auto look_at_others = [&] {
     for (auto& t : threads_) seen_slices[t->index] = t->slices.load(std::memory_order_relaxed);
   };
   look_at_others();
   for (int spin = 0;; ++spin) {
-    {
-      std::lock_guard lock(self.queue_mutex);
-      if (!self.queue.empty()) {
-        process_control_block* p = self.queue.front();
-        self.queue.pop_front();
-        const bool surplus = !self.queue.empty();
-        if (surplus && sleepers_.load(std::memory_order_relaxed) > 0) {
-          // Let a sleeping thread share what is left (outside our queue lock).
-          self.queue_mutex.unlock();
-          wake_one(nullptr);
-          self.queue_mutex.lock();
-        }
-        return p;
-      }
-    }
+    if (process_control_block* p = pop_local(self)) return p;
     if (process_control_block* p = steal(self, seen_slices, spin >= spins_before_sleep / 2)) return p;
     if (stopping_.load(std::memory_order_acquire)) return nullptr;
     if (spin < spins_before_sleep) {
@@ -154,14 +166,7 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
       self.woken = false;
     }
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    process_control_block* found = nullptr;
-    {
-      std::lock_guard lock(self.queue_mutex);
-      if (!self.queue.empty()) {
-        found = self.queue.front();
-        self.queue.pop_front();
-      }
-    }
+    process_control_block* found = pop_local(self);
     if (found == nullptr) found = steal(self, seen_slices, true);
     if (found == nullptr && !stopping_.load(std::memory_order_acquire)) {
       // Woken for surplus work; otherwise a look around every few milliseconds, for the one

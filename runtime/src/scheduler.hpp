@@ -50,6 +50,7 @@ class scheduler_pool {
  private:
   void thread_main(thread_state& self);
   process_control_block* take_work(thread_state& self);
+  process_control_block* pop_local(thread_state& self);
   process_control_block* steal(thread_state& thief, const std::vector<std::uint64_t>& seen_slices,
                                bool looked_long_enough);
   void run_one(thread_state& self, process_control_block* p);

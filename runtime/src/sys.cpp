@@ -7,7 +7,6 @@
 
 #include "gen_call.hpp"
 #include "otp/runtime.hpp"
-#include "runtime_state.hpp"
 #include "system_functions.hpp"
 
 namespace otp {
@@ -43,8 +42,6 @@ pending_replacements& replacements() {
 term unknown(const term& request) { return tuple(atoms::error, tuple(atoms::unknown_system_msg, request)); }
 
 }  // namespace
-
-unsigned slice_budget() { return the_runtime_state().pool.messages_per_slice(); }
 
 system_outcome handle_system_request(system_request_handler& handler, const term& from, const term& request) {
   auto answer = [&](term value) { gen_reply(from, std::move(value)); };

@@ -39,7 +39,4 @@ term status_misc(const term& name, bool suspended, const term& parent, const ter
 // (timeout) or (OtherReason) when it did not exit with `reason`.
 void stop_process(const term& server, term reason, milliseconds timeout);
 
-// Messages a process handles per slice before yielding its thread.
-unsigned slice_budget();
-
 }  // namespace otp::detail
