@@ -63,9 +63,7 @@ class server_body final : public detail::process_body {
         args_(std::move(args)),
         starter_(std::move(starter)),
         parent_(std::move(parent)),
-        name_(name),
-        module_(callbacks_->module_name()),
-        vsn_(callbacks_->module_vsn()) {}
+        name_(name) {}
 
   slice_end run(process_control_block& self) override {
     if (!started_) {
@@ -102,9 +100,10 @@ class server_body final : public detail::process_body {
     return slice_end::yield;
   }
 
-  std::string_view module_name() const override { return module_; }
-  std::string_view module_vsn() const override { return vsn_; }
-  std::size_t memory_estimate() const override { return sizeof(*this) + module_.capacity() + vsn_.capacity(); }
+  // Asked at each process_info: a module's server answers with the version it dispatches to now.
+  std::string module_name() const override { return callbacks_->module_name(); }
+  std::string module_vsn() const override { return callbacks_->module_vsn(); }
+  std::size_t memory_estimate() const override { return sizeof(*this); }
   bool suspended() const override { return suspended_; }
 
  private:
@@ -250,11 +249,7 @@ class server_body final : public detail::process_body {
         .code_change =
             [&](const term& old_vsn, const term& extra) {
               const code_change_result r = callbacks_->code_change(old_vsn, state_, extra);
-              if (r.ok) {
-                state_ = r.value;
-                module_ = callbacks_->module_name();
-                vsn_ = callbacks_->module_vsn();
-              }
+              if (r.ok) state_ = r.value;
               return r.ok ? term(atoms::ok) : tuple(atoms::error, r.value);
             },
         .status =
@@ -274,8 +269,6 @@ class server_body final : public detail::process_body {
   term starter_;
   term parent_;
   std::optional<atom> name_;
-  std::string module_;
-  std::string vsn_;
   term state_;
   action next_;
   std::uint64_t timeout_sequence_ = 0;

@@ -107,6 +107,10 @@ term detail::spawn_body(std::unique_ptr<process_body> body, bool link_to_caller)
   return spawn_process(std::move(body), spawn_options{.link = link_to_caller, .trap_exit = false});
 }
 
+term detail::spawn_body(std::unique_ptr<process_body> body, spawn_options options) {
+  return spawn_process(std::move(body), options);
+}
+
 term spawn(std::function<void()> body, spawn_options options) {
   return spawn_process(std::make_unique<function_body>(std::move(body)), options);
 }

@@ -45,8 +45,8 @@ class process_body {
  public:
   virtual ~process_body() = default;
   virtual slice_end run(process_control_block& self) = 0;
-  virtual std::string_view module_name() const { return {}; }
-  virtual std::string_view module_vsn() const { return {}; }
+  virtual std::string module_name() const { return {}; }
+  virtual std::string module_vsn() const { return {}; }
   virtual std::size_t memory_estimate() const { return 0; }
   // Whether `sys:suspend` holds this process (for process_info).
   virtual bool suspended() const { return false; }
@@ -142,6 +142,12 @@ class process_control_block {
 
   std::size_t memory() const noexcept;
 
+  // Hot code (code_pin.hpp): the module version this process executes now (a hazard pointer the
+  // code server reads before it removes a version), and the module whose processes it belongs to.
+  // Written by the process, read by the code server under the process-table slot lock.
+  std::atomic<const void*>& code_in_use() noexcept { return code_in_use_; }
+  std::atomic<const void*>& code_module() noexcept { return code_module_; }
+
   // The fiber kept while waiting mid-way (owned by the scheduler code).
   worker_fiber*& parked_fiber() noexcept { return parked_fiber_; }
 
@@ -181,6 +187,8 @@ class process_control_block {
   std::uint32_t ref_counter_ = 0;
   std::uint32_t reductions_ = 0;
   std::atomic<std::uint32_t> registered_name_{atoms::undefined.index()};
+  std::atomic<const void*> code_in_use_{nullptr};
+  std::atomic<const void*> code_module_{nullptr};
   bool trap_exit_ = false;
   bool waiting_ = false;  // it was waiting for a message when the current drain began (process_info)
 };
@@ -190,6 +198,7 @@ process_control_block* current_process() noexcept;
 
 // Spawns a process running `body`; with `link_to_caller`, linked to the calling process.
 term spawn_body(std::unique_ptr<process_body> body, bool link_to_caller);
+term spawn_body(std::unique_ptr<process_body> body, spawn_options options);
 
 // The exit reason for the exception being handled: R for exit_exception(R) or an exit signal's
 // forced_exit, else

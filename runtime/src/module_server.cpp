@@ -1,0 +1,72 @@
+// A module's gen_server: every callback goes to the module's current version (Erlang's
+// Mod:handle_call), pinned while it runs.
+#include <string>
+#include <type_traits>
+
+#include "module_bodies.hpp"
+
+namespace otp::detail {
+namespace {
+
+class module_server final : public gen_server::behaviour {
+ public:
+  explicit module_server(module_slot& slot) : slot_(slot) {}
+
+  gen_server::init_result init(const term& args) override {
+    current_process()->code_module().store(&slot_, std::memory_order_relaxed);
+    return run(atom("init"), 1, [&](gen_server::behaviour& b) { return b.init(args); });
+  }
+  gen_server::result handle_call(const term& request, const term& from, const term& state) override {
+    return run(atom("handle_call"), 3, [&](gen_server::behaviour& b) { return b.handle_call(request, from, state); });
+  }
+  gen_server::result handle_cast(const term& request, const term& state) override {
+    return run(atom("handle_cast"), 2, [&](gen_server::behaviour& b) { return b.handle_cast(request, state); });
+  }
+  gen_server::result handle_info(const term& info, const term& state) override {
+    return run(atom("handle_info"), 2, [&](gen_server::behaviour& b) { return b.handle_info(info, state); });
+  }
+  gen_server::result handle_continue(const term& continuation, const term& state) override {
+    return run(atom("handle_continue"), 2,
+               [&](gen_server::behaviour& b) { return b.handle_continue(continuation, state); });
+  }
+  void terminate(const term& reason, const term& state) override {
+    code_pin pin(slot_);
+    if (pin.version() == nullptr) return;  // OTP skips terminate when the module has no terminate/2
+    try {
+      pin.version()->server().terminate(reason, state);
+    } catch (...) {
+      rethrow_as_exit();
+    }
+  }
+  gen_server::code_change_result code_change(const term& old_vsn, const term& state, const term& extra) override {
+    return run(atom("code_change"), 3,
+               [&](gen_server::behaviour& b) { return b.code_change(old_vsn, state, extra); });
+  }
+  std::string module_name() const override { return std::string(slot_.name.text()); }
+  std::string module_vsn() const override {
+    code_pin pin(slot_);
+    return pin.version() != nullptr ? pin.version()->vsn() : std::string();
+  }
+
+ private:
+  template <class Callback>
+  std::invoke_result_t<Callback, gen_server::behaviour&> run(atom function, int arity, Callback&& callback) {
+    code_pin pin(slot_);
+    if (pin.version() == nullptr) throw_undef(slot_.name, function, arity);
+    try {
+      return callback(pin.version()->server());
+    } catch (...) {
+      rethrow_as_exit();
+    }
+  }
+
+  module_slot& slot_;
+};
+
+}  // namespace
+
+std::shared_ptr<gen_server::behaviour> make_module_server(module_slot& slot) {
+  return std::make_shared<module_server>(slot);
+}
+
+}  // namespace otp::detail

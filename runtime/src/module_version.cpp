@@ -1,0 +1,67 @@
+#include "module_version.hpp"
+
+#include <mutex>
+#include <unordered_map>
+
+#include "process_control_block.hpp"
+
+namespace otp::detail {
+
+module_version::module_version(atom name, const module::descriptor& d, std::filesystem::path file,
+                               std::filesystem::path copy, boost::dll::shared_library library,
+                               std::shared_ptr<gen_server::behaviour> server)
+    : name_(name),
+      vsn_(d.vsn),
+      kind_(d.behaviour),
+      file_(std::move(file)),
+      copy_(std::move(copy)),
+      loop_(d.loop),
+      library_(std::move(library)),
+      server_(std::move(server)) {}
+
+module_version::~module_version() {
+  server_.reset();
+  library_.unload();
+}
+
+module_slot& slot_of(atom name) {
+  static std::mutex mutex;
+  static auto* slots = new std::unordered_map<std::uint32_t, std::unique_ptr<module_slot>>();  // lives until exit
+  std::lock_guard lock(mutex);
+  auto& slot = (*slots)[name.index()];
+  if (!slot) slot = std::make_unique<module_slot>(name);
+  return *slot;
+}
+
+code_pin::code_pin(module_slot& slot) : process_(current_process()), previous_(nullptr), version_(nullptr) {
+  if (process_ == nullptr) throw not_in_process();
+  previous_ = process_->code_in_use().load(std::memory_order_relaxed);
+  module_version* v = slot.current.load(std::memory_order_seq_cst);
+  for (;;) {
+    process_->code_in_use().store(v, std::memory_order_seq_cst);
+    module_version* again = slot.current.load(std::memory_order_seq_cst);
+    if (again == v) break;
+    v = again;
+  }
+  version_ = v;
+}
+
+code_pin::~code_pin() { process_->code_in_use().store(previous_, std::memory_order_release); }
+
+void throw_undef(atom module, atom function, int arity) {
+  throw exit_exception(tuple(atom("undef"), list(tuple(module, function, arity, term()))));
+}
+
+void rethrow_as_exit() {
+  try {
+    throw;
+  } catch (const forced_exit&) {
+    throw;
+  } catch (const exit_exception& e) {
+    throw exit_exception(e.reason());  // thrown anew from runtime code: the module's copy may go away
+  } catch (...) {
+    throw exit_exception(exit_reason_of_current_exception());
+  }
+}
+
+}  // namespace otp::detail
