@@ -1,9 +1,11 @@
 // A gen_server module whose state changes shape across versions (seed 001's third case).
 //   vsn 1: state Sum.               vsn 2: state {Sum, Count}; adds call `count`.
 //   vsn 3: code_change fails: it throws for OldVsn "1" and returns an error otherwise.
-// Calls: {add, N} -> ok, total -> Sum, vsn -> the version that answered.
+// Calls: {add, N} -> ok, total -> Sum, vsn -> the version that answered. Cast block: waits in the
+// callback for one message.
 #include "otp/gen_server.hpp"
 #include "otp/module.hpp"
+#include "otp/process.hpp"
 
 namespace {
 
@@ -38,6 +40,12 @@ class acc_server : public otp::gen_server::behaviour {
     if (request.is_atom(atom("vsn"))) return result::reply(otp::binary(ACC_VSN), state);
     if (request.is_atom(atom("crash"))) throw std::runtime_error("acc asked to crash");
     return result::reply(otp::tuple(atom("error"), atom("unknown_call")), state);
+  }
+
+  // `block`: waits inside the callback for any message (the process then runs this version's code).
+  result handle_cast(const term& request, const term& state) override {
+    if (request.is_atom(atom("block"))) otp::receive();
+    return result::noreply(state);
   }
 
   code_change_result code_change(const term& old_vsn, [[maybe_unused]] const term& state, [[maybe_unused]] const term& extra) override {
