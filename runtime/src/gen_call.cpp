@@ -1,5 +1,9 @@
 #include "gen_call.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+
 #include "otp/node_table.hpp"
 #include "process_control_block.hpp"
 
@@ -62,6 +66,66 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
   const term& reason = (*answer)[4];
   if (reason.is_atom(atoms::noconnection)) fail(tuple(atoms::nodedown, term(target.as_pid().node)), location);
   fail(reason, location);
+}
+
+std::vector<term> gen_call_many(const std::vector<term>& servers,
+                                const std::function<term(const term& from)>& make_message, milliseconds timeout) {
+  process_control_block* me = current_process();
+  if (me == nullptr) throw not_in_process();
+  if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
+  std::vector<term> results(servers.size());
+  std::vector<term> targets(servers.size());
+  std::unordered_map<term, std::size_t, term_hash> pending;  // monitor ref = reply tag -> index
+  pending.reserve(servers.size());
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    const term target = servers[i].is_atom() ? whereis(servers[i].as_atom()) : servers[i];
+    if (!target.is_pid() || target.as_pid().node != node_table::local_index || target == me->pid_term()) {
+      results[i] = tuple(atoms::error, target.is_pid() ? term(atoms::badarg) : term(atoms::noproc));
+      continue;
+    }
+    targets[i] = target;
+    const term ref = me->new_ref();
+    me->add_monitor(ref, target, false);
+    envelope* request = make_envelope(signal_kind::call, me->pid_term(), make_message(tuple(me->pid_term(), ref)), ref);
+    if (!send_signal(target.as_pid(), request)) {
+      me->remove_monitor(ref);
+      results[i] = tuple(atoms::error, atoms::noproc);
+      continue;
+    }
+    pending.emplace(ref, i);
+  }
+  const auto deadline = timeout == infinity ? std::chrono::steady_clock::time_point::max()
+                                            : std::chrono::steady_clock::now() + timeout;
+  while (!pending.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    const milliseconds left = deadline == std::chrono::steady_clock::time_point::max()
+                                  ? infinity
+                                  : std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - now));
+    const auto answer = me->receive(
+        [&](const term& m) {
+          return m.is_tuple() && ((m.size() == 2 && m[0].is_reference() && pending.contains(m[0])) ||
+                                  (m.size() == 5 && m[0].is_atom(atoms::down) && pending.contains(m[1])));
+        },
+        left);
+    if (!answer) break;
+    const bool replied = answer->size() == 2;
+    const term ref = replied ? (*answer)[0] : (*answer)[1];
+    const std::size_t index = pending.at(ref);
+    pending.erase(ref);
+    if (replied) {
+      // The reply normally ends the monitor on both sides (call_done); otherwise end it here.
+      if (me->remove_monitor(ref))
+        send_signal(targets[index].as_pid(), make_envelope(signal_kind::demonitor, me->pid_term(), term(), ref));
+      results[index] = tuple(atoms::ok, (*answer)[1]);
+    } else {
+      results[index] = tuple(atoms::error, (*answer)[4]);
+    }
+  }
+  for (const auto& [ref, index] : pending) {
+    demonitor(ref, true);
+    results[index] = tuple(atoms::error, atoms::timeout);
+  }
+  return results;
 }
 
 void gen_reply(const term& from, term reply_value) {

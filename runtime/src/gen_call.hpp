@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "otp/process.hpp"
 #include "otp/term.hpp"
@@ -17,6 +18,12 @@ namespace otp::detail {
 // `location` builds the {Module, Function, Args} of a failure; it only runs when the call fails.
 term gen_call(const term& server, const std::function<term(const term& from)>& make_message, milliseconds timeout,
               const std::function<term()>& location);
+
+// The same protocol to many local servers at once: every request is sent before any reply is
+// awaited. One result per server, in order: {ok, Reply}, or {error, Reason} (noproc, timeout, or
+// the reason the server died with). `timeout` bounds the whole batch.
+std::vector<term> gen_call_many(const std::vector<term>& servers,
+                                const std::function<term(const term& from)>& make_message, milliseconds timeout);
 
 // gen:reply(From, Reply).
 void gen_reply(const term& from, term reply_value);

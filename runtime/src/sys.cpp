@@ -173,6 +173,31 @@ term change_code(const term& process, atom module, term old_vsn, term extra, mil
   return sys_call(process, request, timeout, atoms::change_code, list(process, module, old_vsn, extra));
 }
 
+namespace {
+std::vector<term> system_call_all(const std::vector<term>& processes, const term& request, milliseconds timeout) {
+  if (!in_process())
+    return runtime::current().run([&] { return system_call_all(processes, request, timeout); });
+  std::vector<term> results = detail::gen_call_many(
+      processes, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout);
+  for (term& r : results)
+    if (r[0].is_atom(atoms::ok)) r = r[1];
+  return results;
+}
+}  // namespace
+
+std::vector<term> suspend_all(const std::vector<term>& processes, milliseconds timeout) {
+  return system_call_all(processes, atoms::suspend, timeout);
+}
+
+std::vector<term> resume_all(const std::vector<term>& processes, milliseconds timeout) {
+  return system_call_all(processes, atoms::resume, timeout);
+}
+
+std::vector<term> change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
+                                  const term& extra, milliseconds timeout) {
+  return system_call_all(processes, tuple(atoms::change_code, module, old_vsn, extra), timeout);
+}
+
 void terminate(const term& process, term reason, milliseconds timeout) {
   sys_call(process, tuple(atoms::terminate, reason), timeout, atoms::terminate, list(process, reason));
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "otp/process.hpp"
 #include "otp/term.hpp"
@@ -28,6 +29,16 @@ term get_status(const term& process, milliseconds timeout = default_timeout);
 // Calls the behaviour's code_change(OldVsn, State, Extra) while the process is suspended.
 // Returns ok, or {error, Reason} (the state is then unchanged).
 term change_code(const term& process, atom module, term old_vsn, term extra, milliseconds timeout = default_timeout);
+// The same request to many processes at once, as a release handler needs: every request is sent
+// before any reply is awaited, so N processes cost about one round trip each in parallel rather
+// than N in sequence. One result per process, in order: ok (change_code: ok or {error, Reason} as
+// above), or {error, Reason} when it gave no answer in time (timeout), was not there (noproc) or
+// died (its exit reason). `timeout` bounds the whole batch.
+std::vector<term> suspend_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
+std::vector<term> resume_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
+std::vector<term> change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
+                                  const term& extra, milliseconds timeout = default_timeout);
+
 // sys:terminate: the process replies ok, calls terminate(Reason, State) and exits with Reason.
 void terminate(const term& process, term reason, milliseconds timeout = infinity);
 

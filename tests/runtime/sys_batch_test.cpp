@@ -1,0 +1,75 @@
+// sys's batch requests (suspend_all, change_code_all, resume_all): one result per process, in
+// order, with errors for the dead, the missing and the silent; every request out before any wait.
+#include <gtest/gtest.h>
+
+#include "otp/gen_server.hpp"
+#include "otp/runtime.hpp"
+#include "otp/sys.hpp"
+#include "otp/term_text.hpp"
+#include "test_servers.hpp"
+
+namespace otp_test {
+namespace {
+
+namespace sys = otp::sys;
+using otp::tuple;
+
+std::shared_ptr<scripted_server> doubling_on_upgrade() {
+  auto server = make_server();
+  server->on_code_change = [](const term& old_vsn, const term& state, const term& extra) {
+    if (old_vsn.is_atom(atom("refuse"))) return gs::code_change_result::failure(atom("refused"));
+    return gs::code_change_result::success(tuple(state, extra));
+  };
+  return server;
+}
+
+TEST(SysBatch, SuspendChangeCodeAndResumeManyServersAnswerInOrder) {
+  otp::runtime rt;
+  rt.run([] {
+    std::vector<term> servers;
+    for (int i = 0; i < 50; ++i) servers.push_back(pid_of(gs::start(doubling_on_upgrade(), term(i))));
+    for (const term& r : sys::suspend_all(servers)) EXPECT_EQ(r, term(atoms::ok));
+    for (const term& pid : servers) EXPECT_EQ(otp::process_info(pid)->status, atoms::suspended);
+    const auto changed = sys::change_code_all(servers, atom("m"), term(1), atom("x"));
+    for (const term& r : changed) EXPECT_EQ(r, term(atoms::ok));
+    for (const term& r : sys::resume_all(servers)) EXPECT_EQ(r, term(atoms::ok));
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(gs::call(servers[i], atom("get")), tuple(i, atom("x")));
+    EXPECT_FALSE(otp::receive_for(milliseconds(0))) << "a batch left a message behind";
+  });
+}
+
+TEST(SysBatch, DeadMissingAndSilentProcessesGetTheirOwnErrors) {
+  otp::runtime rt;
+  rt.run([] {
+    const term alive = pid_of(gs::start(doubling_on_upgrade(), term(0)));
+    const term dead = pid_of(gs::start(doubling_on_upgrade(), term(0)));
+    gs::stop(dead);
+    const term silent = otp::spawn([] { otp::receive([](const term&) { return false; }); });
+    const auto results = sys::suspend_all({alive, dead, atom("nobody_has_this_name"), silent}, milliseconds(100));
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0], term(atoms::ok));
+    EXPECT_EQ(results[1], tuple(atoms::error, atoms::noproc));
+    EXPECT_EQ(results[2], tuple(atoms::error, atoms::noproc));
+    EXPECT_EQ(results[3], tuple(atoms::error, atoms::timeout));
+    EXPECT_EQ(sys::change_code_all({alive}, atom("m"), atom("refuse"), term())[0],
+              tuple(atoms::error, atom("refused")));
+    EXPECT_EQ(sys::get_state(alive), term(0)) << "a refused change replaced the state";
+    EXPECT_EQ(sys::resume_all({alive})[0], term(atoms::ok));
+    otp::exit(silent, atoms::kill);
+  });
+}
+
+TEST(SysBatch, AServerThatDiesBeforeAnsweringGivesItsExitReason) {
+  otp::runtime rt;
+  rt.run([] {
+    auto server = make_server();
+    server->on_info = [](const term&, const term& state) { return gs::result::stop(atom("bye"), state); };
+    const term pid = pid_of(gs::start(server, term(0)));
+    otp::send(pid, atom("die_first"));  // queued before the suspend request
+    const auto results = sys::suspend_all({pid});
+    EXPECT_EQ(results[0], tuple(atoms::error, atom("bye")));
+  });
+}
+
+}  // namespace
+}  // namespace otp_test
