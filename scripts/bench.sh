@@ -138,3 +138,9 @@ awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after=
   }
 ' otp_release="$(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')" \
   "$results"/*.csv "$results"/*.tsv
+
+# --- hot code upgrade (its own table: bench/code_upgrade/compare.sh) --------------------------------
+if [[ $report_only != 1 ]]; then
+  cmake --build "$build_dir" --parallel "$schedulers" --target otp_code_upgrade_bench
+  bench/code_upgrade/compare.sh "$build_dir" "${OTP_BENCH_UPGRADE_REPETITIONS:-3}"
+fi

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
+#include <optional>
 
 #include "otp/node_table.hpp"
 #include "process_control_block.hpp"
@@ -68,64 +68,83 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
   fail(reason, location);
 }
 
-std::vector<term> gen_call_many(const std::vector<term>& servers,
-                                const std::function<term(const term& from)>& make_message, milliseconds timeout) {
+call_batch gen_call_many(const std::vector<term>& servers, const std::function<term(const term& from)>& make_message,
+                         milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
   process_control_block* me = current_process();
   if (me == nullptr) throw not_in_process();
   if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
-  std::vector<term> results(servers.size());
-  std::vector<term> targets(servers.size());
-  std::unordered_map<term, std::size_t, term_hash> pending;  // monitor ref = reply tag -> index
-  pending.reserve(servers.size());
-  for (std::size_t i = 0; i < servers.size(); ++i) {
+  const std::size_t n = servers.size();
+  call_batch batch{std::vector<term>(n), std::vector<clock::time_point>(n), std::vector<clock::time_point>(n)};
+  // The refs of one batch are consecutive in their first id: a reply finds its index without a map.
+  std::vector<term> refs(n);
+  std::vector<term> targets(n);
+  std::size_t pending = 0;
+  std::uint32_t first_id = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.sent_at[i] = clock::now();
+    batch.answered_at[i] = batch.sent_at[i];
     const term target = servers[i].is_atom() ? whereis(servers[i].as_atom()) : servers[i];
+    const term ref = me->new_ref();
+    if (i == 0) first_id = ref.reference_ids()[0];
     if (!target.is_pid() || target.as_pid().node != node_table::local_index || target == me->pid_term()) {
-      results[i] = tuple(atoms::error, target.is_pid() ? term(atoms::badarg) : term(atoms::noproc));
+      batch.results[i] = tuple(atoms::error, target.is_pid() ? term(atoms::badarg) : term(atoms::noproc));
       continue;
     }
-    targets[i] = target;
-    const term ref = me->new_ref();
     me->add_monitor(ref, target, false);
     envelope* request = make_envelope(signal_kind::call, me->pid_term(), make_message(tuple(me->pid_term(), ref)), ref);
     if (!send_signal(target.as_pid(), request)) {
       me->remove_monitor(ref);
-      results[i] = tuple(atoms::error, atoms::noproc);
+      batch.results[i] = tuple(atoms::error, atoms::noproc);
       continue;
     }
-    pending.emplace(ref, i);
+    refs[i] = ref;
+    targets[i] = target;
+    ++pending;
   }
-  const auto deadline = timeout == infinity ? std::chrono::steady_clock::time_point::max()
-                                            : std::chrono::steady_clock::now() + timeout;
-  while (!pending.empty()) {
-    const auto now = std::chrono::steady_clock::now();
-    const milliseconds left = deadline == std::chrono::steady_clock::time_point::max()
-                                  ? infinity
-                                  : std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - now));
+  auto index_of = [&](const term& ref) -> std::optional<std::size_t> {
+    if (!ref.is_reference()) return std::nullopt;
+    const std::size_t i = ref.reference_ids()[0] - first_id;
+    if (i >= n || !(refs[i] == ref)) return std::nullopt;
+    return i;
+  };
+  const auto deadline = timeout == infinity ? clock::time_point::max() : clock::now() + timeout;
+  while (pending > 0) {
+    const milliseconds left =
+        deadline == clock::time_point::max()
+            ? infinity
+            : std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock::now()));
+    std::size_t index = 0;
     const auto answer = me->receive(
         [&](const term& m) {
-          return m.is_tuple() && ((m.size() == 2 && m[0].is_reference() && pending.contains(m[0])) ||
-                                  (m.size() == 5 && m[0].is_atom(atoms::down) && pending.contains(m[1])));
+          if (!m.is_tuple()) return false;
+          std::optional<std::size_t> i;
+          if (m.size() == 2) i = index_of(m[0]);
+          else if (m.size() == 5 && m[0].is_atom(atoms::down)) i = index_of(m[1]);
+          if (i) index = *i;
+          return i.has_value();
         },
         left);
     if (!answer) break;
-    const bool replied = answer->size() == 2;
-    const term ref = replied ? (*answer)[0] : (*answer)[1];
-    const std::size_t index = pending.at(ref);
-    pending.erase(ref);
-    if (replied) {
+    batch.answered_at[index] = clock::now();
+    --pending;
+    if (answer->size() == 2) {
       // The reply normally ends the monitor on both sides (call_done); otherwise end it here.
-      if (me->remove_monitor(ref))
-        send_signal(targets[index].as_pid(), make_envelope(signal_kind::demonitor, me->pid_term(), term(), ref));
-      results[index] = tuple(atoms::ok, (*answer)[1]);
+      if (me->remove_monitor(refs[index]))
+        send_signal(targets[index].as_pid(), make_envelope(signal_kind::demonitor, me->pid_term(), term(), refs[index]));
+      batch.results[index] = tuple(atoms::ok, (*answer)[1]);
     } else {
-      results[index] = tuple(atoms::error, (*answer)[4]);
+      batch.results[index] = tuple(atoms::error, (*answer)[4]);
     }
+    refs[index] = term();
   }
-  for (const auto& [ref, index] : pending) {
-    demonitor(ref, true);
-    results[index] = tuple(atoms::error, atoms::timeout);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (refs[i].is_nil()) continue;
+    demonitor(refs[i], true);
+    batch.results[i] = tuple(atoms::error, atoms::timeout);
+    batch.answered_at[i] = clock::time_point::max();
   }
-  return results;
+  return batch;
 }
 
 void gen_reply(const term& from, term reply_value) {

@@ -7,6 +7,7 @@
 // Must run inside a process.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
@@ -21,9 +22,15 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
 
 // The same protocol to many local servers at once: every request is sent before any reply is
 // awaited. One result per server, in order: {ok, Reply}, or {error, Reason} (noproc, timeout, or
-// the reason the server died with). `timeout` bounds the whole batch.
-std::vector<term> gen_call_many(const std::vector<term>& servers,
-                                const std::function<term(const term& from)>& make_message, milliseconds timeout);
+// the reason the server died with), with when its request left and its answer came (max() when
+// none came). `timeout` bounds the whole batch.
+struct call_batch {
+  std::vector<term> results;
+  std::vector<std::chrono::steady_clock::time_point> sent_at;
+  std::vector<std::chrono::steady_clock::time_point> answered_at;
+};
+call_batch gen_call_many(const std::vector<term>& servers, const std::function<term(const term& from)>& make_message,
+                         milliseconds timeout);
 
 // gen:reply(From, Reply).
 void gen_reply(const term& from, term reply_value);

@@ -14,19 +14,19 @@ class module_server final : public gen_server::behaviour {
 
   gen_server::init_result init(const term& args) override {
     current_process()->code_module().store(&slot_, std::memory_order_relaxed);
-    return run(atom("init"), 1, [&](gen_server::behaviour& b) { return b.init(args); });
+    return run("init", 1, [&](gen_server::behaviour& b) { return b.init(args); });
   }
   gen_server::result handle_call(const term& request, const term& from, const term& state) override {
-    return run(atom("handle_call"), 3, [&](gen_server::behaviour& b) { return b.handle_call(request, from, state); });
+    return run("handle_call", 3, [&](gen_server::behaviour& b) { return b.handle_call(request, from, state); });
   }
   gen_server::result handle_cast(const term& request, const term& state) override {
-    return run(atom("handle_cast"), 2, [&](gen_server::behaviour& b) { return b.handle_cast(request, state); });
+    return run("handle_cast", 2, [&](gen_server::behaviour& b) { return b.handle_cast(request, state); });
   }
   gen_server::result handle_info(const term& info, const term& state) override {
-    return run(atom("handle_info"), 2, [&](gen_server::behaviour& b) { return b.handle_info(info, state); });
+    return run("handle_info", 2, [&](gen_server::behaviour& b) { return b.handle_info(info, state); });
   }
   gen_server::result handle_continue(const term& continuation, const term& state) override {
-    return run(atom("handle_continue"), 2,
+    return run("handle_continue", 2,
                [&](gen_server::behaviour& b) { return b.handle_continue(continuation, state); });
   }
   void terminate(const term& reason, const term& state) override {
@@ -39,7 +39,7 @@ class module_server final : public gen_server::behaviour {
     }
   }
   gen_server::code_change_result code_change(const term& old_vsn, const term& state, const term& extra) override {
-    return run(atom("code_change"), 3,
+    return run("code_change", 3,
                [&](gen_server::behaviour& b) { return b.code_change(old_vsn, state, extra); });
   }
   std::string module_name() const override { return std::string(slot_.name.text()); }
@@ -50,9 +50,10 @@ class module_server final : public gen_server::behaviour {
 
  private:
   template <class Callback>
-  std::invoke_result_t<Callback, gen_server::behaviour&> run(atom function, int arity, Callback&& callback) {
+  // `function` names the callback only for the undef error, so no atom is made on the hot path.
+  std::invoke_result_t<Callback, gen_server::behaviour&> run(const char* function, int arity, Callback&& callback) {
     code_pin pin(slot_);
-    if (pin.version() == nullptr) throw_undef(slot_.name, function, arity);
+    if (pin.version() == nullptr) throw_undef(slot_.name, atom(function), arity);
     try {
       return callback(pin.version()->server());
     } catch (...) {

@@ -246,9 +246,8 @@ void process_control_block::announce_death(const term& reason) {
   }
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
-  for (const monitor_entry& m : monitors_)
-    if (m.target.is_pid())
-      send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), m.ref));
+  for (const auto& [ref, m] : monitors_)
+    if (m.target.is_pid()) send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
   links_.clear();
   monitored_by_.clear();
   monitors_.clear();
@@ -313,20 +312,20 @@ void process_control_block::add_link(const term& pid) { links_.insert(pid); }
 void process_control_block::remove_link(const term& pid) { links_.erase(pid); }
 
 void process_control_block::add_monitor(const term& ref, const term& target, bool alias) {
-  monitors_.push_back(monitor_entry{ref, target, alias});
+  monitors_.emplace(ref, monitor_entry{target, alias});
 }
 
 std::optional<term> process_control_block::remove_monitor(const term& ref) {
-  auto it = std::find_if(monitors_.begin(), monitors_.end(), [&](const monitor_entry& m) { return m.ref == ref; });
+  auto it = monitors_.find(ref);
   if (it == monitors_.end()) return std::nullopt;
-  term target = std::move(it->target);
+  term target = std::move(it->second.target);
   monitors_.erase(it);
   return target;
 }
 
 bool process_control_block::is_active_alias(const term& ref) const noexcept {
-  return std::any_of(monitors_.begin(), monitors_.end(),
-                     [&](const monitor_entry& m) { return m.alias && m.ref == ref; });
+  auto it = monitors_.find(ref);
+  return it != monitors_.end() && it->second.alias;
 }
 
 term process_control_block::new_ref() {
@@ -336,7 +335,8 @@ term process_control_block::new_ref() {
 
 std::size_t process_control_block::memory() const noexcept {
   return sizeof(*this) + messages_.capacity_bytes() + links_.size() * (sizeof(term) + 2 * sizeof(void*)) +
-         monitors_.capacity() * sizeof(monitor_entry) + monitored_by_.capacity() * sizeof(monitored_by_[0]) +
+         monitors_.size() * (sizeof(monitor_entry) + sizeof(term) + 2 * sizeof(void*)) +
+         monitors_.bucket_count() * sizeof(void*) + monitored_by_.capacity() * sizeof(monitored_by_[0]) +
          body_->memory_estimate();
 }
 

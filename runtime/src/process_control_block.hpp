@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -168,11 +169,11 @@ class process_control_block {
   // A set: a supervisor links to every child, and each child's exit must find its link at once.
   std::unordered_set<term, term_hash> links_;
   struct monitor_entry {
-    term ref;
     term target;  // pid, or {Name, Node} when monitored by name
     bool alias;
   };
-  std::vector<monitor_entry> monitors_;
+  // By ref: a process may hold many (a release handler's batch of sys calls holds one per process).
+  std::unordered_map<term, monitor_entry, term_hash> monitors_;
   struct watcher_entry {
     term ref;
     term watcher;

@@ -174,26 +174,32 @@ term change_code(const term& process, atom module, term old_vsn, term extra, mil
 }
 
 namespace {
-std::vector<term> system_call_all(const std::vector<term>& processes, const term& request, milliseconds timeout) {
+batch system_call_all(const std::vector<term>& processes, const term& request, milliseconds timeout) {
   if (!in_process())
     return runtime::current().run([&] { return system_call_all(processes, request, timeout); });
-  std::vector<term> results = detail::gen_call_many(
+  detail::call_batch calls = detail::gen_call_many(
       processes, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout);
-  for (term& r : results)
+  for (term& r : calls.results)
     if (r[0].is_atom(atoms::ok)) r = r[1];
-  return results;
+  return batch{std::move(calls.results), std::move(calls.sent_at), std::move(calls.answered_at)};
 }
 }  // namespace
 
-std::vector<term> suspend_all(const std::vector<term>& processes, milliseconds timeout) {
+bool batch::all_ok() const {
+  for (const term& r : results)
+    if (!r.is_atom(atoms::ok)) return false;
+  return true;
+}
+
+batch suspend_all(const std::vector<term>& processes, milliseconds timeout) {
   return system_call_all(processes, atoms::suspend, timeout);
 }
 
-std::vector<term> resume_all(const std::vector<term>& processes, milliseconds timeout) {
+batch resume_all(const std::vector<term>& processes, milliseconds timeout) {
   return system_call_all(processes, atoms::resume, timeout);
 }
 
-std::vector<term> change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
+batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
                                   const term& extra, milliseconds timeout) {
   return system_call_all(processes, tuple(atoms::change_code, module, old_vsn, extra), timeout);
 }

@@ -28,11 +28,13 @@ TEST(SysBatch, SuspendChangeCodeAndResumeManyServersAnswerInOrder) {
   rt.run([] {
     std::vector<term> servers;
     for (int i = 0; i < 50; ++i) servers.push_back(pid_of(gs::start(doubling_on_upgrade(), term(i))));
-    for (const term& r : sys::suspend_all(servers)) EXPECT_EQ(r, term(atoms::ok));
+    const sys::batch suspended = sys::suspend_all(servers);
+    EXPECT_TRUE(suspended.all_ok());
+    for (std::size_t i = 0; i < servers.size(); ++i) EXPECT_LE(suspended.sent_at[i], suspended.answered_at[i]);
     for (const term& pid : servers) EXPECT_EQ(otp::process_info(pid)->status, atoms::suspended);
-    const auto changed = sys::change_code_all(servers, atom("m"), term(1), atom("x"));
+    const auto changed = sys::change_code_all(servers, atom("m"), term(1), atom("x")).results;
     for (const term& r : changed) EXPECT_EQ(r, term(atoms::ok));
-    for (const term& r : sys::resume_all(servers)) EXPECT_EQ(r, term(atoms::ok));
+    EXPECT_TRUE(sys::resume_all(servers).all_ok());
     for (int i = 0; i < 50; ++i) EXPECT_EQ(gs::call(servers[i], atom("get")), tuple(i, atom("x")));
     EXPECT_FALSE(otp::receive_for(milliseconds(0))) << "a batch left a message behind";
   });
@@ -45,16 +47,18 @@ TEST(SysBatch, DeadMissingAndSilentProcessesGetTheirOwnErrors) {
     const term dead = pid_of(gs::start(doubling_on_upgrade(), term(0)));
     gs::stop(dead);
     const term silent = otp::spawn([] { otp::receive([](const term&) { return false; }); });
-    const auto results = sys::suspend_all({alive, dead, atom("nobody_has_this_name"), silent}, milliseconds(100));
+    const sys::batch batch = sys::suspend_all({alive, dead, atom("nobody_has_this_name"), silent}, milliseconds(100));
+    const auto& results = batch.results;
+    EXPECT_EQ(batch.answered_at[3], std::chrono::steady_clock::time_point::max());
     ASSERT_EQ(results.size(), 4u);
     EXPECT_EQ(results[0], term(atoms::ok));
     EXPECT_EQ(results[1], tuple(atoms::error, atoms::noproc));
     EXPECT_EQ(results[2], tuple(atoms::error, atoms::noproc));
     EXPECT_EQ(results[3], tuple(atoms::error, atoms::timeout));
-    EXPECT_EQ(sys::change_code_all({alive}, atom("m"), atom("refuse"), term())[0],
+    EXPECT_EQ(sys::change_code_all({alive}, atom("m"), atom("refuse"), term()).results[0],
               tuple(atoms::error, atom("refused")));
     EXPECT_EQ(sys::get_state(alive), term(0)) << "a refused change replaced the state";
-    EXPECT_EQ(sys::resume_all({alive})[0], term(atoms::ok));
+    EXPECT_EQ(sys::resume_all({alive}).results[0], term(atoms::ok));
     otp::exit(silent, atoms::kill);
   });
 }
@@ -66,7 +70,7 @@ TEST(SysBatch, AServerThatDiesBeforeAnsweringGivesItsExitReason) {
     server->on_info = [](const term&, const term& state) { return gs::result::stop(atom("bye"), state); };
     const term pid = pid_of(gs::start(server, term(0)));
     otp::send(pid, atom("die_first"));  // queued before the suspend request
-    const auto results = sys::suspend_all({pid});
+    const auto results = sys::suspend_all({pid}).results;
     EXPECT_EQ(results[0], tuple(atoms::error, atom("bye")));
   });
 }

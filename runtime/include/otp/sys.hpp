@@ -8,6 +8,7 @@
 // Thread-safety: callable from any thread (outside a process they run in a temporary one).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
@@ -33,11 +34,19 @@ term change_code(const term& process, atom module, term old_vsn, term extra, mil
 // before any reply is awaited, so N processes cost about one round trip each in parallel rather
 // than N in sequence. One result per process, in order: ok (change_code: ok or {error, Reason} as
 // above), or {error, Reason} when it gave no answer in time (timeout), was not there (noproc) or
-// died (its exit reason). `timeout` bounds the whole batch.
-std::vector<term> suspend_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
-std::vector<term> resume_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
-std::vector<term> change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
-                                  const term& extra, milliseconds timeout = default_timeout);
+// died (its exit reason). `timeout` bounds the whole batch. Each process's request send time and
+// answer time are kept too (answered_at is time_point::max() when no answer came), so a caller can
+// bound how long each process stayed suspended.
+struct batch {
+  std::vector<term> results;
+  std::vector<std::chrono::steady_clock::time_point> sent_at;
+  std::vector<std::chrono::steady_clock::time_point> answered_at;
+  bool all_ok() const;
+};
+batch suspend_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
+batch resume_all(const std::vector<term>& processes, milliseconds timeout = default_timeout);
+batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn, const term& extra,
+                      milliseconds timeout = default_timeout);
 
 // sys:terminate: the process replies ok, calls terminate(Reason, State) and exits with Reason.
 void terminate(const term& process, term reason, milliseconds timeout = infinity);
