@@ -4,19 +4,19 @@
 //   upgrade_<N>  <total ms>  <longest suspension ms>   (median of the repetitions)
 //   load_module  <us>                                   (median of 200 loads, purge included)
 // A process's suspension is bounded from above by the time from its suspend request leaving to
-// its resume reply arriving; the longest suspension is the largest of these. Usage: otp_code_upgrade_bench [repetitions] [N...]
+// its resume reply arriving; the longest suspension is the largest of these. Usage: otp_code_upgrade_bench
+// [repetitions] [N...]
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <string>
-#include <vector>
-
 #include <otp/code.hpp>
 #include <otp/gen_server.hpp>
 #include <otp/runtime.hpp>
 #include <otp/sys.hpp>
+#include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 using otp::atom;
@@ -66,7 +66,8 @@ upgrade_figures upgrade(const std::vector<term>& servers) {
   const double total = ms_since(start);
   double longest = 0;
   for (std::size_t i = 0; i < servers.size(); ++i)
-    longest = std::max(longest, std::chrono::duration<double, std::milli>(resumed.answered_at[i] - suspended.sent_at[i]).count());
+    longest = std::max(
+        longest, std::chrono::duration<double, std::milli>(resumed.answered_at[i] - suspended.sent_at[i]).count());
   return {total, longest};
 }
 

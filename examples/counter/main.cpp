@@ -3,7 +3,6 @@
 //   build/release/examples/counter/counter [module-dir]
 #include <filesystem>
 #include <iostream>
-
 #include <otp/code.hpp>
 #include <otp/process.hpp>
 #include <otp/runtime.hpp>

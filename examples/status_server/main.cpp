@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <iostream>
-
 #include <otp/code.hpp>
 #include <otp/process.hpp>
 #include <otp/runtime.hpp>

@@ -1,7 +1,5 @@
 // The code server (otp/code.hpp): the module table, the process that serialises every change to
 // it, loading (copy, dlopen, descriptor checks), purging with the process scan, and the code path.
-#include "otp/code.hpp"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <system_error>
 
 #include "module_bodies.hpp"
+#include "otp/code.hpp"
 #include "otp/log.hpp"
 #include "otp/runtime.hpp"
 #include "runtime_state.hpp"
@@ -88,8 +87,8 @@ fs::path unique_copy_of(const fs::path& file) {
 
 bool name_matches_file(std::string_view name, const fs::path& file) {
   const std::string stem = file.stem().string();
-  return stem == name || (stem.size() > name.size() && stem.compare(0, name.size(), name) == 0 &&
-                          stem[name.size()] == '-');
+  return stem == name ||
+         (stem.size() > name.size() && stem.compare(0, name.size(), name) == 0 && stem[name.size()] == '-');
 }
 
 std::string what_of_current_exception() {
@@ -103,8 +102,7 @@ std::string what_of_current_exception() {
 }
 
 // Opens `file` as a module version, or says why it is not one. Changes nothing else.
-std::unique_ptr<module_version> open_module(const fs::path& file, std::optional<atom> expected,
-                                            open_failure& failure) {
+std::unique_ptr<module_version> open_module(const fs::path& file, std::optional<atom> expected, open_failure& failure) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) {
     failure = {nofile, "no such file"};
@@ -145,13 +143,13 @@ std::unique_ptr<module_version> open_module(const fs::path& file, std::optional<
     return nullptr;
   }
   if (expected && name != expected->text()) {
-    failure = {badfile, "module name mismatch: expected " + std::string(expected->text()) + ", the file defines " +
-                            name};
+    failure = {badfile,
+               "module name mismatch: expected " + std::string(expected->text()) + ", the file defines " + name};
     return nullptr;
   }
   if (!name_matches_file(name, file)) {
-    failure = {badfile, "module name mismatch: the file defines " + name + ", so it must be named " + name +
-                            ".so or " + name + "-<vsn>.so"};
+    failure = {badfile, "module name mismatch: the file defines " + name + ", so it must be named " + name + ".so or " +
+                            name + "-<vsn>.so"};
     return nullptr;
   }
   const bool is_server = d->behaviour == module::kind::gen_server;
@@ -205,8 +203,8 @@ class code_server final : public gen_server::behaviour {
   term answer(const term& r) {
     const atom op = r[0].as_atom();
     if (op == atom("load")) {
-      const std::optional<atom> expected = r[3].is_atom(atoms::undefined) ? std::nullopt
-                                                                          : std::optional<atom>(r[3].as_atom());
+      const std::optional<atom> expected =
+          r[3].is_atom(atoms::undefined) ? std::nullopt : std::optional<atom>(r[3].as_atom());
       return load(fs::path(std::string(r[1].as_binary())), r[2].is_atom(atoms::true_), expected);
     }
     const atom name = r[1].as_atom();
@@ -219,8 +217,9 @@ class code_server final : public gen_server::behaviour {
   term load(const fs::path& file, bool purge_first, std::optional<atom> expected) {
     if (purge_first && expected) {
       if (!purge_old(*expected, false).removed)
-        return failure_term(purge_failed, file, "processes still run the old code of " +
-                                                    std::string(expected->text()) + " after purge killed them");
+        return failure_term(
+            purge_failed, file,
+            "processes still run the old code of " + std::string(expected->text()) + " after purge killed them");
     } else if (expected) {
       if (refuse_not_purged(*expected)) return failure_term(not_purged, file, not_purged_cause(*expected));
     }
@@ -301,10 +300,10 @@ class code_server final : public gen_server::behaviour {
     const auto deadline = std::chrono::steady_clock::now() + purge_wait;
     for (const term& ref : refs) {
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      const bool down = receive(
-                            [&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; },
-                            std::max(left, milliseconds(0)))
-                            .has_value();
+      const bool down =
+          receive([&](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down) && m[1] == ref; },
+                  std::max(left, milliseconds(0)))
+              .has_value();
       if (!down) demonitor(ref, true);
     }
   }
@@ -381,9 +380,7 @@ bool version_less(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-term load_result::to_term() const {
-  return module ? tuple(atoms::module, *module) : tuple(atoms::error, reason);
-}
+term load_result::to_term() const { return module ? tuple(atoms::module, *module) : tuple(atoms::error, reason); }
 
 load_result load_abs(const fs::path& file) { return load_request(file, false, std::nullopt); }
 

@@ -119,8 +119,10 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
         [&](const term& m) {
           if (!m.is_tuple()) return false;
           std::optional<std::size_t> i;
-          if (m.size() == 2) i = index_of(m[0]);
-          else if (m.size() == 5 && m[0].is_atom(atoms::down)) i = index_of(m[1]);
+          if (m.size() == 2)
+            i = index_of(m[0]);
+          else if (m.size() == 5 && m[0].is_atom(atoms::down))
+            i = index_of(m[1]);
           if (i) index = *i;
           return i.has_value();
         },
@@ -131,7 +133,8 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
     if (answer->size() == 2) {
       // The reply normally ends the monitor on both sides (call_done); otherwise end it here.
       if (me->remove_monitor(refs[index]))
-        send_signal(targets[index].as_pid(), make_envelope(signal_kind::demonitor, me->pid_term(), term(), refs[index]));
+        send_signal(targets[index].as_pid(),
+                    make_envelope(signal_kind::demonitor, me->pid_term(), term(), refs[index]));
       batch.results[index] = tuple(atoms::ok, (*answer)[1]);
     } else {
       batch.results[index] = tuple(atoms::error, (*answer)[4]);

@@ -26,8 +26,7 @@ class module_server final : public gen_server::behaviour {
     return run("handle_info", 2, [&](gen_server::behaviour& b) { return b.handle_info(info, state); });
   }
   gen_server::result handle_continue(const term& continuation, const term& state) override {
-    return run("handle_continue", 2,
-               [&](gen_server::behaviour& b) { return b.handle_continue(continuation, state); });
+    return run("handle_continue", 2, [&](gen_server::behaviour& b) { return b.handle_continue(continuation, state); });
   }
   void terminate(const term& reason, const term& state) override {
     code_pin pin(slot_);
@@ -39,8 +38,7 @@ class module_server final : public gen_server::behaviour {
     }
   }
   gen_server::code_change_result code_change(const term& old_vsn, const term& state, const term& extra) override {
-    return run("code_change", 3,
-               [&](gen_server::behaviour& b) { return b.code_change(old_vsn, state, extra); });
+    return run("code_change", 3, [&](gen_server::behaviour& b) { return b.code_change(old_vsn, state, extra); });
   }
   std::string module_name() const override { return std::string(slot_.name.text()); }
   std::string module_vsn() const override {

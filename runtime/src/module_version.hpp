@@ -12,11 +12,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <boost/dll/shared_library.hpp>
 
 #include "otp/atom.hpp"
 #include "otp/gen_server.hpp"

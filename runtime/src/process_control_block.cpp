@@ -247,7 +247,8 @@ void process_control_block::announce_death(const term& reason) {
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
   for (const auto& [ref, m] : monitors_)
-    if (m.target.is_pid()) send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
+    if (m.target.is_pid())
+      send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
   links_.clear();
   monitored_by_.clear();
   monitors_.clear();

@@ -175,8 +175,7 @@ term change_code(const term& process, atom module, term old_vsn, term extra, mil
 
 namespace {
 batch system_call_all(const std::vector<term>& processes, const term& request, milliseconds timeout) {
-  if (!in_process())
-    return runtime::current().run([&] { return system_call_all(processes, request, timeout); });
+  if (!in_process()) return runtime::current().run([&] { return system_call_all(processes, request, timeout); });
   detail::call_batch calls = detail::gen_call_many(
       processes, [&](const term& from) { return tuple(atoms::system, from, request); }, timeout);
   for (term& r : calls.results)
@@ -199,8 +198,8 @@ batch resume_all(const std::vector<term>& processes, milliseconds timeout) {
   return system_call_all(processes, atoms::resume, timeout);
 }
 
-batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn,
-                                  const term& extra, milliseconds timeout) {
+batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn, const term& extra,
+                      milliseconds timeout) {
   return system_call_all(processes, tuple(atoms::change_code, module, old_vsn, extra), timeout);
 }
 

@@ -30,8 +30,8 @@ term ask_counter(const term& pid) {
 }
 
 std::optional<term> down_reason(const term& ref, otp::milliseconds within) {
-  auto m = otp::receive([&](const term& x) { return x.is_tuple(5) && x[0].is_atom(atoms::down) && x[1] == ref; },
-                        within);
+  auto m =
+      otp::receive([&](const term& x) { return x.is_tuple(5) && x[0].is_atom(atoms::down) && x[1] == ref; }, within);
   if (!m) return std::nullopt;
   return (*m)[4];
 }

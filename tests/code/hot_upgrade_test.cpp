@@ -17,7 +17,8 @@ using otp::binary;
 using otp::tuple;
 
 term started_pid(const term& started) {
-  if (!(started.is_tuple(2) && started[0].is_atom(atoms::ok))) throw std::runtime_error("not started: " + started.to_string());
+  if (!(started.is_tuple(2) && started[0].is_atom(atoms::ok)))
+    throw std::runtime_error("not started: " + started.to_string());
   return started[1];
 }
 
@@ -214,7 +215,7 @@ TEST_F(code_test, Seed004TheStatusServerPrintsTheNewStatusAfterReload) {
     EXPECT_EQ(status_of("status"_a), binary("Status OK"));
     EXPECT_TRUE(log.contains("Status OK"));
 
-    stage("status-2.so", "status.so");  // recompiled in place
+    stage("status-2.so", "status.so");    // recompiled in place
     ASSERT_TRUE(code::load("status"_a));  // l(test)
     EXPECT_EQ(status_of("status"_a), binary("Status OK")) << "no change before reload";
     otp::send("status"_a, "reload"_a);
@@ -246,8 +247,8 @@ TEST_F(code_test, Seed001APlainProcessOnOldCodeIsKilledByPurgeAndItsSupervisorWo
     const term pid = code::spawn("counter"_a, term(1), {.link = true});
     ASSERT_TRUE(code::load_abs(module_file("counter-2.so")));
     EXPECT_TRUE(code::purge("counter"_a));
-    auto exit = otp::receive(
-        [&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == pid; }, 3000ms);
+    auto exit =
+        otp::receive([&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == pid; }, 3000ms);
     ASSERT_TRUE(exit);
     EXPECT_EQ((*exit)[2], term(atoms::killed));
     otp::trap_exit(false);

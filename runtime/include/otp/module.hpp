@@ -103,31 +103,24 @@ constexpr bool agrees(std::string_view given, std::string_view declared) {
 
 }  // namespace otp::module
 
-#define OTP_MODULE_DESCRIPTOR_(Name, Vsn, Kind, MakeServer, Loop, OnLoad)                                           \
-  static_assert(::otp::module::detail::agrees(#Name, ::otp::module::detail::declared_name),                         \
-                "the module name differs from the one given to otp_add_module");                                    \
-  static_assert(::otp::module::detail::agrees(Vsn, ::otp::module::detail::declared_vsn),                            \
-                "the module vsn differs from the VSN given to otp_add_module");                                     \
-  namespace {                                                                                                       \
-  const ::otp::module::descriptor otp_module_descriptor_value{::otp::module::descriptor_magic,                      \
-                                                              ::otp::module::abi_version,                           \
-                                                              Kind,                                                 \
-                                                              #Name,                                                \
-                                                              Vsn,                                                  \
-                                                              MakeServer,                                           \
-                                                              Loop,                                                 \
-                                                              OnLoad};                                              \
-  const ::otp::module::descriptor* otp_module_descriptor_function() { return &otp_module_descriptor_value; }        \
-  }                                                                                                                 \
+#define OTP_MODULE_DESCRIPTOR_(Name, Vsn, Kind, MakeServer, Loop, OnLoad)                                       \
+  static_assert(::otp::module::detail::agrees(#Name, ::otp::module::detail::declared_name),                     \
+                "the module name differs from the one given to otp_add_module");                                \
+  static_assert(::otp::module::detail::agrees(Vsn, ::otp::module::detail::declared_vsn),                        \
+                "the module vsn differs from the VSN given to otp_add_module");                                 \
+  namespace {                                                                                                   \
+  const ::otp::module::descriptor otp_module_descriptor_value{                                                  \
+      ::otp::module::descriptor_magic, ::otp::module::abi_version, Kind, #Name, Vsn, MakeServer, Loop, OnLoad}; \
+  const ::otp::module::descriptor* otp_module_descriptor_function() { return &otp_module_descriptor_value; }    \
+  }                                                                                                             \
   BOOST_DLL_ALIAS(otp_module_descriptor_function, otp_module_descriptor)
 
 // OTP_GEN_SERVER_MODULE(name, "vsn", ServerClass [, on_load])
-#define OTP_GEN_SERVER_MODULE(Name, Vsn, ServerClass, ...)                                                         \
-  OTP_MODULE_DESCRIPTOR_(Name, Vsn, ::otp::module::kind::gen_server,                                               \
-                         &::otp::module::detail::make_server<ServerClass>, nullptr,                                \
-                         ::otp::module::detail::optional_on_load(__VA_ARGS__))
+#define OTP_GEN_SERVER_MODULE(Name, Vsn, ServerClass, ...)                                                             \
+  OTP_MODULE_DESCRIPTOR_(Name, Vsn, ::otp::module::kind::gen_server, &::otp::module::detail::make_server<ServerClass>, \
+                         nullptr, ::otp::module::detail::optional_on_load(__VA_ARGS__))
 
 // OTP_PROCESS_MODULE(name, "vsn", loop_function [, on_load])
-#define OTP_PROCESS_MODULE(Name, Vsn, LoopFunction, ...)                                                           \
-  OTP_MODULE_DESCRIPTOR_(Name, Vsn, ::otp::module::kind::process, nullptr, &LoopFunction,                          \
+#define OTP_PROCESS_MODULE(Name, Vsn, LoopFunction, ...)                                  \
+  OTP_MODULE_DESCRIPTOR_(Name, Vsn, ::otp::module::kind::process, nullptr, &LoopFunction, \
                          ::otp::module::detail::optional_on_load(__VA_ARGS__))

@@ -32,8 +32,7 @@ class acc_server : public otp::gen_server::behaviour {
     if (request.is_atom(atom("total"))) return result::reply(state, state);
 #else
     if (request.is_tuple(2) && request[0].is_atom(atom("add")))
-      return result::reply(atom("ok"), otp::tuple(state[0].as_int() + request[1].as_int(),
-                                                  state[1].as_int() + 1));
+      return result::reply(atom("ok"), otp::tuple(state[0].as_int() + request[1].as_int(), state[1].as_int() + 1));
     if (request.is_atom(atom("total"))) return result::reply(state[0], state);
     if (request.is_atom(atom("count"))) return result::reply(state[1], state);
 #endif
@@ -48,7 +47,8 @@ class acc_server : public otp::gen_server::behaviour {
     return result::noreply(state);
   }
 
-  code_change_result code_change(const term& old_vsn, [[maybe_unused]] const term& state, [[maybe_unused]] const term& extra) override {
+  code_change_result code_change(const term& old_vsn, [[maybe_unused]] const term& state,
+                                 [[maybe_unused]] const term& extra) override {
 #if ACC_VSN_NUMBER == 1
     // Downgrade from 2: {Sum, Count} -> Sum.
     if (old_vsn.is_tuple(2) && old_vsn[0].is_atom(atom("down"))) return code_change_result::success(state[0]);

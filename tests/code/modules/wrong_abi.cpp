@@ -3,10 +3,14 @@
 
 namespace {
 otp::module::next loop(const otp::term&) { return otp::module::next::done(); }
-const otp::module::descriptor descriptor{otp::module::descriptor_magic, otp::module::abi_version + 998,
-                                         otp::module::kind::process,    "wrongabi",
-                                         "1",                              nullptr,
-                                         &loop,                            nullptr};
+const otp::module::descriptor descriptor{otp::module::descriptor_magic,
+                                         otp::module::abi_version + 998,
+                                         otp::module::kind::process,
+                                         "wrongabi",
+                                         "1",
+                                         nullptr,
+                                         &loop,
+                                         nullptr};
 const otp::module::descriptor* descriptor_function() { return &descriptor; }
 }  // namespace
 
