@@ -407,3 +407,19 @@ TEST(TermMaps, FindAndDuplicateKeys) {
 }
 
 }  // namespace
+
+namespace otp_test_assignment {
+using otp::term;
+
+// A term assigned one of its own elements: the compound it releases holds the source.
+TEST(TermAssignment, AssigningAnElementOfItselfKeepsTheElement) {
+  term t = otp::tuple(otp::atom("ok"), otp::tuple(1, otp::binary("payload that lives on the heap")));
+  t = t[1];
+  EXPECT_EQ(t, otp::tuple(1, otp::binary("payload that lives on the heap")));
+  t = t[1];
+  EXPECT_EQ(t, otp::binary("payload that lives on the heap"));
+  term list = otp::list(otp::list(otp::atom("inner")));
+  list = list.head();
+  EXPECT_EQ(list, otp::list(otp::atom("inner")));
+}
+}  // namespace otp_test_assignment

@@ -94,21 +94,29 @@ class term {
   // Copies share the compound (one atomic increment); moves leave nil behind.
   term(const term& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) { retain(); }
   term(term&& other) noexcept : kind_(other.kind_), aux_(other.aux_), bits_(other.bits_) { other.clear(); }
+  // Both assignments read `other` before releasing this term's compound, which may hold `other`
+  // (t = t[1] must work).
   term& operator=(const term& other) noexcept {
     other.retain();
+    const auto new_kind = other.kind_;
+    const auto new_aux = other.aux_;
+    const auto new_bits = other.bits_;
     release();
-    kind_ = other.kind_;
-    aux_ = other.aux_;
-    bits_ = other.bits_;
+    kind_ = new_kind;
+    aux_ = new_aux;
+    bits_ = new_bits;
     return *this;
   }
   term& operator=(term&& other) noexcept {
     if (this != &other) {
-      release();
-      kind_ = other.kind_;
-      aux_ = other.aux_;
-      bits_ = other.bits_;
+      const auto new_kind = other.kind_;
+      const auto new_aux = other.aux_;
+      const auto new_bits = other.bits_;
       other.clear();
+      release();
+      kind_ = new_kind;
+      aux_ = new_aux;
+      bits_ = new_bits;
     }
     return *this;
   }
