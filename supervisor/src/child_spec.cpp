@@ -110,6 +110,19 @@ child_spec child_spec::mfa(term id, atom m, atom f, term args) {
   return s;
 }
 
+child_spec child_spec::module(term id, atom m, term arg) {
+  return mfa(std::move(id), m, atom("start_link"), list(std::move(arg)));
+}
+
+child_spec child_spec::executable(term id, os_process::spec process) {
+  child_spec s;
+  if (process.id.is_nil()) process.id = id;
+  s.id = std::move(id);
+  s.start = tuple(atom("os_process"), atom("start_link"), list(binary(process.executable)));
+  s.start_fn = [process = std::move(process)](const term&) { return os_process::start_link(process); };
+  return s;
+}
+
 term child_spec::start_mfa() const { return start.is_nil() && start_fn ? cxx_mfa() : start; }
 
 shutdown_spec child_spec::effective_shutdown() const {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "otp/code.hpp"
 #include "otp/start_registry.hpp"
 
 namespace otp::supervisor {
@@ -48,7 +49,13 @@ namespace detail {
 term call_start_function(const child_spec& spec, const term& args) {
   if (spec.start_fn) return spec.start_fn(args);
   const term mfa = spec.start_mfa();
-  if (auto fn = registered_start_function(mfa[0].as_atom(), mfa[1].as_atom())) return (*fn)(args);
+  const atom m = mfa[0].as_atom();
+  const atom f = mfa[1].as_atom();
+  if (auto fn = registered_start_function(m, f)) return (*fn)(args);
+  // {M, start_link, [Arg]} of a hot-loadable module: the code server starts it (loading it from the
+  // code path first when needed), on the module's current version.
+  if (f == atom("start_link") && (code::is_loaded(m) || code::find_in_path(m)))
+    return code::start_link(m, args.is_list() && !args.is_nil() && args.tail().is_nil() ? args.head() : args);
   return tuple(atoms::error, tuple(atoms::exit_, tuple(atom("undef"), list(tuple(mfa[0], mfa[1], args, term())))));
 }
 

@@ -1,5 +1,6 @@
-// The one place where a child's start function is found (see start_registry.hpp). The code server
-// may later add a fallback here that starts hot-loadable modules.
+// The one place where a child's start function is found (see start_registry.hpp): the spec's own
+// callable, the function registered for {M, F}, or — for {M, start_link, [Arg]} naming a module the
+// code server can load — the module's gen_server or process (otp::code::start_link).
 #pragma once
 
 #include "otp/child_spec.hpp"
@@ -7,7 +8,8 @@
 namespace otp::supervisor::detail {
 
 // Calls the child's start function with `args` (A, or A ++ ExtraArgs): spec.start_fn when set,
-// else the function registered for {M, F}. Returns the raw start result; an unresolvable {M, F}
+// else the function registered for {M, F}, else a hot-loadable module M. Returns the raw start
+// result; an unresolvable {M, F}
 // gives {error, {'EXIT', {undef, [{M, F, Args, []}]}}}. Exceptions propagate to the caller.
 term call_start_function(const child_spec& spec, const term& args);
 

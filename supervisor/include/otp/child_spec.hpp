@@ -5,9 +5,10 @@
 // (unset optional fields take OTP's defaults) or from a term (the 7-key map or the legacy 6-tuple),
 // which is validated with OTP's error reasons ({invalid_mfa,X}, missing_id, {bad_combination,...}).
 //
-// How a child starts: `start_fn` when set (an in-process C++ child), otherwise the function
-// registered for {M,F} with register_start_function (start_registry.hpp), resolved when the child
-// starts. Either is called with the argument list A (for simple_one_for_one, A ++ ExtraArgs) inside
+// How a child starts: `start_fn` when set (an in-process C++ child or an OS process), otherwise the
+// function registered for {M,F} with register_start_function (start_registry.hpp), otherwise, for
+// {M, start_link, [Arg]}, the hot-loadable module M through the code server; resolved when the
+// child starts. Either is called with the argument list A (for simple_one_for_one, A ++ ExtraArgs) inside
 // the supervisor process, must link the new process to the caller, and returns {ok,Pid} |
 // {ok,Pid,Info} | ignore | {error,E}; anything else X counts as {error,X}.
 //
@@ -21,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "otp/os_process.hpp"
 #include "otp/process.hpp"
 #include "otp/term.hpp"
 
@@ -72,6 +74,12 @@ struct child_spec {
   static child_spec supervisor(term id, start_function fn, term args = term());
   // A child started by the function registered for {M, F}, as {M, F, A}.
   static child_spec mfa(term id, atom m, atom f, term args = term());
+  // A hot-loadable module's gen_server or process, {M, start_link, [Arg]}: started by the code
+  // server on the module's current version (otp/code.hpp), loaded from the code path if needed.
+  static child_spec module(term id, atom m, term arg = term());
+  // An OS process (otp/os_process.hpp): {os_process, start_link, [Executable]}; SIGTERM at
+  // shutdown, SIGKILL when the shutdown time runs out.
+  static child_spec executable(term id, os_process::spec process);
 
   // From the 7-key map or the legacy 6-tuple, checked as supervisor:check_childspec does against the
   // supervisor's auto_shutdown. Throws spec_error with OTP's reason.
