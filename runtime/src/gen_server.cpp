@@ -40,6 +40,8 @@ std::string behaviour::module_name() const { return detail::demangled_name(typei
 
 namespace {
 
+const atom ack_tag("ack");
+
 bool is_quiet_reason(const term& reason) {
   return reason.is_atom(atoms::normal) || reason.is_atom(atoms::shutdown) ||
          (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
@@ -109,7 +111,7 @@ class server_body final : public detail::process_body {
  private:
   // proc_lib:init_ack to whoever waits in start().
   void acknowledge(const term& answer) {
-    if (!starter_.is_nil()) send(starter_, tuple(atom("ack"), self(), answer));
+    if (!starter_.is_nil()) send(starter_, tuple(ack_tag, self(), answer));
   }
 
   bool initialise(process_control_block& self) {
@@ -232,7 +234,7 @@ class server_body final : public detail::process_body {
       final_reason = detail::exit_reason_of_current_exception();
     }
     if (after) after();
-    if (!is_quiet_reason(final_reason))
+    if (!is_quiet_reason(final_reason) && log::enabled(log::level::error))
       log::report(log::level::error, "crash_report",
                   {{"label", "{gen_server,terminate}"},
                    {"name", name_ ? term(*name_).to_string() : self().to_string()},
@@ -296,7 +298,7 @@ term start(std::shared_ptr<behaviour> callbacks, term args, start_options option
                                         options.link);
   auto ack = receive(
       [&](const term& m) {
-        return (m.is_tuple(3) && m[0].is_atom(atom("ack")) && m[1] == child) ||
+        return (m.is_tuple(3) && m[0].is_atom(ack_tag) && m[1] == child) ||
                (options.link && m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == child);
       },
       options.timeout);

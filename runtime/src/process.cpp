@@ -18,7 +18,12 @@ using detail::process_control_block;
 using detail::send_signal;
 using detail::signal_kind;
 
-exit_exception::exit_exception(term reason) : reason_(std::move(reason)), text_("exit: " + reason_.to_string()) {}
+exit_exception::exit_exception(term reason) : reason_(std::move(reason)) {}
+
+const char* exit_exception::what() const noexcept {
+  if (text_.empty()) text_ = "exit: " + reason_.to_string();
+  return text_.c_str();
+}
 
 not_in_process::not_in_process() : std::logic_error("this function must be called from inside an otp process") {}
 

@@ -45,9 +45,18 @@ envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
 
 bool send_signal(const pid_parts& pid, envelope* e) {
   runtime_state* s = runtime_state_or_null();
-  const bool delivered = s != nullptr && s->table.visit(pid, [e](process_control_block& p) { p.deliver(e); });
-  if (!delivered) recycle(e);
-  return delivered;
+  process_control_block* woken = nullptr;
+  const bool delivered = s != nullptr && s->table.visit(pid, [&](process_control_block& p) {
+    if (p.deliver(e)) woken = &p;
+  });
+  if (!delivered) {
+    recycle(e);
+    return false;
+  }
+  // Scheduled after the slot lock is released: a woken process is ours to queue (nobody else can
+  // run or free it until it is in a run queue), and the scheduler's lock is not taken under ours.
+  if (woken != nullptr) s->pool.schedule(woken);
+  return true;
 }
 
 process_control_block::process_control_block(std::unique_ptr<process_body> body) : body_(std::move(body)) {}
@@ -59,19 +68,16 @@ void process_control_block::set_pid(pid_parts pid) {
   pid_term_ = term::make_pid(pid);
 }
 
-void process_control_block::deliver(envelope* e) noexcept {
+bool process_control_block::deliver(envelope* e) noexcept {
   inbox_.push(e);
   run_state s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (s == run_state::waiting) {
-      if (state_.compare_exchange_weak(s, run_state::queued, std::memory_order_acq_rel)) {
-        the_runtime_state().pool.schedule(this);
-        return;
-      }
+      if (state_.compare_exchange_weak(s, run_state::queued, std::memory_order_acq_rel)) return true;
     } else if (s == run_state::running) {
-      if (state_.compare_exchange_weak(s, run_state::notified, std::memory_order_acq_rel)) return;
+      if (state_.compare_exchange_weak(s, run_state::notified, std::memory_order_acq_rel)) return false;
     } else {
-      return;
+      return false;
     }
   }
 }
@@ -112,8 +118,9 @@ slice_end process_control_block::execute() {
     reason = e.reason();
   } catch (...) {
     reason = exit_reason_of_current_exception();
-    log::report(log::level::error, "crash_report",
-                {{"pid", pid_term_.to_string()}, {"exit_reason", reason.to_string()}});
+    if (log::enabled(log::level::error))
+      log::report(log::level::error, "crash_report",
+                  {{"pid", pid_term_.to_string()}, {"exit_reason", reason.to_string()}});
   }
   announce_death(reason);
   return slice_end::exit;

@@ -88,9 +88,10 @@ class process_control_block {
   void set_pid(pid_parts pid);
 
   // --- any thread ---------------------------------------------------------------------------
-  // Queues a signal and schedules the process if it was idle. Call only inside process_table::visit
-  // (the slot lock keeps the process alive), or from the process itself.
-  void deliver(envelope* e) noexcept;
+  // Queues a signal. Returns true when the process was idle and is now marked queued: the caller
+  // must then hand it to the scheduler (after leaving the process-table slot lock). Call only
+  // inside process_table::visit (the slot lock keeps the process alive), or from the process itself.
+  [[nodiscard]] bool deliver(envelope* e) noexcept;
   std::atomic<run_state>& state() noexcept { return state_; }
 
   // --- the process's own code ----------------------------------------------------------------

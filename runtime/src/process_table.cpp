@@ -4,6 +4,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "process_control_block.hpp"
 
@@ -26,7 +27,14 @@ std::uintptr_t process_table::lock(std::atomic_ref<std::uintptr_t>& slot) noexce
   for (;;) {
     const std::uintptr_t word = slot.fetch_or(1, std::memory_order_acquire);
     if ((word & 1) == 0) return word;
-    while (slot.load(std::memory_order_relaxed) & 1) __builtin_ia32_pause();
+    // A holder keeps the bit for a few instructions; when it takes longer it was descheduled, and
+    // spinning on would burn our time slice on a machine with few cores: give the core away.
+    for (int spins = 0; slot.load(std::memory_order_relaxed) & 1; ++spins) {
+      if (spins < 64)
+        __builtin_ia32_pause();
+      else
+        std::this_thread::yield();
+    }
   }
 }
 

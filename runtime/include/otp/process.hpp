@@ -37,11 +37,12 @@ class exit_exception : public std::exception {
  public:
   explicit exit_exception(term reason);
   const term& reason() const noexcept { return reason_; }
-  const char* what() const noexcept override { return text_.c_str(); }
+  // "exit: <reason in Erlang syntax>", made on first use: most exits are caught without it.
+  const char* what() const noexcept override;
 
  private:
   term reason_;
-  std::string text_;
+  mutable std::string text_;
 };
 
 namespace detail {
