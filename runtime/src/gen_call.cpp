@@ -76,22 +76,21 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
   if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
   const std::size_t n = servers.size();
   call_batch batch{std::vector<term>(n), std::vector<clock::time_point>(n), std::vector<clock::time_point>(n)};
-  // The refs of one batch are consecutive in their first id: a reply finds its index without a map.
-  std::vector<term> refs(n);
-  std::vector<term> targets(n);
-  std::size_t pending = 0;
+  // The monitors live in the process's call window: consecutive refs, found by index (no hash map).
+  me->open_call_window(n);
+  std::vector<term> refs(n);  // the refs still awaiting an answer; nil otherwise
   std::uint32_t first_id = 0;
+  std::size_t pending = 0;
   for (std::size_t i = 0; i < n; ++i) {
     batch.sent_at[i] = clock::now();
     batch.answered_at[i] = batch.sent_at[i];
     const term target = servers[i].is_atom() ? whereis(servers[i].as_atom()) : servers[i];
-    const term ref = me->new_ref();
-    if (i == 0) first_id = ref.reference_ids()[0];
     if (!target.is_pid() || target.as_pid().node != node_table::local_index || target == me->pid_term()) {
       batch.results[i] = tuple(atoms::error, target.is_pid() ? term(atoms::badarg) : term(atoms::noproc));
       continue;
     }
-    me->add_monitor(ref, target, false);
+    const term ref = me->add_window_monitor(i, target);
+    first_id = ref.reference_ids()[0] - static_cast<std::uint32_t>(i);
     envelope* request = make_envelope(signal_kind::call, me->pid_term(), make_message(tuple(me->pid_term(), ref)), ref);
     if (!send_signal(target.as_pid(), request)) {
       me->remove_monitor(ref);
@@ -99,12 +98,11 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
       continue;
     }
     refs[i] = ref;
-    targets[i] = target;
     ++pending;
   }
   auto index_of = [&](const term& ref) -> std::optional<std::size_t> {
     if (!ref.is_reference()) return std::nullopt;
-    const std::size_t i = ref.reference_ids()[0] - first_id;
+    const std::size_t i = static_cast<std::uint32_t>(ref.reference_ids()[0] - first_id);
     if (i >= n || !(refs[i] == ref)) return std::nullopt;
     return i;
   };
@@ -131,10 +129,9 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
     batch.answered_at[index] = clock::now();
     --pending;
     if (answer->size() == 2) {
-      // The reply normally ends the monitor on both sides (call_done); otherwise end it here.
-      if (me->remove_monitor(refs[index]))
-        send_signal(targets[index].as_pid(),
-                    make_envelope(signal_kind::demonitor, me->pid_term(), term(), refs[index]));
+      // The reply normally ended the monitor on both sides (call_done); otherwise end it here.
+      if (const auto target = me->remove_monitor(refs[index]))
+        send_signal(target->as_pid(), make_envelope(signal_kind::demonitor, me->pid_term(), term(), refs[index]));
       batch.results[index] = tuple(atoms::ok, (*answer)[1]);
     } else {
       batch.results[index] = tuple(atoms::error, (*answer)[4]);
@@ -147,6 +144,7 @@ call_batch gen_call_many(const std::vector<term>& servers, const std::function<t
     batch.results[i] = tuple(atoms::error, atoms::timeout);
     batch.answered_at[i] = clock::time_point::max();
   }
+  me->close_call_window();
   return batch;
 }
 

@@ -323,7 +323,29 @@ void process_control_block::add_monitor(const term& ref, const term& target, boo
   monitors_.emplace(ref, monitor_entry{target, alias});
 }
 
+void process_control_block::open_call_window(std::size_t count) {
+  window_ = std::make_unique<call_window>();
+  window_->first_id = ref_counter_ + 1;
+  ref_counter_ += static_cast<std::uint32_t>(count);
+  window_->refs.resize(count);
+  window_->targets.resize(count);
+}
+
+term process_control_block::add_window_monitor(std::size_t index, const term& target) {
+  const std::uint32_t ids[3] = {window_->first_id + static_cast<std::uint32_t>(index), pid_.id, pid_.serial};
+  window_->refs[index] = term::make_reference(0, ids);
+  window_->targets[index] = target;
+  return window_->refs[index];
+}
+
 std::optional<term> process_control_block::remove_monitor(const term& ref) {
+  if (window_ && ref.is_reference()) {
+    const std::size_t i = static_cast<std::uint32_t>(ref.reference_ids()[0] - window_->first_id);
+    if (i < window_->refs.size() && window_->refs[i] == ref) {
+      window_->refs[i] = term();
+      return std::move(window_->targets[i]);
+    }
+  }
   auto it = monitors_.find(ref);
   if (it == monitors_.end()) return std::nullopt;
   term target = std::move(it->second.target);

@@ -129,8 +129,17 @@ class process_control_block {
 
   // Monitors held by this process: ref -> what it monitors. `alias` makes ref an active alias too.
   void add_monitor(const term& ref, const term& target, bool alias);
-  // Removes the monitor; returns what it monitored, or nullopt when it was not active.
+  // Removes the monitor (held in the map or in the call window); returns what it monitored, or
+  // nullopt when it was not active.
   std::optional<term> remove_monitor(const term& ref);
+
+  // The call window of a batch of calls (gen_call_many): `count` consecutive refs are reserved, and
+  // the monitor of the i-th is kept in a vector by i rather than in the map, so a batch of N calls
+  // adds no hash map work. One window at a time; close it when the batch is over.
+  void open_call_window(std::size_t count);
+  // Monitors `target` under the window's i-th ref, and returns that ref.
+  term add_window_monitor(std::size_t index, const term& target);
+  void close_call_window() noexcept { window_.reset(); }
   bool is_active_alias(const term& ref) const noexcept;
   // Records that `watcher` monitors this process under `ref` (before the process first runs).
   void add_watcher(const term& ref, const term& watcher, const term& object);
@@ -175,6 +184,12 @@ class process_control_block {
   };
   // By ref: a process may hold many (a release handler's batch of sys calls holds one per process).
   std::unordered_map<term, monitor_entry, term_hash> monitors_;
+  struct call_window {
+    std::uint32_t first_id = 0;
+    std::vector<term> refs;     // nil once the monitor ended
+    std::vector<term> targets;  // what refs[i] monitors
+  };
+  std::unique_ptr<call_window> window_;
   struct watcher_entry {
     term ref;
     term watcher;
