@@ -78,6 +78,7 @@ class server_body final : public detail::process_body {
         action pending = std::exchange(next_, action{});
         dispatch(
             self, [&] { return callbacks_->handle_continue(pending.argument, state_); }, term());
+        if (exit_reason_) return slice_end::exit;
         continue;
       }
       self.drain_inbox();
@@ -91,6 +92,7 @@ class server_body final : public detail::process_body {
             timeout_sequence_ = 0;
             dispatch(
                 self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
+            if (exit_reason_) return slice_end::exit;
             continue;
           }
           if (timeout_sequence_ == 0) timeout_sequence_ = self.arm_receive_timer(next_.time);
@@ -98,9 +100,13 @@ class server_body final : public detail::process_body {
         return slice_end::wait;
       }
       handle_message(self, *message);
+      if (exit_reason_) return slice_end::exit;
     }
     return slice_end::yield;
   }
+
+  // Set once the server has stopped (terminate ran): the reason the process exits with.
+  term exit_reason() const override { return exit_reason_ ? *exit_reason_ : term(atoms::normal); }
 
   // Asked at each process_info: a module's server answers with the version it dispatches to now.
   std::string module_name() const override { return callbacks_->module_name(); }
@@ -187,7 +193,7 @@ class server_body final : public detail::process_body {
       handle_system(self, message[1], message[2]);
       if (pending.what == action::kind::timeout) next_ = pending;
     } else if (is_parent_exit(message) && self.traps_exits()) {
-      terminate_and_exit(message[2]);
+      stop_with(message[2]);
     } else {
       dispatch(
           self, [&] { return callbacks_->handle_info(message, state_); }, term());
@@ -198,33 +204,39 @@ class server_body final : public detail::process_body {
   template <class Callback>
   void dispatch(process_control_block&, Callback&& callback, const term& from) {
     result r;
+    // Each kind caught where it is, so finding the exit reason throws nothing more.
     try {
       r = callback();
     } catch (const detail::forced_exit&) {
       throw;
+    } catch (const exit_exception& e) {
+      return stop_with(e.reason());
+    } catch (const std::exception& e) {
+      return stop_with(detail::exit_reason_of(e));
     } catch (...) {
-      terminate_and_exit(detail::exit_reason_of_current_exception());
+      return stop_with(detail::exit_reason_of_current_exception());
     }
     const bool is_call = !from.is_nil();
     switch (r.what) {
       case result::kind::reply:
-        if (!is_call) terminate_and_exit(tuple(atoms::bad_return_value, result_as_term(r)));
+        if (!is_call) return stop_with(tuple(atoms::bad_return_value, result_as_term(r)));
         detail::gen_reply(from, std::move(r.reply_value));
         break;
       case result::kind::noreply: break;
-      case result::kind::stop: state_ = std::move(r.state); terminate_and_exit(r.reason);
+      case result::kind::stop: state_ = std::move(r.state); return stop_with(r.reason);
       case result::kind::stop_reply:
-        if (!is_call) terminate_and_exit(tuple(atoms::bad_return_value, result_as_term(r)));
+        if (!is_call) return stop_with(tuple(atoms::bad_return_value, result_as_term(r)));
         state_ = std::move(r.state);
-        terminate_and_exit(r.reason, [&] { detail::gen_reply(from, std::move(r.reply_value)); });
+        return stop_with(r.reason, [&] { detail::gen_reply(from, std::move(r.reply_value)); });
     }
     state_ = std::move(r.state);
     next_ = std::move(r.next);
     if (next_.what == action::kind::hibernate) next_ = action{};  // an idle server holds no stack already
   }
 
-  // terminate(Reason, State), then exit with Reason (or with what terminate raised).
-  [[noreturn]] void terminate_and_exit(const term& reason, const std::function<void()>& after = nullptr) {
+  // terminate(Reason, State); the process then exits with Reason (or with what terminate raised):
+  // run() returns slice_end::exit as soon as it sees exit_reason_ set.
+  void stop_with(const term& reason, const std::function<void()>& after = nullptr) {
     term final_reason = reason;
     try {
       callbacks_->terminate(reason, state_);
@@ -240,7 +252,7 @@ class server_body final : public detail::process_body {
                    {"name", name_ ? term(*name_).to_string() : self().to_string()},
                    {"reason", final_reason.to_string()},
                    {"state", state_.to_string()}});
-    throw exit_exception(final_reason);
+    exit_reason_ = final_reason;
   }
 
   void handle_system(process_control_block& self, const term& from, const term& request) {
@@ -263,7 +275,7 @@ class server_body final : public detail::process_body {
         .parent = parent_,
     };
     const detail::system_outcome outcome = detail::handle_system_request(handler, from, request);
-    if (outcome.terminate) terminate_and_exit(outcome.reason);
+    if (outcome.terminate) stop_with(outcome.reason);
   }
 
   std::shared_ptr<behaviour> callbacks_;
@@ -274,6 +286,7 @@ class server_body final : public detail::process_body {
   term state_;
   action next_;
   std::uint64_t timeout_sequence_ = 0;
+  std::optional<term> exit_reason_;
   bool started_ = false;
   bool suspended_ = false;
 };

@@ -13,16 +13,13 @@ class module_process final : public process_body {
     self.code_module().store(&slot_, std::memory_order_relaxed);
     for (;;) {
       code_pin pin(slot_);
+      if (pin.version() == nullptr) throw_undef(slot_.name, atom("loop"), 1);
       running_ = pin.version();
-      if (running_ == nullptr) throw_undef(slot_.name, atom("loop"), 1);
-      module::next step = module::next::done();
-      try {
-        step = running_->loop()(state_);
-      } catch (...) {
-        running_ = nullptr;
-        rethrow_as_exit();
-      }
-      running_ = nullptr;
+      struct leaving {
+        module_version*& running;
+        ~leaving() { running = nullptr; }
+      } leave{running_};
+      const module::next step = run_module_code([&] { return running_->loop()(state_); });
       if (!step.continues()) return slice_end::exit;
       state_ = step.state();
     }

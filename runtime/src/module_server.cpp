@@ -31,11 +31,7 @@ class module_server final : public gen_server::behaviour {
   void terminate(const term& reason, const term& state) override {
     code_pin pin(slot_);
     if (pin.version() == nullptr) return;  // OTP skips terminate when the module has no terminate/2
-    try {
-      pin.version()->server().terminate(reason, state);
-    } catch (...) {
-      rethrow_as_exit();
-    }
+    run_module_code([&] { pin.version()->server().terminate(reason, state); });
   }
   gen_server::code_change_result code_change(const term& old_vsn, const term& state, const term& extra) override {
     return run("code_change", 3, [&](gen_server::behaviour& b) { return b.code_change(old_vsn, state, extra); });
@@ -52,11 +48,7 @@ class module_server final : public gen_server::behaviour {
   std::invoke_result_t<Callback, gen_server::behaviour&> run(const char* function, int arity, Callback&& callback) {
     code_pin pin(slot_);
     if (pin.version() == nullptr) throw_undef(slot_.name, atom(function), arity);
-    try {
-      return callback(pin.version()->server());
-    } catch (...) {
-      rethrow_as_exit();
-    }
+    return run_module_code([&] { return callback(pin.version()->server()); });
   }
 
   module_slot& slot_;

@@ -52,16 +52,4 @@ void throw_undef(atom module, atom function, int arity) {
   throw exit_exception(tuple(atom("undef"), list(tuple(module, function, arity, term()))));
 }
 
-void rethrow_as_exit() {
-  try {
-    throw;
-  } catch (const forced_exit&) {
-    throw;
-  } catch (const exit_exception& e) {
-    throw exit_exception(e.reason());  // thrown anew from runtime code: the module's copy may go away
-  } catch (...) {
-    throw exit_exception(exit_reason_of_current_exception());
-  }
-}
-
 }  // namespace otp::detail

@@ -20,6 +20,7 @@
 #include "otp/atom.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/module.hpp"
+#include "process_control_block.hpp"
 
 namespace otp::detail {
 
@@ -84,8 +85,22 @@ class code_pin {
 // Erlang's undef for a module without current code: {undef, [{Module, Function, Arity, []}]}.
 [[noreturn]] void throw_undef(atom module, atom function, int arity);
 
-// Ends the calling process's code with an exit_exception carrying the reason of the exception being
-// handled, so no object of module code outlives the pin. Call only inside a catch block.
-[[noreturn]] void rethrow_as_exit();
+// Runs module code; whatever it throws leaves as an exit_exception made here, in runtime code, with
+// the reason Erlang would give, so no exception object of module code (its vtable, its destructor)
+// outlives the pin around this call.
+template <class Fn>
+auto run_module_code(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const forced_exit&) {
+    throw;
+  } catch (const exit_exception& e) {
+    throw exit_exception(e.reason());
+  } catch (const std::exception& e) {
+    throw exit_exception(exit_reason_of(e));
+  } catch (...) {
+    throw exit_exception(exit_reason_of_current_exception());
+  }
+}
 
 }  // namespace otp::detail

@@ -100,10 +100,14 @@ term exit_reason_of_current_exception() {
   } catch (const exit_exception& e) {
     return e.reason();
   } catch (const std::exception& e) {
-    return tuple(atoms::exception, binary(demangled_name(typeid(e))), binary(e.what()));
+    return exit_reason_of(e);
   } catch (...) {
     return tuple(atoms::exception, binary("unknown"), binary(""));
   }
+}
+
+term exit_reason_of(const std::exception& e) {
+  return tuple(atoms::exception, binary(demangled_name(typeid(e))), binary(e.what()));
 }
 
 slice_end process_control_block::execute() {
@@ -112,6 +116,7 @@ slice_end process_control_block::execute() {
     const slice_end end = body_->run(*this);
     if (end == slice_end::wait) mark_waiting();
     if (end != slice_end::exit) return end;
+    reason = body_->exit_reason();
   } catch (const forced_exit& e) {
     reason = e.reason;
   } catch (const exit_exception& e) {

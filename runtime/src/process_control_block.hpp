@@ -49,6 +49,8 @@ class process_body {
   virtual std::string module_name() const { return {}; }
   virtual std::string module_vsn() const { return {}; }
   virtual std::size_t memory_estimate() const { return 0; }
+  // When run returned slice_end::exit: the reason the process exits with.
+  virtual term exit_reason() const { return term(atoms::normal); }
   // Whether `sys:suspend` holds this process (for process_info).
   virtual bool suspended() const { return false; }
 };
@@ -221,6 +223,8 @@ term spawn_body(std::unique_ptr<process_body> body, spawn_options options);
 // forced_exit, else
 // {exception, <<"type">>, <<"what()">>}. Call only inside a catch block.
 term exit_reason_of_current_exception();
+// {exception, <<"type">>, <<"what()">>}: the exit reason of a std::exception escaping a process.
+term exit_reason_of(const std::exception& e);
 std::string demangled_name(const std::type_info& type);
 
 // Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).
