@@ -199,6 +199,8 @@ struct failed_load_case {
   std::string cause;  // a part of the message
 };
 
+void PrintTo(const failed_load_case& c, std::ostream* out) { *out << c.file_name << " -> " << c.reason; }
+
 class load_failure_test : public code_test, public ::testing::WithParamInterface<failed_load_case> {};
 
 TEST_P(load_failure_test, NamesTheFileAndTheCauseAndChangesNothing) {
