@@ -258,12 +258,17 @@ void process_control_block::announce_death(const term& reason) {
   }
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
-  for (const auto& [ref, m] : monitors_)
-    if (m.target.is_pid())
-      send_signal(m.target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
+  monitors_.drain([&](const term& ref, const term& target) {
+    if (target.is_pid()) send_signal(target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
+  });
+  if (window_)
+    for (std::size_t i = 0; i < window_->refs.size(); ++i)
+      if (!window_->refs[i].is_nil())
+        send_signal(window_->targets[i].as_pid(),
+                    make_envelope(signal_kind::demonitor, pid_term_, term(), window_->refs[i]));
+  window_.reset();
   links_.clear();
   monitored_by_.clear();
-  monitors_.clear();
 }
 
 // --- receive ----------------------------------------------------------------------------------
@@ -325,7 +330,7 @@ void process_control_block::add_link(const term& pid) { links_.insert(pid); }
 void process_control_block::remove_link(const term& pid) { links_.erase(pid); }
 
 void process_control_block::add_monitor(const term& ref, const term& target, bool alias) {
-  monitors_.emplace(ref, monitor_entry{target, alias});
+  monitors_.add(ref, target, alias);
 }
 
 void process_control_block::open_call_window(std::size_t count) {
@@ -351,17 +356,10 @@ std::optional<term> process_control_block::remove_monitor(const term& ref) {
       return std::move(window_->targets[i]);
     }
   }
-  auto it = monitors_.find(ref);
-  if (it == monitors_.end()) return std::nullopt;
-  term target = std::move(it->second.target);
-  monitors_.erase(it);
-  return target;
+  return monitors_.remove(ref);
 }
 
-bool process_control_block::is_active_alias(const term& ref) const noexcept {
-  auto it = monitors_.find(ref);
-  return it != monitors_.end() && it->second.alias;
-}
+bool process_control_block::is_active_alias(const term& ref) const noexcept { return monitors_.is_active_alias(ref); }
 
 term process_control_block::new_ref() {
   const std::uint32_t ids[3] = {++ref_counter_, pid_.id, pid_.serial};
@@ -370,9 +368,7 @@ term process_control_block::new_ref() {
 
 std::size_t process_control_block::memory() const noexcept {
   return sizeof(*this) + messages_.capacity_bytes() + links_.size() * (sizeof(term) + 2 * sizeof(void*)) +
-         monitors_.size() * (sizeof(monitor_entry) + sizeof(term) + 2 * sizeof(void*)) +
-         monitors_.bucket_count() * sizeof(void*) + monitored_by_.capacity() * sizeof(monitored_by_[0]) +
-         body_->memory_estimate();
+         monitors_.memory() + monitored_by_.capacity() * sizeof(monitored_by_[0]) + body_->memory_estimate();
 }
 
 }  // namespace otp::detail

@@ -19,12 +19,12 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "mailbox.hpp"
+#include "monitor_set.hpp"
 #include "otp/process.hpp"
 #include "otp/term.hpp"
 
@@ -180,12 +180,7 @@ class process_control_block {
 
   // A set: a supervisor links to every child, and each child's exit must find its link at once.
   std::unordered_set<term, term_hash> links_;
-  struct monitor_entry {
-    term target;  // pid, or {Name, Node} when monitored by name
-    bool alias;
-  };
-  // By ref: a process may hold many (a release handler's batch of sys calls holds one per process).
-  std::unordered_map<term, monitor_entry, term_hash> monitors_;
+  monitor_set monitors_;
   struct call_window {
     std::uint32_t first_id = 0;
     std::vector<term> refs;     // nil once the monitor ended

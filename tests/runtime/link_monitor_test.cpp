@@ -744,5 +744,25 @@ TEST(LinkMonitorTest, SpawnLinkSeesTheRealReasonOfAChildThatDiesAtOnce) {
   EXPECT_EQ(wrong, 0) << "e.g. " << example.to_string();
 }
 
+// A process holding many monitors (past the short list, into the map): each demonitor ends exactly
+// its own, and only the monitors still held give a 'DOWN'.
+TEST(MonitorTest, ManyMonitorsAreEndedOneByOneAndTheRestFire) {
+  runtime rt;
+  rt.run([] {
+    std::vector<term> pids, refs;
+    for (int i = 0; i < 100; ++i) {
+      pids.push_back(spawn_gated());
+      refs.push_back(monitor(pids.back()));
+    }
+    for (int i = 0; i < 100; i += 2) EXPECT_TRUE(demonitor(refs[i])) << i;
+    for (int i = 0; i < 100; i += 2) EXPECT_FALSE(demonitor(refs[i])) << "demonitored twice: " << i;
+    for (const term& pid : pids) exit(pid, atoms::kill);
+    for (int i = 1; i < 100; i += 2) EXPECT_EQ(await_down_reason(refs[i]), term(atoms::killed)) << i;
+    auto stray =
+        receive([](const term& m) { return m.is_tuple(5) && m[0].is_atom(atoms::down); }, must_not_happen_within);
+    EXPECT_FALSE(stray) << "a 'DOWN' for an ended monitor: " << *stray;
+  });
+}
+
 }  // namespace
 }  // namespace otp
