@@ -1,0 +1,95 @@
+// otp::release::release_root — a release root on disk, laid out as OTP's (docs/release-files.md):
+//
+//   <root>/releases/<vsn>/<name>.rel.yaml          the release file of release <vsn>
+//   <root>/lib/<app>-<vsn>/<app>.app.yaml          an application version's application file
+//   <root>/lib/<app>-<vsn>/<app>.appup.yaml        its appup (optional)
+//   <root>/lib/<app>-<vsn>/modules/<module>-<vsn>.so  or  modules/<module>.so   its modules
+//
+// The loader lists the releases, reads a release and its applications, builds the relup
+// planner's inputs (otp::appup::release and app_catalog), finds module files, and checks an
+// unpacked release: every file present and consistent, the sha256 of every module file recorded
+// (as otp::release::module_file_record, ready for release_history::record_unpack).
+//
+// Errors: files that do not parse throw otp::appup::yaml_error; a missing release or application
+// directory throws layout_error naming the path. check_unpacked never throws for problems in the
+// release: it lists them.
+//
+// Ownership and thread-safety: a release_root holds only its path; its methods read the disk and
+// may be called from several threads.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "otp/application_file.hpp"
+#include "otp/appup.hpp"
+#include "otp/release_history.hpp"
+#include "otp/relup.hpp"
+
+namespace otp::release {
+
+class layout_error : public std::runtime_error {
+ public:
+  layout_error(const std::filesystem::path& path, const std::string& message)
+      : std::runtime_error(path.string() + ": " + message), path_(path) {}
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct loaded_release {
+  appup::release release;
+  std::filesystem::path file;
+  std::vector<application_spec> applications;  // in the release's order
+};
+
+struct unpack_check {
+  std::vector<std::string> problems;      // empty: the release is complete
+  std::vector<module_file_record> files;  // every module file found, with its sha256; paths relative to the root
+  bool ok() const { return problems.empty(); }
+};
+
+class release_root {
+ public:
+  explicit release_root(std::filesystem::path root) : root_(std::move(root)) {}
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path releases_dir() const { return root_ / "releases"; }
+  std::filesystem::path release_dir(const std::string& vsn) const { return releases_dir() / vsn; }
+  std::filesystem::path lib_dir(atom app, const std::string& vsn) const;
+  std::filesystem::path app_file(atom app, const std::string& vsn) const;
+  std::filesystem::path appup_file(atom app, const std::string& vsn) const;
+  std::filesystem::path modules_dir(atom app, const std::string& vsn) const { return lib_dir(app, vsn) / "modules"; }
+
+  // The versions under releases/ that hold a release file, sorted.
+  std::vector<std::string> release_versions() const;
+  // releases/<vsn>/<name>.rel.yaml: the one *.rel.yaml there (layout_error if none or several).
+  std::filesystem::path release_file(const std::string& vsn) const;
+  appup::release read_release(const std::string& vsn) const;
+  application_spec read_application(atom app, const std::string& vsn) const;
+  std::optional<appup::appup_spec> read_appup(atom app, const std::string& vsn) const;
+  // A release with its applications' files.
+  loaded_release load(const std::string& vsn) const;
+
+  // The planner's catalog for these releases: every application version they use, with its
+  // modules and its appup (if any).
+  appup::app_catalog catalog(const std::vector<std::string>& release_vsns) const;
+
+  // modules/<module>-<vsn>.so, else modules/<module>.so; nullopt when neither exists.
+  std::optional<std::filesystem::path> find_module(atom app, const std::string& vsn, atom module) const;
+
+  // Checks release <vsn> as unpack does: the release file parses and its name and vsn match its
+  // place; for every application, its directory, application file (name and vsn matching),
+  // appup (if present: parses, vsn matching) and every module file exist; every dependency
+  // (`applications`) is in the release; each module file's sha256 is computed.
+  unpack_check check_unpacked(const std::string& vsn) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace otp::release
