@@ -1,12 +1,10 @@
-// The counter of seed 003, version 1: a plain process keeping a sum.
-//   {increment, N}  adds N          {print}  logs "Sum is N"
-//   {counter, Pid}  sends {counter, Sum} to Pid
-//   code_switch     continues in the module's *current* version: Erlang's ?MODULE:codeswitch(Sum)
-// Every other message is logged as unhandled. Looping inside loop() is Erlang's local call
-// loop(Sum): the process stays on this version however many new versions get loaded.
-#include <otp/log.hpp>
-#include <otp/module.hpp>
-#include <otp/process.hpp>
+// Seed 003: a plain process that keeps a sum; built as version 1 and, with COUNTER_KNOWS_RESET,
+// as version 2, which also handles {reset}. It stays on its version (a local loop(Sum)) until it
+// gets code_switch, which continues in the module's current version (Erlang's
+// ?MODULE:codeswitch(Sum)). {counter, Pid} is answered with {counter, Sum, <<"v", Vsn>>}.
+#include "otp/log.hpp"
+#include "otp/module.hpp"
+#include "otp/process.hpp"
 
 namespace {
 
@@ -18,8 +16,12 @@ otp::module::next loop(const otp::term& state) {
       sum += m[1].as_int();
     } else if (m.is_tuple(1) && m[0].is_atom(otp::atom("print"))) {
       otp::log::write(otp::log::level::notice, "Sum is " + std::to_string(sum));
+#ifdef COUNTER_KNOWS_RESET
+    } else if (m.is_tuple(1) && m[0].is_atom(otp::atom("reset"))) {
+      sum = 0;
+#endif
     } else if (m.is_tuple(2) && m[0].is_atom(otp::atom("counter"))) {
-      otp::send(m[1], otp::tuple(otp::atom("counter"), sum));
+      otp::send(m[1], otp::tuple(otp::atom("counter"), sum, otp::binary("v" OTP_MODULE_VSN)));
     } else if (m.is_atom(otp::atom("code_switch"))) {
       return otp::module::next::in_current_version(sum);
     } else {
@@ -30,4 +32,4 @@ otp::module::next loop(const otp::term& state) {
 
 }  // namespace
 
-OTP_PROCESS_MODULE(counter, "1", loop)
+OTP_PROCESS_MODULE(counter, OTP_MODULE_VSN, loop)

@@ -1,6 +1,8 @@
-// The counter of seed 003, version 2: version 1 plus {reset}, which sets the sum to 0.
+// The counter of seed 003, a plain process keeping a sum. Built twice: version 1, and version 2
+// (COUNTER_KNOWS_RESET) which also handles {reset} — as if the source had been edited.
 //   {increment, N}  adds N          {print}  logs "Sum is N"
 //   {counter, Pid}  sends {counter, Sum} to Pid
+//   {reset}         (version 2) sets the sum to 0
 //   code_switch     continues in the module's *current* version: Erlang's ?MODULE:codeswitch(Sum)
 // Every other message is logged as unhandled. Looping inside loop() is Erlang's local call
 // loop(Sum): the process stays on this version however many new versions get loaded.
@@ -18,8 +20,10 @@ otp::module::next loop(const otp::term& state) {
       sum += m[1].as_int();
     } else if (m.is_tuple(1) && m[0].is_atom(otp::atom("print"))) {
       otp::log::write(otp::log::level::notice, "Sum is " + std::to_string(sum));
+#ifdef COUNTER_KNOWS_RESET
     } else if (m.is_tuple(1) && m[0].is_atom(otp::atom("reset"))) {
       sum = 0;
+#endif
     } else if (m.is_tuple(2) && m[0].is_atom(otp::atom("counter"))) {
       otp::send(m[1], otp::tuple(otp::atom("counter"), sum));
     } else if (m.is_atom(otp::atom("code_switch"))) {
@@ -32,4 +36,4 @@ otp::module::next loop(const otp::term& state) {
 
 }  // namespace
 
-OTP_PROCESS_MODULE(counter, "2", loop)
+OTP_PROCESS_MODULE(counter, OTP_MODULE_VSN, loop)
