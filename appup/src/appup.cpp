@@ -14,21 +14,9 @@ namespace {
 
 using detail::cat;
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
-
-term a(std::string_view text) { return term(atom(text)); }
-
-term atoms_term(const std::vector<atom>& mods) {
-  std::vector<term> items;
-  items.reserve(mods.size());
-  for (atom m : mods) items.emplace_back(m);
-  return term::make_list(std::move(items));
-}
+using detail::a;
+using detail::atoms_term;
+using detail::overloaded;
 
 term timeout_term(const timeout_spec& t) {
   switch (t.k) {

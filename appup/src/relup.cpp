@@ -8,26 +8,17 @@
 #include <unordered_map>
 
 #include "otp/term_text.hpp"
+#include "text.hpp"
 
 namespace otp::appup {
 
 namespace {
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
-
-term a(std::string_view text) { return term(atom(text)); }
+using detail::a;
+using detail::atoms_term;
+using detail::overloaded;
 
 std::string atom_text(atom m) { return term(m).to_string(); }
-
-term atoms_term(const std::vector<atom>& mods) {
-  std::vector<term> items(mods.begin(), mods.end());
-  return term::make_list(std::move(items));
-}
 
 std::string atoms_text(const std::vector<atom>& mods) { return atoms_term(mods).to_string(); }
 
