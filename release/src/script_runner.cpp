@@ -60,6 +60,7 @@ class runner {
   struct loaded_module {
     atom module;
     std::optional<fs::path> old_file;  // nullopt: it was not loaded before
+    term old_vsn;                      // the vsn it had before (undefined when none)
   };
 
   void step(const appup::load_object_code& i) {
@@ -91,10 +92,10 @@ class runner {
     auto it = files_.find(i.module.index());
     if (it == files_.end()) throw step_failed{tuple(atom("no_object_code"), i.module)};
     const auto before = code::which(i.module);
-    loaded_module record{i.module, std::nullopt};
+    loaded_module record{i.module, std::nullopt, atom("undefined")};
     if (before && before->current) {
       record.old_file = before->current->file;
-      old_vsn_[i.module.index()] = binary(before->current->vsn);
+      record.old_vsn = binary(before->current->vsn);
     }
     const code::load_result r = code::load(it->second);
     if (!r) throw step_failed{tuple(atom("load_failed"), i.module, r.to_term()[1], binary(r.message))};
@@ -106,8 +107,9 @@ class runner {
       const std::vector<term>& pids = suspended_of(e.module);
       term old_vsn;
       if (i.mode == appup::change_mode::up) {
-        auto v = old_vsn_.find(e.module.index());
-        old_vsn = v != old_vsn_.end() ? v->second : term(atom("undefined"));
+        auto v =
+            std::find_if(loaded_.begin(), loaded_.end(), [&](const loaded_module& l) { return l.module == e.module; });
+        old_vsn = v != loaded_.end() ? v->old_vsn : term(atom("undefined"));
       } else {
         auto f = files_.find(e.module.index());
         old_vsn =
@@ -177,7 +179,6 @@ class runner {
   const script_inputs& in_;
   bool past_point_of_no_return_ = false;
   std::map<std::uint32_t, fs::path> files_;  // by module atom index
-  std::map<std::uint32_t, term> old_vsn_;    // the vsn each loaded module had before
   std::vector<std::pair<atom, std::vector<term>>> suspended_;
   std::vector<loaded_module> loaded_;
   std::unordered_map<term, term, term_hash> saved_states_;  // pid -> state before its code_change
