@@ -106,9 +106,15 @@ term exit_reason_of_current_exception() {
   }
 }
 
+}  // namespace otp::detail
+
+namespace otp {
 term exit_reason_of(const std::exception& e) {
-  return tuple(atoms::exception, binary(demangled_name(typeid(e))), binary(e.what()));
+  return tuple(atoms::exception, binary(detail::demangled_name(typeid(e))), binary(e.what()));
 }
+}  // namespace otp
+
+namespace otp::detail {
 
 slice_end process_control_block::execute() {
   term reason = term(atoms::normal);

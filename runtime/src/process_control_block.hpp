@@ -218,8 +218,7 @@ term spawn_body(std::unique_ptr<process_body> body, spawn_options options);
 // forced_exit, else
 // {exception, <<"type">>, <<"what()">>}. Call only inside a catch block.
 term exit_reason_of_current_exception();
-// {exception, <<"type">>, <<"what()">>}: the exit reason of a std::exception escaping a process.
-term exit_reason_of(const std::exception& e);
+using otp::exit_reason_of;
 std::string demangled_name(const std::type_info& type);
 
 // Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).

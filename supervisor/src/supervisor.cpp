@@ -106,14 +106,6 @@ bool is_quiet(const term& reason) {
          (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
 }
 
-std::string type_name(const std::type_info& type) {
-  int status = 0;
-  char* plain = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-  std::string name = status == 0 && plain != nullptr ? plain : type.name();
-  std::free(plain);
-  return name;
-}
-
 // supervisor:do_start_child_i: {ok,Pid} | {ok,Pid,Extra} | {ok,undefined} (ignore) | {error,E}.
 term start_result(const child_spec& spec, const term& args) {
   term r;
@@ -124,8 +116,7 @@ term start_result(const child_spec& spec, const term& args) {
   } catch (const exit_exception& e) {
     return tuple(atoms::error, tuple(atoms::exit_, e.reason()));
   } catch (const std::exception& e) {
-    return tuple(atoms::error,
-                 tuple(atoms::exit_, tuple(atoms::exception, binary(type_name(typeid(e))), binary(e.what()))));
+    return tuple(atoms::error, tuple(atoms::exit_, exit_reason_of(e)));
   } catch (...) {
     return tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary("unknown"), binary(""))));
   }

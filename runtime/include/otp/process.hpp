@@ -53,6 +53,10 @@ struct forced_exit {
 };
 }  // namespace detail
 
+// The exit reason of a C++ exception that escapes a process: {exception, <<"Type">>, <<"what()">>}
+// (the type's name demangled), as a process dying of it would have.
+term exit_reason_of(const std::exception& e);
+
 // A process-only function was called from a thread that is not running a process.
 class not_in_process : public std::logic_error {
  public:
