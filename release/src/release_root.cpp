@@ -7,6 +7,7 @@
 #include "otp/appup_yaml.hpp"
 #include "otp/release_file.hpp"
 #include "otp/sha256.hpp"
+#include "otp/version_order.hpp"
 #include "yaml_reader.hpp"
 
 namespace otp::release {
@@ -43,7 +44,7 @@ std::vector<std::string> release_root::release_versions() const {
         break;
       }
   }
-  std::sort(out.begin(), out.end());
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return version_less(a, b); });
   return out;
 }
 

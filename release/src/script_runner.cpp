@@ -4,7 +4,6 @@
 #include <map>
 #include <string>
 #include <type_traits>
-#include <typeinfo>
 #include <unordered_map>
 #include <variant>
 
@@ -12,6 +11,7 @@
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
 #include "otp/supervision_walk.hpp"
+#include "otp/supervisor.hpp"
 #include "otp/sys.hpp"
 
 namespace otp::release {
@@ -24,24 +24,28 @@ struct step_failed {
   term reason;
 };
 
-// The vsn in a module file's name (<m>-<vsn>.so), or undefined.
-term vsn_in_file_name(atom module, const fs::path& file) {
-  const std::string stem = file.stem().string();
-  const std::string prefix = std::string(module.text()) + "-";
-  if (stem.size() > prefix.size() && stem.compare(0, prefix.size(), prefix) == 0)
-    return binary(stem.substr(prefix.size()));
-  return atom("undefined");
-}
+const atom ok_atom("ok");
+const atom undefined_atom("undefined");
 
 class runner {
  public:
   explicit runner(const script_inputs& inputs) : in_(inputs) {}
+  runner(const runner&) = delete;
+  runner& operator=(const runner&) = delete;
+  ~runner() {
+    for (auto& [index, p] : prepared_)
+      if (!p.loaded) code::discard_prepared(p.handle);
+  }
 
   script_outcome run(const appup::relup_script& script) {
     script_outcome outcome;
     try {
-      for (const appup::low_instruction& i : script.instructions)
+      check_old_processes(script);
+      for (const appup::low_instruction& i : script.instructions) {
+        step_processes_.clear();
         std::visit([&](const auto& instruction) { step(instruction); }, i);
+        if (in_.on_step) in_.on_step(script_step{&i, step_processes_});
+      }
     } catch (const step_failed& failure) {
       outcome.ok = false;
       outcome.reason = failure.reason;
@@ -53,23 +57,55 @@ class runner {
     }
     outcome.modules_changed = loaded_.size();
     outcome.processes_migrated = migrated_.size();
+    for (const loaded_module& l : loaded_) outcome.unpurged.emplace_back(l.module, l.post_purge);
     return outcome;
   }
 
  private:
+  struct prepared_module {
+    term handle;
+    std::string vsn;
+    fs::path file;
+    bool loaded = false;
+  };
   struct loaded_module {
     atom module;
     std::optional<fs::path> old_file;  // nullopt: it was not loaded before
     term old_vsn;                      // the vsn it had before (undefined when none)
+    appup::purge_method post_purge = appup::purge_method::brutal_purge;
   };
+  struct stopped_child {
+    term supervisor;
+    term id;
+  };
+
+  // release_handler_1's check_old_processes: a soft_purge pre-purge needs no process on old code.
+  static void check_old_processes(const appup::relup_script& script) {
+    for (const appup::low_instruction& i : script.instructions) {
+      std::optional<atom> module;
+      if (const auto* l = std::get_if<appup::load>(&i); l && l->pre_purge == appup::purge_method::soft_purge)
+        module = l->module;
+      else if (const auto* r = std::get_if<appup::remove>(&i); r && r->pre_purge == appup::purge_method::soft_purge)
+        module = r->module;
+      if (!module) continue;
+      for (const code::process_on_code& p : code::processes_using(*module))
+        if (p.old) throw step_failed{tuple(atom("old_processes"), *module, p.pid)};
+    }
+  }
 
   void step(const appup::load_object_code& i) {
     for (atom m : i.modules) {
-      std::optional<fs::path> file = in_.module_file ? in_.module_file(m) : std::nullopt;
+      const std::optional<fs::path> file = in_.module_file ? in_.module_file(m) : std::nullopt;
       std::error_code ec;
       if (!file || !fs::is_regular_file(*file, ec))
         throw step_failed{tuple(atom("no_such_file"), m, binary(file ? file->string() : std::string()))};
-      files_[m.index()] = *file;
+      code::prepared_load p = code::prepare_load(m, *file);
+      if (!p) throw step_failed{tuple(atom("load_failed"), m, p.result.reason, binary(p.result.message))};
+      auto [it, fresh] = prepared_.try_emplace(m.index(), prepared_module{p.handle, p.vsn, *file});
+      if (!fresh) {  // the same module named twice: keep the last, as OTP overwrites its record
+        code::discard_prepared(it->second.handle);
+        it->second = prepared_module{p.handle, p.vsn, *file};
+      }
     }
   }
 
@@ -79,26 +115,41 @@ class runner {
     const auto walk = walk_supervision_trees(in_.roots);
     for (const appup::suspend_entry& e : i.modules) {
       const std::vector<term> pids = processes_using_module(walk, e.module);
-      const sys::batch b = sys::suspend_all(pids, in_.timeout);
-      std::vector<term> held, failed;
-      for (std::size_t k = 0; k < pids.size(); ++k)
-        (b.results[k].is_atom(atom("ok")) ? held : failed).push_back(pids[k]);
-      if (!failed.empty()) sys::resume_all(failed, in_.timeout);  // as OTP: catch sys:resume, skip it
-      suspended_.emplace_back(e.module, std::move(held));
+      const sys::batch b = sys::suspend_all(pids, timeout_of(e.timeout));
+      std::vector<term> held, unanswered;
+      std::optional<std::size_t> failed;
+      for (std::size_t k = 0; k < pids.size(); ++k) {
+        if (b.results[k].is_atom(ok_atom)) {
+          held.push_back(pids[k]);
+        } else if (is_process_alive(pids[k])) {  // one that died meanwhile is skipped, as OTP does
+          unanswered.push_back(pids[k]);
+          if (!failed) failed = k;
+        }
+      }
+      // As OTP's `catch sys:resume`: the late suspend request is followed by a resume, sent now
+      // and not awaited.
+      if (!unanswered.empty()) sys::resume_all(unanswered, milliseconds(0));
+      suspended_.emplace_back(e.module, held);
+      step_processes_.insert(step_processes_.end(), held.begin(), held.end());
+      if (failed) {
+        const term& why = b.results[*failed];
+        throw step_failed{tuple(atom("suspend_failed"), pids[*failed], e.module, why.is_tuple(2) ? why[1] : why)};
+      }
     }
   }
 
   void step(const appup::load& i) {
-    auto it = files_.find(i.module.index());
-    if (it == files_.end()) throw step_failed{tuple(atom("no_object_code"), i.module)};
+    auto it = prepared_.find(i.module.index());
+    if (it == prepared_.end()) throw step_failed{tuple(atom("no_object_code"), i.module)};
     const auto before = code::which(i.module);
-    loaded_module record{i.module, std::nullopt, atom("undefined")};
+    loaded_module record{i.module, std::nullopt, undefined_atom, i.post_purge};
     if (before && before->current) {
       record.old_file = before->current->file;
       record.old_vsn = binary(before->current->vsn);
     }
-    const code::load_result r = code::load(it->second);
-    if (!r) throw step_failed{tuple(atom("load_failed"), i.module, r.to_term()[1], binary(r.message))};
+    const code::load_result r = code::finish_load(it->second.handle);
+    it->second.loaded = true;
+    if (!r) throw step_failed{tuple(atom("load_failed"), i.module, r.reason, binary(r.message))};
     loaded_.push_back(std::move(record));
   }
 
@@ -109,21 +160,26 @@ class runner {
       if (i.mode == appup::change_mode::up) {
         auto v =
             std::find_if(loaded_.begin(), loaded_.end(), [&](const loaded_module& l) { return l.module == e.module; });
-        old_vsn = v != loaded_.end() ? v->old_vsn : term(atom("undefined"));
-      } else {
-        auto f = files_.find(e.module.index());
-        old_vsn =
-            tuple(atom("down"), f != files_.end() ? vsn_in_file_name(e.module, f->second) : term(atom("undefined")));
+        old_vsn = v != loaded_.end() ? v->old_vsn : term(undefined_atom);
+      } else {  // {down, Vsn}: the vsn of the version being returned to
+        auto p = prepared_.find(e.module.index());
+        old_vsn = tuple(atom("down"), p != prepared_.end() ? term(binary(p->second.vsn)) : term(undefined_atom));
       }
       for (const term& pid : pids) saved_states_.emplace(pid, sys::get_state(pid, in_.timeout));
       const sys::batch b = sys::change_code_all(pids, e.module, old_vsn, e.extra, in_.timeout);
+      std::optional<std::size_t> failed;
       for (std::size_t k = 0; k < pids.size(); ++k) {
-        if (b.results[k].is_atom(atom("ok"))) {
+        if (b.results[k].is_atom(ok_atom)) {
           migrated_.push_back(pids[k]);
-          continue;
+          step_processes_.push_back(pids[k]);
+        } else if (!failed) {
+          failed = k;
         }
-        const term why = b.results[k].is_tuple(2) ? b.results[k][1] : b.results[k];
-        throw step_failed{tuple(atom("code_change_failed"), pids[k], e.module, old_vsn, why)};
+      }
+      if (failed) {
+        const term& r = b.results[*failed];
+        throw step_failed{
+            tuple(atom("code_change_failed"), pids[*failed], e.module, old_vsn, r.is_tuple(2) ? r[1] : r)};
       }
     }
   }
@@ -144,9 +200,48 @@ class runner {
     code::delete_module(i.module);
   }
 
+  // release_handler_1: terminate_child for each supervised child of the modules (roots excluded).
+  void step(const appup::stop& i) {
+    const auto walk = walk_supervision_trees(in_.roots);
+    for (atom m : i.modules)
+      for (const supervised_process& p : walk) {
+        if (p.supervisor.is_nil() || std::find(p.modules.begin(), p.modules.end(), m) == p.modules.end()) continue;
+        const term r = supervisor::terminate_child(p.supervisor, p.id);
+        if (!r.is_atom(ok_atom)) throw step_failed{tuple(atom("stop_failed"), p.pid, m, r)};
+        stopped_.push_back({p.supervisor, p.id});
+        step_processes_.push_back(p.pid);
+      }
+  }
+
+  void step(const appup::start&) {
+    for (const stopped_child& c : stopped_) {
+      const term r = supervisor::restart_child(c.supervisor, c.id);
+      if (!(r.is_tuple() && r.size() >= 2 && r[0].is_atom(ok_atom)))
+        throw step_failed{tuple(atom("start_failed"), c.supervisor, c.id, r)};
+    }
+    stopped_.clear();
+  }
+
+  void step(const appup::apply& i) {
+    const term mfa = tuple(i.module, i.function, static_cast<std::int64_t>(i.args.size()));
+    if (!in_.apply) throw step_failed{tuple(atom("unsupported_apply"), mfa)};
+    try {
+      in_.apply(i);
+    } catch (const std::exception& e) {
+      throw step_failed{tuple(atom("apply_failed"), mfa, exit_reason_of(e))};
+    }
+  }
+
   template <class Other>
-  void step(const Other&) {
-    throw step_failed{tuple(atom("unsupported_instruction"), binary(typeid(Other).name()))};
+  void step(const Other& i) {
+    throw step_failed{
+        tuple(atom("unsupported_instruction"), atom(std::string(appup::name_of(appup::low_instruction(i)))))};
+  }
+
+  std::chrono::milliseconds timeout_of(const appup::timeout_spec& t) const {
+    if (t.k == appup::timeout_spec::kind::milliseconds) return std::chrono::milliseconds(t.ms);
+    if (t.k == appup::timeout_spec::kind::infinity) return infinity;
+    return in_.timeout;
   }
 
   const std::vector<term>& suspended_of(atom m) const {
@@ -156,8 +251,18 @@ class runner {
     return none;
   }
 
-  // Everything back as it was: old states, old versions, everyone resumed.
+  // Everything back as it was: old states (each after its process's code_change has returned, so
+  // nobody runs the new code when it is purged), old versions, stopped children, everyone resumed.
   void roll_back() {
+    for (const auto& [pid, state] : saved_states_) {
+      try {
+        sys::replace_state(
+            pid, [state](const term&) { return state; }, 2 * in_.timeout);
+      } catch (const std::exception&) {
+        // Gone, or still in its code_change after twice the timeout: the purge below kills it and
+        // its supervisor restarts it on the old version.
+      }
+    }
     for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) {
       if (it->old_file) {
         code::load(*it->old_file);  // purge first: the failed version becomes old ...
@@ -168,21 +273,20 @@ class runner {
         code::purge(it->module);
       }
     }
-    for (const term& pid : migrated_) {
-      auto saved = saved_states_.find(pid);
-      if (saved != saved_states_.end()) sys::replace_state(pid, [state = saved->second](const term&) { return state; });
-    }
+    for (const stopped_child& c : stopped_) supervisor::restart_child(c.supervisor, c.id);
     for (const auto& [module, pids] : suspended_) sys::resume_all(pids, in_.timeout);
     suspended_.clear();
   }
 
   const script_inputs& in_;
   bool past_point_of_no_return_ = false;
-  std::map<std::uint32_t, fs::path> files_;  // by module atom index
+  std::map<std::uint32_t, prepared_module> prepared_;  // by module atom index
   std::vector<std::pair<atom, std::vector<term>>> suspended_;
   std::vector<loaded_module> loaded_;
+  std::vector<stopped_child> stopped_;
   std::unordered_map<term, term, term_hash> saved_states_;  // pid -> state before its code_change
   std::vector<term> migrated_;
+  std::vector<term> step_processes_;
 };
 
 }  // namespace

@@ -15,6 +15,10 @@ void walk(const term& supervisor_pid, std::vector<supervised_process>& out) {
     supervised_process p{supervisor_pid, child[0], child[1], {}, child[3].is_atom(atom("dynamic"))};
     for (term m = child[3]; m.is_list() && !m.is_nil(); m = m.tail())
       if (m.head().is_atom()) p.modules.push_back(m.head().as_atom());
+    if (p.dynamic) {  // as release_handler's get_modules: ask the process which module it runs
+      const auto info = process_info(p.pid);
+      if (info && !info->module.empty()) p.modules.push_back(atom(info->module));
+    }
     out.push_back(std::move(p));
     if (child[2].is_atom(atom("supervisor"))) walk(child[1], out);
   }

@@ -9,11 +9,13 @@
 #include <map>
 #include <mutex>
 #include <system_error>
+#include <unordered_map>
 
 #include "module_bodies.hpp"
 #include "otp/code.hpp"
 #include "otp/log.hpp"
 #include "otp/runtime.hpp"
+#include "otp/version_order.hpp"
 #include "runtime_state.hpp"
 
 namespace otp::code {
@@ -207,6 +209,12 @@ class code_server final : public gen_server::behaviour {
           r[3].is_atom(atoms::undefined) ? std::nullopt : std::optional<atom>(r[3].as_atom());
       return load(fs::path(std::string(r[1].as_binary())), r[2].is_atom(atoms::true_), expected);
     }
+    if (op == atom("prepare")) return prepare(fs::path(std::string(r[1].as_binary())), r[2].as_atom());
+    if (op == atom("finish")) return finish(r[1]);
+    if (op == atom("discard")) {
+      prepared_.erase(r[1]);
+      return atoms::ok;
+    }
     const atom name = r[1].as_atom();
     if (op == atom("soft_purge")) return term(purge_old(name, true).removed);
     if (op == atom("purge")) return term(purge_old(name, false).killed);
@@ -230,6 +238,31 @@ class code_server final : public gen_server::behaviour {
     if (purge_first && !expected && !purge_old(name, false).removed)
       return failure_term(purge_failed, file, "processes still run the old code of " + std::string(name.text()));
     if (!purge_first && refuse_not_purged(name)) return failure_term(not_purged, file, not_purged_cause(name));
+    install(std::move(version));
+    return tuple(atoms::module, name);
+  }
+
+  // {prepared, Handle, Vsn} or a load failure; the version waits in prepared_.
+  term prepare(const fs::path& file, atom expected) {
+    open_failure failure;
+    std::unique_ptr<module_version> version = open_module(file, expected, failure);
+    if (!version) return failure_term(failure.reason, file, failure.cause);
+    const term handle = make_ref();
+    const term answer = tuple(atom("prepared"), handle, binary(version->vsn()));
+    prepared_.emplace(handle, std::move(version));
+    return answer;
+  }
+
+  term finish(const term& handle) {
+    auto it = prepared_.find(handle);
+    if (it == prepared_.end()) return failure_term(nofile, "", "no prepared module for " + handle.to_string());
+    std::unique_ptr<module_version> version = std::move(it->second);
+    prepared_.erase(it);
+    const atom name = version->name();
+    if (!purge_old(name, false).removed)
+      return failure_term(
+          purge_failed, version->file(),
+          "processes still run the old code of " + std::string(name.text()) + " after purge killed them");
     install(std::move(version));
     return tuple(atoms::module, name);
   }
@@ -320,6 +353,8 @@ class code_server final : public gen_server::behaviour {
     e->old = std::move(e->current);
     return true;
   }
+
+  std::unordered_map<term, std::unique_ptr<module_version>, term_hash> prepared_;
 };
 
 // The code server's pid, started on first use in this runtime.
@@ -359,23 +394,6 @@ load_result missing(atom module) {
   r.message = std::string(module.text()) + ": not found in the code path";
   log::write(log::level::error, "Loading of " + r.message);
   return r;
-}
-
-// "1.10.0" > "1.9.2": numeric parts compare as numbers, others as text.
-bool version_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    const std::size_t ie = std::min(a.find('.', i), a.size());
-    const std::size_t je = std::min(b.find('.', j), b.size());
-    const std::string pa = a.substr(i, ie - i), pb = b.substr(j, je - j);
-    const bool numeric = !pa.empty() && !pb.empty() && pa.find_first_not_of("0123456789") == std::string::npos &&
-                         pb.find_first_not_of("0123456789") == std::string::npos;
-    if (numeric && pa.size() != pb.size()) return pa.size() < pb.size();  // no leading zeros assumed
-    if (pa != pb) return pa < pb;
-    i = ie + 1;
-    j = je + 1;
-  }
-  return a.size() - std::min(i, a.size()) < b.size() - std::min(j, b.size());
 }
 
 }  // namespace
@@ -421,6 +439,24 @@ load_result load_binary(atom module, const fs::path& file, const std::string& by
   return load_request(file, true, module);
 }
 
+prepared_load prepare_load(atom module, const fs::path& file) {
+  const term answer = ask(tuple(atom("prepare"), binary(file.string()), module));
+  prepared_load p;
+  if (answer.is_tuple(3) && answer[0].is_atom(atom("prepared"))) {
+    p.handle = answer[1];
+    p.vsn = std::string(answer[2].as_binary());
+    p.result.module = module;
+    return p;
+  }
+  p.handle = atoms::undefined;
+  p.result = result_of(answer);
+  return p;
+}
+
+load_result finish_load(const term& handle) { return result_of(ask(tuple(atom("finish"), handle))); }
+
+void discard_prepared(const term& handle) { ask(tuple(atom("discard"), handle)); }
+
 void set_path(std::vector<fs::path> directories) {
   std::lock_guard lock(table().mutex);
   table().code_path = std::move(directories);
@@ -449,7 +485,7 @@ std::optional<fs::path> find_in_path(atom module) {
           stem.compare(0, name.size() + 1, name + "-") != 0)
         continue;
       const std::string vsn = stem.substr(name.size() + 1);
-      if (!best || version_less(best_vsn, vsn)) {
+      if (!best || otp::version_less(best_vsn, vsn)) {
         best = entry.path();
         best_vsn = vsn;
       }

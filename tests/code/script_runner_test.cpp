@@ -42,7 +42,10 @@ appup::relup_script update_acc(const std::string& to_vsn, term extra) {
 }
 
 otp::release::script_inputs inputs_for(const term& root, const std::string& file) {
-  return {[file](atom) { return std::optional<fs::path>(module_file(file)); }, {root}, 5000ms};
+  otp::release::script_inputs in;
+  in.module_file = [file](atom) { return std::optional<fs::path>(module_file(file)); };
+  in.roots = {root};
+  return in;
 }
 
 TEST_F(code_test, AScriptUpgradesTheSupervisedServersInPlace) {
@@ -88,7 +91,9 @@ TEST_F(code_test, AMissingModuleFileStopsTheScriptBeforeThePointOfNoReturn) {
   rt_.run([&] {
     const term root = sup::start(std::make_shared<shop>(), term())[1];
     const term worker = worker_of(root);
-    otp::release::script_inputs in{[](atom) { return std::optional<fs::path>(); }, {root}, 5000ms};
+    otp::release::script_inputs in;
+    in.module_file = [](atom) { return std::optional<fs::path>(); };
+    in.roots = {root};
     const auto outcome = otp::release::run_script(update_acc("2", term()), in);
     EXPECT_FALSE(outcome.ok);
     EXPECT_FALSE(outcome.rolled_back) << "nothing was changed, so nothing to roll back";

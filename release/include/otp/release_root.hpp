@@ -65,7 +65,7 @@ class release_root {
   std::filesystem::path appup_file(atom app, const std::string& vsn) const;
   std::filesystem::path modules_dir(atom app, const std::string& vsn) const { return lib_dir(app, vsn) / "modules"; }
 
-  // The versions under releases/ that hold a release file, sorted.
+  // The versions under releases/ that hold a release file, oldest first (otp::version_less).
   std::vector<std::string> release_versions() const;
   // releases/<vsn>/<name>.rel.yaml: the one *.rel.yaml there (layout_error if none or several).
   std::filesystem::path release_file(const std::string& vsn) const;

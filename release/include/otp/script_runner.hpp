@@ -1,16 +1,32 @@
 // otp::release script_runner — runs a relup's low-level script on this node, transactionally.
 //
-// The instructions of otp-reference §5.3, as release_handler_1 runs them: load_object_code checks
-// that each new module file is there (before the point of no return, so a missing file changes
-// nothing); suspend finds the processes of each module through the supervision trees (a process
-// that does not answer is resumed and skipped) and suspends them in one batch; load loads the new
-// version with purge first; code_change calls each suspended process's code_change (OldVsn on up,
-// {down, Vsn} on down); resume, purge and remove do what they say.
+// The instructions of otp-reference §5.3, as release_handler_1 runs them:
+//   - before anything runs, every `load`/`remove` whose pre-purge is soft_purge is checked: a
+//     process still running old code of that module fails the script with {old_processes, M}
+//     and nothing changes (release_handler_1's check_old_processes);
+//   - load_object_code opens every new module version without making it current (a missing file
+//     or one that does not load fails here, before the point of no return, and changes nothing);
+//   - suspend finds each module's processes through the supervision trees (a `dynamic` child is
+//     asked which module it runs) and suspends them in one batch; a process that died meanwhile is
+//     skipped, as OTP does, but one that does not answer in time fails the script (OTP skips it);
+//   - load makes the prepared version current (the old one stays old until purged); code_change
+//     calls each suspended process's code_change (OldVsn on up, {down, Vsn} on down);
+//   - resume, purge, remove do what they say; stop / start terminate and restart the supervised
+//     children of the modules (top supervisors excluded); apply calls `inputs.apply` (the release
+//     handler's application start/stop), refused when none is given.
 //
-// Going beyond OTP (DESIGN D6): if a load or a code_change fails, every process already migrated
-// gets its old state back, every module loaded by this run gets its old version back (the new one
-// is purged), every suspended process is resumed, and the node keeps running the old release — no
-// restart. stop, start, apply, sync_nodes and the emulator restarts are refused for now.
+// Going beyond OTP (DESIGN D6): when any step fails, every process that had a code_change request
+// gets its old state back (once its code_change has returned: a code_change that timed out is
+// given twice the timeout more, then killed with its process, which its supervisor restarts on the
+// old version), every module this run loaded gets
+// its old version back (the new one is purged), stopped children are restarted, every suspended
+// process is resumed, and the node keeps running the old release — no restart. Processes are only
+// ever suspended, never restarted, so no message sent to them is lost or reordered. sync_nodes and
+// the emulator restarts are refused.
+//
+// The reason of a failure names the step, the module, the process and the cause, e.g.
+// {code_change_failed, Pid, Module, OldVsn, Reason} or {suspend_failed, Pid, Module, timeout}.
+//
 // Thread-safety: call from one place at a time (the release handler); any thread or process.
 #pragma once
 
@@ -26,12 +42,23 @@
 
 namespace otp::release {
 
+// One instruction done, for progress reports and for tests that observe the order of things.
+struct script_step {
+  const appup::low_instruction* instruction = nullptr;
+  std::vector<term> processes;  // suspend: those suspended; code_change: those migrated
+};
+
 struct script_inputs {
   // Where the new version of a module is (load_object_code); nullopt when the release lacks it.
   std::function<std::optional<std::filesystem::path>(atom module)> module_file;
   // The top supervisors whose trees are searched for each module's processes.
   std::vector<term> roots;
-  std::chrono::milliseconds timeout{5000};  // each batch of sys requests
+  std::chrono::milliseconds timeout{5000};  // each batch of sys requests, unless the suspend sets one
+  // Runs an {apply, {M, F, A}} instruction: returns normally for success, throws
+  // otp::exit_exception (or any exception) for failure. Unset: apply is refused.
+  std::function<void(const appup::apply&)> apply;
+  // Called after each instruction.
+  std::function<void(const script_step&)> on_step;
 };
 
 struct script_outcome {
@@ -40,6 +67,9 @@ struct script_outcome {
   bool rolled_back = false;
   std::size_t modules_changed = 0;
   std::size_t processes_migrated = 0;
+  // Modules loaded by the run with their post-purge method, for the release handler's
+  // make_permanent (brutal) or later soft purges (soft).
+  std::vector<std::pair<atom, appup::purge_method>> unpurged;
 };
 
 script_outcome run_script(const appup::relup_script& script, const script_inputs& inputs);

@@ -4,9 +4,9 @@
 // Every running child contributes {Supervisor, Id, Pid, Modules}; a child of type supervisor is
 // walked in turn, and each root is included with its callback module. Children without a pid
 // (undefined, restarting) are skipped. Processes outside the trees are never found, as in OTP.
-// A child whose modules are `dynamic` is reported as such; asking it for its modules is the
-// release handler's business. Thread-safety: any thread or process (the calls are
-// supervisor::which_children).
+// A child whose modules are `dynamic` is asked which module it runs (process_info, answered by
+// the process itself, as release_handler's get_modules) and reported with it, flagged dynamic. Thread-safety: any
+// thread or process (the calls are supervisor::which_children).
 #pragma once
 
 #include <vector>

@@ -56,6 +56,21 @@ load_result load(const std::filesystem::path& file);
 // and loads it.
 load_result load_binary(atom module, const std::filesystem::path& file, const std::string& bytes);
 
+// erlang:prepare_loading / finish_loading, for the release handler: prepare_load opens a module
+// file with every check of a load (on_load runs) but makes nothing current, so a script can find a
+// bad file before its point of no return; finish_load then purges the old code and makes the
+// prepared version current; discard_prepared closes a prepared version never finished. A prepared
+// version belongs to the code server until finished or discarded.
+struct prepared_load {
+  term handle;      // for finish_load / discard_prepared; undefined when the file did not load
+  std::string vsn;  // the prepared version's vsn
+  load_result result;
+  explicit operator bool() const noexcept { return static_cast<bool>(result); }
+};
+prepared_load prepare_load(atom module, const std::filesystem::path& file);
+load_result finish_load(const term& handle);
+void discard_prepared(const term& handle);
+
 // The directories load_file searches, in order. In each it looks for <module>.so, then for
 // <module>-<vsn>.so, taking the highest vsn when several are there.
 void set_path(std::vector<std::filesystem::path> directories);

@@ -1,0 +1,76 @@
+// otp::release::release_handler — the node's release handler (DESIGN D6, otp-reference §5–6): a
+// registered gen_server (`release_handler`) that boots a release root's permanent release and
+// unpacks, installs (upgrades and downgrades), makes permanent and removes releases, recording every
+// step in the node's SQLite history.
+//
+// Boot (start_link): opens the history (<root>/releases/history.sqlite unless given), records the
+// installs a killed node left unfinished, and boots the permanent release — on the first boot of a
+// root, `first_boot_vsn` or the newest release there, which is then unpacked and made permanent.
+// Booting loads every module of the release's applications from the root and starts each
+// application's supervision tree, in the release's order, linked to the handler (which plays
+// OTP's application controller: an application whose top supervisor dies is logged and dropped).
+// A release installed but not made permanent is not what the next boot runs.
+//
+// Install: the target must be unpacked, old or permanent and not current. Every module file is
+// checked against the sha256 recorded at unpack, the relup is planned from the running release
+// (an upgrade when the target's vsn is higher, otp::version_less; a downgrade with the newer
+// release's down instructions otherwise), and run by run_script with the applications' top
+// supervisors as roots. add_application / remove_application / restart_application's applies are
+// the handler's application start / stop / unload. A failure anywhere leaves every process with
+// its old code and state, stops applications the install started and restarts those it stopped,
+// and the node keeps serving the old release (script_runner.hpp). Each install writes
+// install_start and install_end (ok or failed with the reason as Erlang text) to the history.
+//
+// The protocol is gen_server calls with Erlang terms, so a hidden node (otpctl) can drive it;
+// versions are binaries:
+//   which_releases                -> [{Name, Vsn, [<<"app-vsn">>], Status}]   (newest first)
+//   which_applications            -> [{App, Vsn, TopSupervisorPid}]
+//   {unpack, Vsn}                 -> {ok, Vsn} | {error, {existing_release, Vsn}} | {error, {bad_release, Vsn,
+//   [Problem]}} {check_install, Vsn}          -> {ok, FromVsn, up | down, ScriptText} | {error, R}   (changes nothing)
+//   {install, Vsn, Options}       -> {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated}} | {error, R}
+//        Options: a map; progress => Pid gets {release_progress, Vsn, StepText, [Pid]} after each step
+//   {make_permanent, Vsn}         -> ok | {error, {bad_status, Status}} | {error, {unknown_release, Vsn}}
+//   {remove, Vsn}                 -> ok | {error, {permanent, Vsn}} | {error, {current, Vsn}} | ...
+//   {history, Limit}              -> [#{id, at, kind, ...}]   the newest Limit events, oldest first
+// The functions below make these calls (install with no call timeout: it is bounded by its own).
+//
+// Ownership and thread-safety: the handler process owns the history connection and the running
+// applications; the functions may be called from any thread or process.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "otp/term.hpp"
+
+namespace otp::release {
+
+struct handler_options {
+  std::filesystem::path root;
+  std::filesystem::path history;  // empty: <root>/releases/history.sqlite
+  std::optional<std::string> first_boot_vsn;
+  std::chrono::milliseconds timeout{5000};  // every batch of sys requests during an install
+};
+
+namespace release_handler {
+
+inline const atom registered_name{"release_handler"};
+
+// Starts the handler linked to the caller (a process) and boots the permanent release.
+// {ok, Pid} or {error, Reason}.
+term start_link(const handler_options& options);
+
+// The calls above, to `handler` (a pid, the registered name, or {release_handler, Node}).
+term which_releases(const term& handler = registered_name);
+term which_applications(const term& handler = registered_name);
+term unpack(const std::string& vsn, const term& handler = registered_name);
+term check_install(const std::string& vsn, const term& handler = registered_name);
+term install(const std::string& vsn, const term& options = term(), const term& handler = registered_name);
+term make_permanent(const std::string& vsn, const term& handler = registered_name);
+term remove(const std::string& vsn, const term& handler = registered_name);
+term history(std::int64_t limit, const term& handler = registered_name);
+
+}  // namespace release_handler
+}  // namespace otp::release

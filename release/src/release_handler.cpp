@@ -1,0 +1,464 @@
+#include "otp/release_handler.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <system_error>
+#include <vector>
+
+#include "otp/code.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/log.hpp"
+#include "otp/process.hpp"
+#include "otp/release_history.hpp"
+#include "otp/release_root.hpp"
+#include "otp/script_runner.hpp"
+#include "otp/sha256.hpp"
+#include "otp/version_order.hpp"
+
+namespace otp::release {
+namespace {
+
+namespace fs = std::filesystem;
+
+const atom ok_atom("ok");
+const atom error_atom("error");
+
+term error(term reason) { return tuple(error_atom, std::move(reason)); }
+
+// A failure inside a request: its reason is the {error, Reason} reply.
+struct request_failed {
+  term reason;
+};
+
+struct running_app {
+  atom name;
+  std::string vsn;
+  term supervisor;  // its top supervisor, linked to the handler; nil for a library application
+};
+
+class handler final : public gen_server::behaviour {
+ public:
+  explicit handler(handler_options options)
+      : options_(std::move(options)),
+        root_(options_.root),
+        history_file_(options_.history.empty() ? root_.releases_dir() / "history.sqlite" : options_.history) {}
+
+  gen_server::init_result init(const term&) override {
+    trap_exit(true);
+    try {
+      boot();
+    } catch (const request_failed& f) {
+      stop_applications();
+      return gen_server::init_result::stop(f.reason);
+    } catch (const std::exception& e) {
+      stop_applications();
+      return gen_server::init_result::stop(tuple(atom("boot_failed"), binary(e.what())));
+    }
+    return gen_server::init_result::ok(term());
+  }
+
+  gen_server::result handle_call(const term& request, const term&, const term& state) override {
+    term reply;
+    try {
+      reply = answer(request);
+    } catch (const request_failed& f) {
+      reply = error(f.reason);
+    } catch (const std::exception& e) {
+      reply = error(tuple(atom("exception"), binary(e.what())));
+    }
+    return gen_server::result::reply(std::move(reply), state);
+  }
+
+  gen_server::result handle_info(const term& info, const term& state) override {
+    if (info.is_tuple(3) && info[0].is_atom(atoms::exit_)) {
+      auto it = std::find_if(apps_.begin(), apps_.end(), [&](const running_app& a) { return a.supervisor == info[1]; });
+      if (it != apps_.end()) {
+        log::write(log::level::error, "application " + std::string(it->name.text()) +
+                                          " exited: " + info[2].to_string() + "; it is no longer running");
+        apps_.erase(it);
+      }
+    }
+    // Anything else (a late reply to a batch of sys requests) is of no interest.
+    return gen_server::result::noreply(state);
+  }
+
+  void terminate(const term&, const term&) override { stop_applications(); }
+
+  std::string module_name() const override { return "release_handler"; }
+
+ private:
+  // --- boot --------------------------------------------------------------------------------------
+  void boot() {
+    history_ = std::make_unique<release_history>(history_file_);
+    for (const interrupted_install& i : history_->interrupted_installs()) {
+      log::write(log::level::warning, "release_handler: the install of " + i.vsn + " from " + i.from_vsn +
+                                          " started at " + i.at +
+                                          " never ended (the node stopped during it); recorded");
+      history_->record_interrupted(i.install_id);
+    }
+    std::string vsn;
+    if (auto permanent = history_->permanent_vsn()) {
+      vsn = *permanent;
+    } else if (options_.first_boot_vsn) {
+      vsn = *options_.first_boot_vsn;
+    } else {
+      const auto all = root_.release_versions();
+      if (all.empty()) throw request_failed{tuple(atom("no_release"), binary(root_.releases_dir().string()))};
+      vsn = all.back();
+    }
+    if (!history_->status_of(vsn)) do_unpack(vsn);
+    current_ = root_.load(vsn);
+    history_->record_boot(current_.release.name, vsn);
+    if (history_->status_of(vsn) != release_status::permanent) history_->record_make_permanent(vsn);
+    code::set_path(module_dirs(current_));
+    for (const application_spec& app : current_.applications) start_application(app);
+    log::write(log::level::info, "release_handler: booted release " + current_.release.name + " " + vsn);
+  }
+
+  std::vector<fs::path> module_dirs(const loaded_release& r) const {
+    std::vector<fs::path> dirs;
+    for (const auto& a : r.release.apps) dirs.push_back(root_.modules_dir(a.name, a.vsn));
+    return dirs;
+  }
+
+  // Loads the application's modules from the root (unless that very file is current already) and
+  // starts its supervision tree linked to the handler.
+  void start_application(const application_spec& app) {
+    for (atom m : app.modules) {
+      const auto file = root_.find_module(app.name, app.vsn, m);
+      if (!file)
+        throw request_failed{tuple(atom("no_such_file"), m, binary(root_.modules_dir(app.name, app.vsn).string()))};
+      const auto loaded = code::which(m);
+      if (loaded && loaded->current && loaded->current->file == *file) continue;
+      const code::load_result r = code::load(*file);
+      if (!r) throw request_failed{tuple(atom("load_failed"), m, r.reason, binary(r.message))};
+    }
+    running_app running{app.name, app.vsn, term()};
+    if (app.supervisor) {
+      const term started = start_supervision_tree(app);
+      if (!(started.is_tuple(2) && started[0].is_atom(ok_atom)))
+        throw request_failed{tuple(atom("application_start_failure"), app.name, started)};
+      running.supervisor = started[1];
+    }
+    apps_.push_back(std::move(running));
+  }
+
+  void stop_application(atom name) {
+    auto it = std::find_if(apps_.begin(), apps_.end(), [&](const running_app& a) { return a.name == name; });
+    if (it == apps_.end()) return;
+    const term sup = it->supervisor;
+    apps_.erase(it);
+    if (!sup.is_pid()) return;
+    exit(sup, atoms::shutdown);
+    receive([&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == sup; });
+  }
+
+  void stop_applications() {
+    while (!apps_.empty()) stop_application(apps_.back().name);
+  }
+
+  // --- requests ----------------------------------------------------------------------------------
+  term answer(const term& r) {
+    if (r.is_atom(atom("which_releases"))) return which_releases();
+    if (r.is_atom(atom("which_applications"))) return which_applications();
+    if (!r.is_tuple() || r.size() < 2 || !r[0].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
+    const atom op = r[0].as_atom();
+    if (op == atom("history")) return history(r[1].is_integer() ? r[1].as_int() : 20);
+    const std::string vsn = version_of(r[1]);
+    if (op == atom("unpack")) return unpack(vsn);
+    if (op == atom("check_install")) return check_install(vsn);
+    if (op == atom("install")) return install(vsn, r.is_tuple(3) ? r[2] : term());
+    if (op == atom("make_permanent")) return make_permanent(vsn);
+    if (op == atom("remove")) return remove(vsn);
+    throw request_failed{tuple(atom("bad_request"), r)};
+  }
+
+  static std::string version_of(const term& t) {
+    if (t.is_binary()) return std::string(t.as_binary());
+    if (t.is_atom()) return std::string(t.as_atom().text());
+    throw request_failed{tuple(atom("bad_version"), t)};
+  }
+
+  term which_releases() const {
+    std::vector<release_row> rows = history_->releases();
+    std::sort(rows.begin(), rows.end(),
+              [](const release_row& a, const release_row& b) { return version_less(b.vsn, a.vsn); });
+    std::vector<term> out;
+    for (const release_row& row : rows) {
+      std::vector<term> apps;
+      try {
+        for (const auto& a : root_.read_release(row.vsn).apps)
+          apps.push_back(binary(std::string(a.name.text()) + "-" + a.vsn));
+      } catch (const std::exception&) {
+        // its release file is gone or broken: listed without applications
+      }
+      out.push_back(
+          tuple(binary(row.name), binary(row.vsn), term::make_list(apps), atom(std::string(to_string(row.status)))));
+    }
+    return term::make_list(out);
+  }
+
+  term which_applications() const {
+    std::vector<term> out;
+    for (const running_app& a : apps_) out.push_back(tuple(a.name, binary(a.vsn), a.supervisor));
+    return term::make_list(out);
+  }
+
+  term unpack(const std::string& vsn) {
+    if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
+    do_unpack(vsn);
+    return tuple(ok_atom, binary(vsn));
+  }
+
+  void do_unpack(const std::string& vsn) {
+    const unpack_check check = root_.check_unpacked(vsn);
+    if (!check.ok()) {
+      std::vector<term> problems;
+      for (const std::string& p : check.problems) problems.push_back(binary(p));
+      throw request_failed{tuple(atom("bad_release"), binary(vsn), term::make_list(problems))};
+    }
+    history_->record_unpack(root_.read_release(vsn).name, vsn, check.files);
+  }
+
+  // The script from the running release to `vsn`, with the files checked against the unpack.
+  struct plan {
+    loaded_release target;
+    appup::relup_script script;
+  };
+
+  void check_installable(const std::string& vsn) const {
+    if (!history_->status_of(vsn)) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
+    if (vsn == current_.release.vsn) throw request_failed{tuple(atom("already_installed"), binary(vsn))};
+  }
+
+  plan plan_install(const std::string& vsn) const {
+    check_installable(vsn);
+    check_files(vsn);
+    plan p{root_.load(vsn), {}};
+    const appup::app_catalog catalog = root_.catalog({current_.release.vsn, vsn});
+    try {
+      p.script = version_less(current_.release.vsn, vsn)
+                     ? appup::plan_upgrade(current_.release, p.target.release, catalog)
+                     : appup::plan_downgrade(current_.release, p.target.release, catalog);
+    } catch (const appup::relup_error& e) {
+      throw request_failed{tuple(atom("no_relup"), e.reason(), binary(e.what()))};
+    }
+    return p;
+  }
+
+  // Every module file recorded at unpack is there with the same sha256.
+  void check_files(const std::string& vsn) const {
+    for (const module_file_record& f : history_->files_of(vsn)) {
+      const fs::path file = root_.root() / f.path;
+      std::error_code ec;
+      if (!fs::is_regular_file(file, ec)) throw request_failed{tuple(atom("missing_file"), binary(file.string()))};
+      if (sha256_file_hex(file) != f.sha256)
+        throw request_failed{tuple(atom("changed_file"), binary(file.string()), binary("sha256 differs from unpack"))};
+    }
+  }
+
+  term check_install(const std::string& vsn) const {
+    const plan p = plan_install(vsn);
+    const atom direction(p.script.mode == appup::change_mode::up ? "up" : "down");
+    return tuple(ok_atom, binary(current_.release.vsn), direction, binary(p.script.to_string()));
+  }
+
+  term install(const std::string& vsn, const term& options) {
+    check_installable(vsn);  // a request that is no install attempt leaves no history
+    const auto started = std::chrono::steady_clock::now();
+    const std::string from = current_.release.vsn;
+    const bool up = version_less(from, vsn);
+    const std::int64_t install_id = history_->record_install_start(
+        current_.release.name, from, vsn, up ? install_direction::upgrade : install_direction::downgrade);
+    install_result result;
+    script_outcome outcome;
+    try {
+      plan p = plan_install(vsn);
+      outcome = run(p, progress_of(options));
+      if (outcome.ok) {
+        current_ = std::move(p.target);
+        code::set_path(module_dirs(current_));
+        for (running_app& a : apps_)
+          if (const auto* ra = current_.release.find(a.name)) a.vsn = ra->vsn;
+        unpurged_ = outcome.unpurged;
+      }
+    } catch (const request_failed& f) {
+      outcome.ok = false;
+      outcome.reason = f.reason;
+    }
+    result.ok = outcome.ok;
+    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    result.modules_changed = static_cast<std::int64_t>(outcome.modules_changed);
+    result.processes_migrated = static_cast<std::int64_t>(outcome.processes_migrated);
+    if (!outcome.ok) result.reason = outcome.reason.to_string();
+    history_->record_install_end(install_id, result);
+    if (!outcome.ok) {
+      log::write(log::level::error,
+                 "release_handler: install of " + vsn + " failed, still running " + from + ": " + result.reason);
+      return error(outcome.reason);
+    }
+    log::write(log::level::info, "release_handler: installed " + vsn + " (from " + from + ")");
+    return tuple(ok_atom, binary(from),
+                 map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
+                      {atom("modules_changed"), term(result.modules_changed)},
+                      {atom("processes_migrated"), term(result.processes_migrated)}}));
+  }
+
+  static term progress_of(const term& options) {
+    if (!options.is_map()) return term();
+    const term* p = options.find(atom("progress"));
+    return p != nullptr && p->is_pid() ? *p : term();
+  }
+
+  // Runs the script; the applications it starts or stops are undone if it fails.
+  script_outcome run(const plan& p, const term& progress) {
+    std::vector<atom> started, stopped;
+    script_inputs in;
+    in.timeout = options_.timeout;
+    for (const running_app& a : apps_)
+      if (a.supervisor.is_pid()) in.roots.push_back(a.supervisor);
+    in.module_file = [&](atom m) -> std::optional<fs::path> {
+      for (const application_spec& app : p.target.applications)
+        if (std::find(app.modules.begin(), app.modules.end(), m) != app.modules.end())
+          return root_.find_module(app.name, app.vsn, m);
+      return std::nullopt;
+    };
+    in.apply = [&](const appup::apply& a) { apply(a, p.target, started, stopped); };
+    in.on_step = [&](const script_step& s) {
+      const std::string text = appup::format(*s.instruction);
+      log::write(log::level::info, "release_handler: " + p.script.to_vsn + ": " + text);
+      if (progress.is_pid())
+        send(progress,
+             tuple(atom("release_progress"), binary(p.script.to_vsn), binary(text), term::make_list(s.processes)));
+    };
+    script_outcome outcome = run_script(p.script, in);
+    if (!outcome.ok) {
+      for (auto it = started.rbegin(); it != started.rend(); ++it) stop_application(*it);
+      for (atom name : stopped)
+        for (const application_spec& app : current_.applications)
+          if (app.name == name) start_application(app);
+    }
+    return outcome;
+  }
+
+  // application:start/stop/load/unload, as add_application, remove_application and
+  // restart_application use them.
+  void apply(const appup::apply& a, const loaded_release& target, std::vector<atom>& started,
+             std::vector<atom>& stopped) {
+    if (a.module != atom("application") || a.args.empty() || !a.args[0].is_atom())
+      throw std::runtime_error("release_handler can apply only application:start/stop/load/unload, not " +
+                               std::string(a.module.text()) + ":" + std::string(a.function.text()));
+    const atom app = a.args[0].as_atom();
+    if (a.function == atom("start")) {
+      const auto spec = std::find_if(target.applications.begin(), target.applications.end(),
+                                     [&](const application_spec& s) { return s.name == app; });
+      if (spec == target.applications.end())
+        throw std::runtime_error("application " + std::string(app.text()) + " is not in the target release");
+      start_application(*spec);
+      started.push_back(app);
+    } else if (a.function == atom("stop")) {
+      stop_application(app);
+      stopped.push_back(app);
+    } else if (a.function != atom("load") && a.function != atom("unload")) {
+      throw std::runtime_error("release_handler cannot apply application:" + std::string(a.function.text()));
+    }
+  }
+
+  term make_permanent(const std::string& vsn) {
+    const auto status = history_->status_of(vsn);
+    if (!status) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
+    if (*status != release_status::current && *status != release_status::permanent)
+      throw request_failed{tuple(atom("bad_status"), atom(std::string(to_string(*status))))};
+    if (*status == release_status::current) {
+      for (const auto& [module, method] : unpurged_)
+        (method == appup::purge_method::brutal_purge) ? code::purge(module) : code::soft_purge(module);
+      unpurged_.clear();
+      history_->record_make_permanent(vsn);
+    }
+    return ok_atom;
+  }
+
+  term remove(const std::string& vsn) {
+    const auto status = history_->status_of(vsn);
+    if (!status) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
+    if (*status == release_status::permanent) throw request_failed{tuple(atom("permanent"), binary(vsn))};
+    if (*status == release_status::current) throw request_failed{tuple(atom("current"), binary(vsn))};
+    std::set<fs::path> kept;
+    for (const release_row& row : history_->releases()) {
+      if (row.vsn == vsn) continue;
+      for (const auto& a : root_.read_release(row.vsn).apps) kept.insert(root_.lib_dir(a.name, a.vsn));
+    }
+    std::error_code ec;
+    for (const auto& a : root_.read_release(vsn).apps)
+      if (!kept.contains(root_.lib_dir(a.name, a.vsn))) fs::remove_all(root_.lib_dir(a.name, a.vsn), ec);
+    fs::remove_all(root_.release_dir(vsn), ec);
+    history_->record_remove(vsn);
+    return ok_atom;
+  }
+
+  term history(std::int64_t limit) const {
+    const std::vector<history_event> events = history_->events();
+    const std::size_t first =
+        events.size() > static_cast<std::size_t>(std::max<std::int64_t>(limit, 0)) ? events.size() - limit : 0;
+    std::vector<term> out;
+    for (std::size_t i = first; i < events.size(); ++i) {
+      const history_event& e = events[i];
+      std::vector<std::pair<term, term>> fields{{atom("id"), term(e.id)},
+                                                {atom("at"), binary(e.at)},
+                                                {atom("kind"), atom(e.kind)},
+                                                {atom("name"), binary(e.name)},
+                                                {atom("vsn"), binary(e.vsn)}};
+      auto text = [&](const char* key, const std::string& value) {
+        if (!value.empty()) fields.emplace_back(atom(key), binary(value));
+      };
+      auto number = [&](const char* key, const std::optional<std::int64_t>& value) {
+        if (value) fields.emplace_back(atom(key), term(*value));
+      };
+      text("from_vsn", e.from_vsn);
+      text("outcome", e.outcome);
+      text("reason", e.reason);
+      number("install_id", e.install_id);
+      number("duration_ms", e.duration_ms);
+      number("modules_changed", e.modules_changed);
+      number("processes_migrated", e.processes_migrated);
+      out.push_back(term::make_map(std::move(fields)));
+    }
+    return term::make_list(out);
+  }
+
+  handler_options options_;
+  release_root root_;
+  fs::path history_file_;
+  std::unique_ptr<release_history> history_;
+  loaded_release current_;
+  std::vector<running_app> apps_;
+  std::vector<std::pair<atom, appup::purge_method>> unpurged_;
+};
+
+term call(const term& handler_ref, term request) { return gen_server::call(handler_ref, std::move(request), infinity); }
+
+}  // namespace
+
+namespace release_handler {
+
+term start_link(const handler_options& options) {
+  return gen_server::start_link(std::make_shared<handler>(options), term(),
+                                gen_server::start_options{.name = registered_name});
+}
+
+term which_releases(const term& h) { return call(h, atom("which_releases")); }
+term which_applications(const term& h) { return call(h, atom("which_applications")); }
+term unpack(const std::string& vsn, const term& h) { return call(h, tuple(atom("unpack"), binary(vsn))); }
+term check_install(const std::string& vsn, const term& h) { return call(h, tuple(atom("check_install"), binary(vsn))); }
+term install(const std::string& vsn, const term& options, const term& h) {
+  return call(h, tuple(atom("install"), binary(vsn), options));
+}
+term make_permanent(const std::string& vsn, const term& h) {
+  return call(h, tuple(atom("make_permanent"), binary(vsn)));
+}
+term remove(const std::string& vsn, const term& h) { return call(h, tuple(atom("remove"), binary(vsn))); }
+term history(std::int64_t limit, const term& h) { return call(h, tuple(atom("history"), term(limit))); }
+
+}  // namespace release_handler
+}  // namespace otp::release

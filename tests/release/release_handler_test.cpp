@@ -1,0 +1,569 @@
+// The release handler on a release root laid out in a temporary directory: boot, unpack, install
+// up and down with state migrated, make_permanent, remove, the history rows after each scenario,
+// dep_mods order, a failure injected at each step of an install (every process keeps its version
+// and state, the node keeps serving) and messages sent during an install arriving in order.
+//
+// The root holds release seqrel 1.0.0 and 1.1.0 of one application, seqapp, whose supervisor runs
+// seq_a (child a) and seq_b (child b, modules: dynamic); tests/release/modules/seq.cpp says what
+// they do.
+#include "otp/release_handler.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "otp/code.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/process.hpp"
+#include "otp/release_history.hpp"
+#include "otp/runtime.hpp"
+#include "otp/supervisor.hpp"
+#include "otp/sys.hpp"
+#include "otp/term_text.hpp"
+#include "release_test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace rh = otp::release::release_handler;
+using namespace std::chrono_literals;
+using otp::atom;
+using otp::binary;
+using otp::term;
+using otp::tuple;
+
+fs::path built(const std::string& file) { return fs::path(OTP_TEST_RELEASE_MODULE_DIR) / file; }
+
+// The appup's options for one install scenario.
+struct appup_options {
+  std::string a_extra = "[]";
+  std::string b_extra = "[]";
+  std::string a_pre_purge = "brutal_purge";
+};
+
+std::string release_yaml(const std::string& vsn) {
+  return "name: seqrel\nvsn: \"" + vsn + "\"\napplications:\n  - {name: seqapp, vsn: \"" + vsn + "\"}\n";
+}
+
+std::string app_yaml(const std::string& vsn) {
+  return "name: seqapp\nvsn: \"" + vsn +
+         "\"\nmodules: [seq_a, seq_b]\napplications: []\n"
+         "supervisor:\n  name: seq_sup\n  strategy: one_for_one\n  children:\n"
+         "    - id: a\n      start: {module: seq_a, arg: \"[]\"}\n"
+         "    - id: b\n      start: {module: seq_b, arg: \"[]\"}\n      modules: dynamic\n";
+}
+
+std::string updates(const appup_options& o) {
+  return "      - update: seq_a\n        change: {advanced: \"" + o.a_extra +
+         "\"}\n        dep_mods: [seq_b]\n        pre_purge: " + o.a_pre_purge +
+         "\n      - update: seq_b\n        change: {advanced: \"" + o.b_extra + "\"}\n";
+}
+
+std::string appup_yaml(const appup_options& o) {
+  return "vsn: \"1.1.0\"\nup:\n  - from: \"1.0.0\"\n    instructions:\n" + updates(o) +
+         "down:\n  - to: \"1.0.0\"\n    instructions:\n" + updates(o);
+}
+
+class release_handler_test : public ::testing::Test {
+ protected:
+  void SetUp() override { lay_out({}); }
+
+  void TearDown() override {
+    rt_.run([] {
+      for (const auto& m : otp::code::all_loaded()) {
+        otp::code::purge(m.name);
+        otp::code::delete_module(m.name);
+        otp::code::purge(m.name);
+      }
+    });
+    otp::code::set_path({});
+  }
+
+  fs::path root() const { return dir_.path(); }
+  fs::path lib(const std::string& vsn) const { return root() / "lib" / ("seqapp-" + vsn); }
+
+  void lay_out(const appup_options& o) {
+    for (const std::string vsn : {"1.0.0", "1.1.0"}) {
+      rel_test::write_file(root() / "releases" / vsn / "seqrel.rel.yaml", release_yaml(vsn));
+      rel_test::write_file(lib(vsn) / "seqapp.app.yaml", app_yaml(vsn));
+      fs::create_directories(lib(vsn) / "modules");
+      const std::string n = vsn == "1.0.0" ? "1" : "2";
+      for (const std::string m : {"seq_a", "seq_b"})
+        fs::copy_file(built(m + "-" + n + ".so"), lib(vsn) / "modules" / (m + ".so"),
+                      fs::copy_options::overwrite_existing);
+    }
+    rel_test::write_file(lib("1.1.0") / "seqapp.appup.yaml", appup_yaml(o));
+  }
+
+  otp::release::handler_options options(std::chrono::milliseconds timeout = 5000ms) const {
+    otp::release::handler_options o;
+    o.root = root();
+    o.first_boot_vsn = "1.0.0";
+    o.timeout = timeout;
+    return o;
+  }
+
+  // Inside a process: starts the handler and checks it booted.
+  static void start(const otp::release::handler_options& o) {
+    const term started = rh::start_link(o);
+    ASSERT_TRUE(started.is_tuple(2) && started[0].is_atom(atom("ok"))) << started;
+  }
+
+  // Inside the process that started it: stops the handler and with it the applications.
+  static void stop() { otp::gen_server::stop(rh::registered_name); }
+
+  // Inside a process, with the handler running: the pid of child `id` of the application's tree.
+  static term child(const std::string& id) {
+    const term apps = rh::which_applications();
+    for (term rest = apps; !rest.is_nil(); rest = rest.tail()) {
+      const term sup = rest.head()[2];
+      for (term c = otp::supervisor::which_children(sup); !c.is_nil(); c = c.tail())
+        if (c.head()[0] == atom(id)) return c.head()[1];
+    }
+    return term(atom("undefined"));
+  }
+
+  static term vsn_of(const term& pid) { return otp::gen_server::call(pid, atom("vsn")); }
+
+  // {Last, Errors} of each worker after `count` {seq, N} casts, 1..count, to each.
+  static void feed(const term& pid, std::int64_t from, std::int64_t to) {
+    for (std::int64_t n = from; n <= to; ++n) otp::gen_server::cast(pid, tuple(atom("seq"), n));
+  }
+
+  std::vector<std::string> history_kinds() const {
+    std::vector<std::string> kinds;
+    otp::release::release_history h(root() / "releases" / "history.sqlite");
+    for (const auto& e : h.events()) kinds.push_back(e.kind);
+    return kinds;
+  }
+
+  std::vector<otp::release::history_event> history() const {
+    return otp::release::release_history(root() / "releases" / "history.sqlite").events();
+  }
+
+  static term status_of(const std::string& vsn) {
+    for (term rest = rh::which_releases(); !rest.is_nil(); rest = rest.tail())
+      if (rest.head()[1] == binary(vsn)) return rest.head()[3];
+    return term(atom("none"));
+  }
+
+  otp::runtime rt_;
+  rel_test::temp_dir dir_;
+};
+
+using kinds = std::vector<std::string>;
+
+TEST_F(release_handler_test, TheFirstBootUnpacksBootsAndMakesPermanentTheGivenRelease) {
+  rt_.run([&] {
+    start(options());
+    EXPECT_EQ(rh::which_releases(), otp::parse_term(R"([{<<"seqrel">>,<<"1.0.0">>,[<<"seqapp-1.0.0">>],permanent}])"));
+    const term a = child("a"), b = child("b");
+    ASSERT_TRUE(a.is_pid() && b.is_pid());
+    EXPECT_EQ(vsn_of(a), binary("1"));
+    EXPECT_EQ(vsn_of(b), binary("1"));
+    EXPECT_EQ(rh::which_applications(),
+              otp::list(tuple(atom("seqapp"), binary("1.0.0"), otp::whereis(atom("seq_sup")))));
+  });
+  EXPECT_EQ(history_kinds(), (kinds{"unpack", "boot", "make_permanent"}));
+}
+
+TEST_F(release_handler_test, WithoutAGivenVersionTheFirstBootRunsTheNewestRelease) {
+  rt_.run([&] {
+    auto o = options();
+    o.first_boot_vsn.reset();
+    start(o);
+    EXPECT_EQ(vsn_of(child("a")), binary("2"));
+    EXPECT_EQ(status_of("1.1.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.0.0"), atom("none")) << "a release on disk is not unpacked until asked";
+  });
+}
+
+TEST_F(release_handler_test, AnUpgradeAndADowngradeMigrateEveryServersStateInPlace) {
+  rt_.run([&] {
+    start(options());
+    const term a = child("a"), b = child("b");
+    feed(a, 1, 10);
+    feed(b, 1, 5);
+    EXPECT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+
+    const term up = rh::install("1.1.0");
+    ASSERT_TRUE(up.is_tuple(3) && up[0].is_atom(atom("ok"))) << up;
+    EXPECT_EQ(up[1], binary("1.0.0"));
+    EXPECT_EQ(*up[2].find(atom("modules_changed")), term(2));
+    EXPECT_EQ(*up[2].find(atom("processes_migrated")), term(2)) << "b is found although its modules are dynamic";
+    EXPECT_EQ(child("a"), a) << "an upgrade restarts nobody";
+    EXPECT_EQ(child("b"), b);
+    EXPECT_EQ(vsn_of(a), binary("2"));
+    EXPECT_EQ(vsn_of(b), binary("2"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(atom("v2"), 10, 0));
+    EXPECT_EQ(otp::sys::get_state(b), tuple(atom("v2"), 5, 0));
+    EXPECT_EQ(status_of("1.1.0"), atom("current"));
+    EXPECT_EQ(status_of("1.0.0"), atom("permanent"));
+
+    feed(a, 11, 20);
+    const term down = rh::install("1.0.0");
+    ASSERT_TRUE(down.is_tuple(3) && down[0].is_atom(atom("ok"))) << down;
+    EXPECT_EQ(down[1], binary("1.1.0"));
+    EXPECT_EQ(child("a"), a);
+    EXPECT_EQ(vsn_of(a), binary("1"));
+    EXPECT_EQ(vsn_of(b), binary("1"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(20, 0)) << "migrated down by version 2's code_change";
+    EXPECT_EQ(otp::sys::get_state(b), tuple(5, 0));
+    EXPECT_EQ(status_of("1.0.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.1.0"), atom("old"));
+  });
+  const auto events = history();
+  std::vector<std::string> k;
+  for (const auto& e : events) k.push_back(e.kind);
+  EXPECT_EQ(k, (kinds{"unpack", "boot", "make_permanent", "unpack", "install_start", "install_end", "install_start",
+                      "install_end", "downgrade"}));
+  const auto& up_end = events[5];
+  EXPECT_EQ(up_end.outcome, "ok");
+  EXPECT_EQ(up_end.from_vsn, "1.0.0");
+  EXPECT_EQ(up_end.vsn, "1.1.0");
+  EXPECT_EQ(up_end.modules_changed, 2);
+  EXPECT_EQ(up_end.processes_migrated, 2);
+  EXPECT_TRUE(up_end.duration_ms.has_value());
+  EXPECT_EQ(events[7].outcome, "ok");
+  EXPECT_EQ(events[7].vsn, "1.0.0");
+}
+
+TEST_F(release_handler_test, DepModsOrderTheSuspensionsLoadsAndCodeChanges) {
+  rt_.run([&] {
+    start(options());
+    otp::register_name(atom("observer"), otp::self());
+    const term a = child("a"), b = child("b");
+    ASSERT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    const term r = rh::install("1.1.0", otp::map({{atom("progress"), otp::self()}}));
+    ASSERT_TRUE(r[0].is_atom(atom("ok"))) << r;
+    std::vector<std::string> steps;
+    std::vector<term> suspended;
+    std::vector<term> changed;
+    while (auto m = otp::receive_for(0ms)) {
+      if (m->is_tuple(4) && (*m)[0].is_atom(atom("release_progress"))) {
+        steps.emplace_back((*m)[2].as_binary());
+        if (steps.back().starts_with("{suspend")) {
+          const auto e = (*m)[3].elements();
+          suspended.assign(e.begin(), e.end());
+        }
+      } else if (m->is_tuple(4) && (*m)[0].is_atom(atom("code_change"))) {
+        changed.push_back((*m)[3]);
+      }
+    }
+    EXPECT_EQ(suspended, (std::vector<term>{a, b})) << "the depending module's processes are suspended first";
+    EXPECT_EQ(changed, (std::vector<term>{a, b})) << "code_change in dependency order";
+    auto position = [&](const std::string& prefix) {
+      return std::find_if(steps.begin(), steps.end(), [&](const std::string& s) { return s.starts_with(prefix); }) -
+             steps.begin();
+    };
+    EXPECT_LT(position("{load,{seq_b"), position("{load,{seq_a")) << "the dependency is loaded first";
+    EXPECT_LT(position("{suspend"), position("{load,{seq_b"));
+    EXPECT_LT(position("{code_change"), position("{resume"));
+    ASSERT_NE(position("{resume"), static_cast<long>(steps.size()));
+    EXPECT_EQ(steps[position("{resume")], "{resume,[seq_b,seq_a]}");
+  });
+}
+
+// --- a failure injected at each step ---------------------------------------------------------------
+
+struct injected_failure {
+  const char* name;
+  appup_options appup;
+  std::chrono::milliseconds timeout;
+  const char* reason_tag;  // the tag of {error, {Tag, ...}}
+};
+
+void PrintTo(const injected_failure& f, std::ostream* os) { *os << f.name; }
+
+class release_handler_failure_test : public release_handler_test,
+                                     public ::testing::WithParamInterface<injected_failure> {};
+
+TEST_P(release_handler_failure_test, LeavesEveryProcessWithItsVersionAndStateAndTheNodeServing) {
+  const injected_failure& f = GetParam();
+  lay_out(f.appup);
+  const std::string what = f.name;
+  if (what == "module_does_not_load")  // a file that is no module: found at load_object_code
+    rel_test::write_file(lib("1.1.0") / "modules" / "seq_b.so", "not a shared library");
+  rt_.run([&] {
+    start(options(f.timeout));
+    const term a = child("a"), b = child("b");
+    feed(a, 1, 7);
+    feed(b, 1, 3);
+    ASSERT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    if (what == "missing_file") fs::remove(lib("1.1.0") / "modules" / "seq_b.so");
+    if (what == "changed_file")
+      fs::copy_file(built("seq_b-1.so"), lib("1.1.0") / "modules" / "seq_b.so", fs::copy_options::overwrite_existing);
+    if (what == "soft_purge_refused") {  // a runs old code of seq_a: reloaded while a is inside it
+      otp::gen_server::cast(a, atom("block"));
+      otp::sys::get_status(b);  // (b answers while a is busy)
+      ASSERT_TRUE(otp::code::load(lib("1.0.0") / "modules" / "seq_a.so"));
+    }
+    if (what == "suspend_timeout") otp::gen_server::cast(b, atom("block"));
+
+    const term r = rh::install("1.1.0");
+    ASSERT_TRUE(r.is_tuple(2) && r[0].is_atom(atom("error"))) << r;
+    EXPECT_TRUE(r[1].is_tuple() && r[1][0].is_atom(atom(f.reason_tag))) << r;
+    const std::string text = r.to_string();
+    EXPECT_NE(text.find("seq_"), std::string::npos) << "the reason names the module or its file: " << text;
+    if (what == "suspend_timeout" || what == "code_change_fails" || what == "code_change_timeout") {
+      EXPECT_NE(text.find(b.to_string()), std::string::npos) << "the reason names the process: " << text;
+    }
+    if (what == "code_change_throws" || what == "soft_purge_refused") {
+      EXPECT_NE(text.find(a.to_string()), std::string::npos) << "the reason names the process: " << text;
+    }
+
+    if (what == "soft_purge_refused") otp::send(a, atom("go_on"));
+    if (what == "suspend_timeout") otp::send(b, atom("go_on"));
+    EXPECT_EQ(child("a"), a) << "nobody was restarted";
+    EXPECT_EQ(child("b"), b);
+    EXPECT_EQ(vsn_of(a), binary("1"));
+    EXPECT_EQ(vsn_of(b), binary("1"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(7, 0));
+    EXPECT_EQ(otp::sys::get_state(b), tuple(3, 0));
+    feed(a, 8, 9);
+    EXPECT_EQ(otp::gen_server::call(a, atom("report")), tuple(9, 0)) << "still serving, in order";
+    for (const auto& m : otp::code::all_loaded())
+      if (m.name == atom("seq_a") || m.name == atom("seq_b")) {
+        ASSERT_TRUE(m.current.has_value());
+        EXPECT_EQ(m.current->vsn, "1") << m.name.text();
+        EXPECT_FALSE(m.old.has_value() && m.old->vsn == "2") << "the new code of " << m.name.text() << " is purged";
+      }
+    EXPECT_EQ(status_of("1.0.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+  });
+  const auto events = history();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back().kind, "install_end");
+  EXPECT_EQ(events.back().outcome, "failed");
+  EXPECT_NE(events.back().reason.find(f.reason_tag), std::string::npos) << events.back().reason;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStep, release_handler_failure_test,
+    ::testing::Values(injected_failure{"missing_file", {}, 5000ms, "missing_file"},
+                      injected_failure{"changed_file", {}, 5000ms, "changed_file"},
+                      injected_failure{"module_does_not_load", {}, 5000ms, "load_failed"},
+                      injected_failure{"soft_purge_refused", {.a_pre_purge = "soft_purge"}, 5000ms, "old_processes"},
+                      injected_failure{"suspend_timeout", {}, 200ms, "suspend_failed"},
+                      injected_failure{"code_change_throws", {.a_extra = "crash"}, 5000ms, "code_change_failed"},
+                      injected_failure{"code_change_fails", {.b_extra = "fail"}, 5000ms, "code_change_failed"},
+                      injected_failure{
+                          "code_change_timeout", {.b_extra = "{sleep, 400}"}, 200ms, "code_change_failed"}),
+    [](const ::testing::TestParamInfo<injected_failure>& p) { return std::string(p.param.name); });
+
+// --- messages during an install --------------------------------------------------------------------
+
+// A process that casts {seq, 1}, {seq, 2}, ... to `target` until told to stop, then sends
+// {sent, Self, LastN} to `report_to`; it says {sending, Self} after its first 50 casts.
+term spawn_sender(const term& target, const term& report_to) {
+  return otp::spawn([target, report_to] {
+    std::int64_t n = 0;
+    for (;;) {
+      otp::gen_server::cast(target, tuple(atom("seq"), ++n));
+      if (n == 50) otp::send(report_to, tuple(atom("sending"), otp::self()));
+      if (otp::receive([](const term& m) { return m.is_atom(atom("stop")); }, 0ms)) break;
+    }
+    otp::send(report_to, tuple(atom("sent"), otp::self(), n));
+  });
+}
+
+class release_handler_traffic_test : public release_handler_test, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(release_handler_traffic_test, MessagesSentDuringAnInstallAllArriveInOrder) {
+  const bool install_fails = GetParam();
+  lay_out(install_fails ? appup_options{.b_extra = "fail"} : appup_options{});
+  rt_.run([&] {
+    start(options());
+    const term workers[] = {child("a"), child("b")};
+    ASSERT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    term senders[2];
+    for (int i = 0; i < 2; ++i) senders[i] = spawn_sender(workers[i], otp::self());
+    for (const term& s : senders)
+      ASSERT_TRUE(otp::receive([&](const term& m) { return m == tuple(atom("sending"), s); }, 5000ms));
+    const term r = rh::install("1.1.0");
+    EXPECT_EQ(r[0], atom(install_fails ? "error" : "ok")) << r;
+    for (int i = 0; i < 2; ++i) {
+      otp::send(senders[i], atom("stop"));
+      const auto sent = otp::receive(
+          [&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atom("sent")) && m[1] == senders[i]; }, 5000ms);
+      ASSERT_TRUE(sent);
+      const term last = (*sent)[2];
+      EXPECT_GT(last.as_int(), 50);
+      EXPECT_EQ(otp::gen_server::call(workers[i], atom("report")), tuple(last, 0))
+          << "worker " << i << " saw every message, in order";
+    }
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(SucceedingOrFailing, release_handler_traffic_test, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return std::string(p.param ? "FailedInstall" : "SuccessfulInstall");
+                         });
+
+// --- restarts, the history across boots, make_permanent and remove ------------------------------------
+
+TEST_F(release_handler_test, ARestartBootsThePermanentReleaseNotTheOneInstalledLast) {
+  rt_.run([&] {
+    start(options());
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    ASSERT_EQ(rh::install("1.1.0")[0], atom("ok"));
+    stop();
+  });
+  rt_.run([&] {
+    start(options());
+    EXPECT_EQ(vsn_of(child("a")), binary("1")) << "1.1.0 was never made permanent";
+    EXPECT_EQ(status_of("1.0.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked")) << "current is not kept across a restart, as in OTP";
+    ASSERT_EQ(rh::install("1.1.0")[0], atom("ok"));
+    EXPECT_EQ(rh::make_permanent("1.1.0"), atom("ok"));
+    EXPECT_EQ(status_of("1.1.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.0.0"), atom("old"));
+    stop();
+  });
+  rt_.run([&] {
+    start(options());
+    EXPECT_EQ(vsn_of(child("a")), binary("2"));
+    EXPECT_EQ(otp::sys::get_state(child("a")), tuple(atom("v2"), 0, 0)) << "a fresh boot of version 2";
+  });
+  const auto k = history_kinds();
+  EXPECT_EQ(std::count(k.begin(), k.end(), "boot"), 3);
+  EXPECT_EQ(k.back(), "boot");
+}
+
+// A node process (tests/release/handler_node) started with its stdout on a pipe; killed with
+// SIGKILL when it goes out of scope if still there.
+class node_process {
+ public:
+  explicit node_process(std::vector<std::string> args) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {  // only async-signal-safe calls until exec
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+  }
+  ~node_process() {
+    kill();
+    ::close(out_);
+  }
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+
+  void kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  // Reads its output until a line contains `needle`; false at end of output or after `limit`.
+  bool await_line(const std::string& needle, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::string text;
+    for (;;) {
+      if (text.find(needle) != std::string::npos) return true;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buffer[4096];
+      const ssize_t n = ::read(out_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+TEST_F(release_handler_test, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAndRunsThePermanentRelease) {
+  lay_out({.b_extra = "{sleep, 60000}"});  // b's code_change outlasts the node
+  {
+    node_process node({OTP_TEST_HANDLER_NODE, root().string(), "1.1.0"});
+    ASSERT_TRUE(node.await_line("{load,{seq_a", 20s)) << "the install got past its loads";
+    node.kill();
+  }
+  rt_.run([&] {
+    start(options());
+    EXPECT_EQ(vsn_of(child("a")), binary("1")) << "the permanent release booted";
+    EXPECT_EQ(status_of("1.0.0"), atom("permanent"));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+  });
+  const auto k = history_kinds();
+  EXPECT_EQ(k, (kinds{"unpack", "boot", "make_permanent", "unpack", "install_start", "install_interrupted", "boot"}));
+  otp::release::release_history h(root() / "releases" / "history.sqlite");
+  EXPECT_TRUE(h.interrupted_installs().empty()) << "recorded once";
+}
+
+TEST_F(release_handler_test, MakePermanentAndRemoveFollowOtpsStatusRules) {
+  rt_.run([&] {
+    start(options());
+    EXPECT_EQ(rh::make_permanent("9.9.9"), otp::parse_term(R"({error,{unknown_release,<<"9.9.9">>}})"));
+    EXPECT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    EXPECT_EQ(rh::unpack("1.1.0"), otp::parse_term(R"({error,{existing_release,<<"1.1.0">>}})"));
+    EXPECT_EQ(rh::make_permanent("1.1.0"), otp::parse_term("{error,{bad_status,unpacked}}"));
+    EXPECT_EQ(rh::make_permanent("1.0.0"), atom("ok")) << "already permanent";
+    EXPECT_EQ(rh::remove("1.0.0"), otp::parse_term(R"({error,{permanent,<<"1.0.0">>}})"));
+    EXPECT_EQ(rh::install("1.0.0"), otp::parse_term(R"({error,{already_installed,<<"1.0.0">>}})"));
+    EXPECT_EQ(rh::remove("1.1.0"), atom("ok"));
+    EXPECT_FALSE(fs::exists(root() / "releases" / "1.1.0"));
+    EXPECT_FALSE(fs::exists(lib("1.1.0")));
+    EXPECT_TRUE(fs::exists(lib("1.0.0"))) << "the running release's files stay";
+    EXPECT_EQ(status_of("1.1.0"), atom("none"));
+    EXPECT_EQ(rh::install("1.1.0"), otp::parse_term(R"({error,{unknown_release,<<"1.1.0">>}})"));
+  });
+  const auto k = history_kinds();
+  EXPECT_EQ(k.back(), "remove");
+}
+
+TEST_F(release_handler_test, AnIncompleteReleaseIsNotUnpacked) {
+  fs::remove(lib("1.1.0") / "modules" / "seq_a.so");
+  rt_.run([&] {
+    start(options());
+    const term r = rh::unpack("1.1.0");
+    ASSERT_TRUE(r.is_tuple(2) && r[1].is_tuple(3) && r[1][0].is_atom(atom("bad_release"))) << r;
+    EXPECT_NE(r.to_string().find("seq_a"), std::string::npos) << r;
+    EXPECT_EQ(status_of("1.1.0"), atom("none"));
+  });
+}
+
+TEST_F(release_handler_test, CheckInstallPrintsTheScriptAndChangesNothing) {
+  rt_.run([&] {
+    start(options());
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    const term r = rh::check_install("1.1.0");
+    ASSERT_TRUE(r.is_tuple(4) && r[0].is_atom(atom("ok"))) << r;
+    EXPECT_EQ(r[1], binary("1.0.0"));
+    EXPECT_EQ(r[2], atom("up"));
+    const std::string script(r[3].as_binary());
+    EXPECT_NE(script.find("point_of_no_return"), std::string::npos) << script;
+    EXPECT_NE(script.find("{suspend,[seq_a,seq_b]}"), std::string::npos) << script;
+    EXPECT_EQ(vsn_of(child("a")), binary("1"));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+  });
+  const auto k = history_kinds();
+  EXPECT_EQ(std::count(k.begin(), k.end(), "install_start"), 0);
+}
+
+}  // namespace
