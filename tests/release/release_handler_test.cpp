@@ -516,6 +516,43 @@ TEST_F(release_handler_test, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAnd
   EXPECT_TRUE(h.interrupted_installs().empty()) << "recorded once";
 }
 
+// Release 1.2.0 adds application extraapp (its supervisor runs seq_c as child c) to seqapp 1.1.0.
+TEST_F(release_handler_test, AddedAndRemovedApplicationsAreStartedAndStopped) {
+  rel_test::write_file(root() / "releases" / "1.2.0" / "seqrel.rel.yaml",
+                       "name: seqrel\nvsn: \"1.2.0\"\napplications:\n  - {name: seqapp, vsn: \"1.1.0\"}\n"
+                       "  - {name: extraapp, vsn: \"1.0.0\"}\n");
+  const fs::path extra = root() / "lib" / "extraapp-1.0.0";
+  rel_test::write_file(extra / "extraapp.app.yaml",
+                       "name: extraapp\nvsn: \"1.0.0\"\nmodules: [seq_c]\napplications: []\nsupervisor:\n"
+                       "  name: extra_sup\n  children:\n    - id: c\n      start: {module: seq_c, arg: \"[]\"}\n");
+  fs::create_directories(extra / "modules");
+  fs::copy_file(built("seq_c-1.so"), extra / "modules" / "seq_c.so");
+  rt_.run([&] {
+    auto o = options();
+    o.first_boot_vsn = "1.1.0";
+    start(o);
+    ASSERT_EQ(rh::unpack("1.2.0")[0], atom("ok"));
+    const term up = rh::install("1.2.0");
+    ASSERT_EQ(up[0], atom("ok")) << up;
+    const term extra_sup = otp::whereis(atom("extra_sup"));
+    ASSERT_TRUE(extra_sup.is_pid()) << "add_application started extraapp's tree";
+    EXPECT_EQ(rh::which_applications(), otp::list(tuple(atom("seqapp"), binary("1.1.0"), otp::whereis(atom("seq_sup"))),
+                                                  tuple(atom("extraapp"), binary("1.0.0"), extra_sup)));
+    const term c = child("c");
+    ASSERT_TRUE(c.is_pid());
+    EXPECT_EQ(vsn_of(c), binary("1"));
+    const term watch = otp::monitor(c);
+
+    const term down = rh::install("1.1.0");
+    ASSERT_EQ(down[0], atom("ok")) << down;
+    EXPECT_TRUE(otp::receive([&](const term& m) { return m.is_tuple(5) && m[1] == watch; }, 5000ms))
+        << "remove_application stopped extraapp's tree";
+    EXPECT_FALSE(otp::whereis(atom("extra_sup")).is_pid());
+    EXPECT_EQ(rh::which_applications(),
+              otp::list(tuple(atom("seqapp"), binary("1.1.0"), otp::whereis(atom("seq_sup")))));
+  });
+}
+
 TEST_F(release_handler_test, MakePermanentAndRemoveFollowOtpsStatusRules) {
   rt_.run([&] {
     start(options());
