@@ -1,6 +1,8 @@
 #include "otp/release_handler.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <system_error>
@@ -166,7 +168,7 @@ class handler final : public gen_server::behaviour {
     const atom op = r[0].as_atom();
     if (op == atom("history")) return history(r[1].is_integer() ? r[1].as_int() : 20);
     const std::string vsn = version_of(r[1]);
-    if (op == atom("unpack")) return unpack(vsn);
+    if (op == atom("unpack")) return r.is_tuple(3) ? unpack_files(vsn, r[2]) : unpack(vsn);
     if (op == atom("check_install")) return check_install(vsn);
     if (op == atom("install")) return install(vsn, r.is_tuple(3) ? r[2] : term());
     if (op == atom("make_permanent")) return make_permanent(vsn);
@@ -208,6 +210,59 @@ class handler final : public gen_server::behaviour {
   term unpack(const std::string& vsn) {
     if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
     do_unpack(vsn);
+    return tuple(ok_atom, binary(vsn));
+  }
+
+  // {unpack, Vsn, Files}: every check before anything is written; what was written goes again if
+  // the unpack fails.
+  term unpack_files(const std::string& vsn, const term& files) {
+    if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
+    struct incoming {
+      fs::path relative;
+      std::string_view bytes;
+    };
+    std::vector<incoming> to_write;
+    for (const term& f : files.elements()) {
+      if (!f.is_tuple(3) || !f[0].is_binary() || !f[1].is_binary() || !f[2].is_binary())
+        throw request_failed{tuple(atom("bad_file_entry"), f)};
+      const fs::path relative = fs::path(std::string(f[0].as_binary())).lexically_normal();
+      if (relative.is_absolute() || relative.empty() || *relative.begin() == ".." ||
+          (*relative.begin() != "releases" && *relative.begin() != "lib"))
+        throw request_failed{tuple(atom("bad_path"), f[0])};
+      if (sha256_hex(f[1].as_binary()) != f[2].as_binary())
+        throw request_failed{tuple(atom("checksum_mismatch"), f[0])};
+      const fs::path target = root_.root() / relative;
+      std::error_code ec;
+      if (fs::exists(target, ec)) {
+        if (sha256_file_hex(target) != f[2].as_binary()) throw request_failed{tuple(atom("conflicting_file"), f[0])};
+        continue;  // an application version this node has already
+      }
+      to_write.push_back({relative, f[1].as_binary()});
+    }
+    std::vector<fs::path> written;
+    try {
+      for (const incoming& f : to_write) {
+        const fs::path target = root_.root() / f.relative;
+        fs::create_directories(target.parent_path());
+        const fs::path part = target.string() + ".part";
+        {
+          std::ofstream out(part, std::ios::binary | std::ios::trunc);
+          out.write(f.bytes.data(), static_cast<std::streamsize>(f.bytes.size()));
+          if (!out) throw request_failed{tuple(atom("write_failed"), binary(target.string()))};
+        }
+        fs::rename(part, target);
+        written.push_back(target);
+      }
+      do_unpack(vsn);
+    } catch (...) {
+      std::error_code ec;
+      for (const fs::path& w : written) {
+        fs::remove(w, ec);
+        for (fs::path dir = w.parent_path(); dir != root_.root() && fs::is_empty(dir, ec); dir = dir.parent_path())
+          fs::remove(dir, ec);
+      }
+      throw;
+    }
     return tuple(ok_atom, binary(vsn));
   }
 
@@ -450,6 +505,17 @@ term start_link(const handler_options& options) {
 term which_releases(const term& h) { return call(h, atom("which_releases")); }
 term which_applications(const term& h) { return call(h, atom("which_applications")); }
 term unpack(const std::string& vsn, const term& h) { return call(h, tuple(atom("unpack"), binary(vsn))); }
+term unpack_from(const release_root& source, const std::string& vsn, const term& h) {
+  std::vector<term> files;
+  for (const fs::path& relative : source.release_files(vsn)) {
+    std::ifstream in(source.root() / relative, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw std::runtime_error((source.root() / relative).string() + ": cannot read it");
+    files.push_back(tuple(binary(relative.string()), binary(bytes), binary(sha256_hex(bytes))));
+  }
+  return call(h, tuple(atom("unpack"), binary(vsn), term::make_list(std::move(files))));
+}
+
 term check_install(const std::string& vsn, const term& h) { return call(h, tuple(atom("check_install"), binary(vsn))); }
 term install(const std::string& vsn, const term& options, const term& h) {
   return call(h, tuple(atom("install"), binary(vsn), options));

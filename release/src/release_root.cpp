@@ -110,6 +110,22 @@ std::optional<fs::path> release_root::find_module(atom app, const std::string& v
   return std::nullopt;
 }
 
+std::vector<fs::path> release_root::release_files(const std::string& vsn) const {
+  std::vector<fs::path> dirs{release_dir(vsn)};
+  if (!fs::is_directory(release_dir(vsn))) throw layout_error(release_dir(vsn), "no such release directory");
+  for (const auto& a : read_release(vsn).apps) dirs.push_back(lib_dir(a.name, a.vsn));
+  std::vector<fs::path> files;
+  for (const fs::path& dir : dirs) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file()) files.push_back(it->path().lexically_relative(root_));
+    if (ec) throw layout_error(dir, "cannot list it: " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 unpack_check release_root::check_unpacked(const std::string& vsn) const {
   unpack_check out;
   auto problem = [&](std::string p) { out.problems.push_back(std::move(p)); };

@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,7 +26,9 @@
 #include "otp/gen_server.hpp"
 #include "otp/process.hpp"
 #include "otp/release_history.hpp"
+#include "otp/release_root.hpp"
 #include "otp/runtime.hpp"
+#include "otp/sha256.hpp"
 #include "otp/supervisor.hpp"
 #include "otp/sys.hpp"
 #include "otp/term_text.hpp"
@@ -550,6 +554,85 @@ TEST_F(release_handler_test, AddedAndRemovedApplicationsAreStartedAndStopped) {
     EXPECT_FALSE(otp::whereis(atom("extra_sup")).is_pid());
     EXPECT_EQ(rh::which_applications(),
               otp::list(tuple(atom("seqapp"), binary("1.1.0"), otp::whereis(atom("seq_sup")))));
+  });
+}
+
+// A node whose root holds only 1.0.0 gets 1.1.0 sent from the fixture's root, as otpctl unpack or
+// another node would send it.
+class release_handler_transfer_test : public release_handler_test {
+ protected:
+  void SetUp() override {
+    release_handler_test::SetUp();
+    for (const auto& p : {fs::path("releases") / "1.0.0", fs::path("lib") / "seqapp-1.0.0"}) {
+      fs::create_directories(node_.path() / p);
+      fs::copy(root() / p, node_.path() / p, fs::copy_options::recursive);
+    }
+  }
+
+  otp::release::handler_options node_options() const {
+    auto o = options();
+    o.root = node_.path();
+    return o;
+  }
+
+  // {Path, Bytes, Sha256} for each file of release 1.1.0 of the fixture's root.
+  std::vector<term> files_of_1_1_0() const {
+    std::vector<term> files;
+    for (const fs::path& relative : otp::release::release_root(root()).release_files("1.1.0")) {
+      std::ifstream in(root() / relative, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      files.push_back(tuple(binary(relative.string()), binary(bytes), binary(otp::release::sha256_hex(bytes))));
+    }
+    return files;
+  }
+
+  static term unpack_with(std::vector<term> files) {
+    return otp::gen_server::call(rh::registered_name,
+                                 tuple(atom("unpack"), binary("1.1.0"), term::make_list(std::move(files))));
+  }
+
+  rel_test::temp_dir node_;
+};
+
+TEST_F(release_handler_transfer_test, AReleaseSentFromAnotherRootIsWrittenUnpackedAndInstallable) {
+  rt_.run([&] {
+    start(node_options());
+    const auto sent = otp::release::release_root(root()).release_files("1.1.0");
+    EXPECT_EQ(sent.size(), 5u) << "release file, application file, appup, two modules";
+    EXPECT_EQ(rh::unpack_from(otp::release::release_root(root()), "1.1.0"), tuple(atom("ok"), binary("1.1.0")));
+    for (const fs::path& f : sent) EXPECT_TRUE(fs::exists(node_.path() / f)) << f;
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+    EXPECT_EQ(rh::install("1.1.0")[0], atom("ok"));
+    EXPECT_EQ(vsn_of(child("a")), binary("2"));
+  });
+}
+
+TEST_F(release_handler_transfer_test, ABadTransferWritesNothing) {
+  rt_.run([&] {
+    start(node_options());
+    auto tampered = files_of_1_1_0();
+    tampered[0] = tuple(tampered[0][0], binary("something else"), tampered[0][2]);
+    EXPECT_EQ(unpack_with(tampered)[1][0], atom("checksum_mismatch"));
+
+    auto escaping = files_of_1_1_0();
+    escaping.push_back(tuple(binary("lib/../../evil"), binary("x"), binary(otp::release::sha256_hex("x"))));
+    EXPECT_EQ(unpack_with(escaping)[1][0], atom("bad_path"));
+
+    auto conflicting = files_of_1_1_0();
+    conflicting.push_back(
+        tuple(binary("lib/seqapp-1.0.0/seqapp.app.yaml"), binary("x"), binary(otp::release::sha256_hex("x"))));
+    EXPECT_EQ(unpack_with(conflicting)[1][0], atom("conflicting_file"));
+
+    auto incomplete = files_of_1_1_0();  // no seq_a module: written, then the unpack check fails
+    std::erase_if(incomplete, [](const term& f) { return f[0].as_binary().ends_with("seq_a.so"); });
+    const term r = unpack_with(incomplete);
+    EXPECT_EQ(r[1][0], atom("bad_release")) << r;
+
+    EXPECT_FALSE(fs::exists(node_.path() / "releases" / "1.1.0")) << "nothing left behind";
+    EXPECT_FALSE(fs::exists(node_.path() / "lib" / "seqapp-1.1.0"));
+    EXPECT_FALSE(fs::exists(node_.path().parent_path() / "evil"));
+    EXPECT_EQ(status_of("1.1.0"), atom("none"));
+    EXPECT_EQ(rh::unpack_from(otp::release::release_root(root()), "1.1.0")[0], atom("ok")) << "and it can come again";
   });
 }
 

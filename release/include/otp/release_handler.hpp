@@ -22,16 +22,29 @@
 // install_start and install_end (ok or failed with the reason as Erlang text) to the history.
 //
 // The protocol is gen_server calls with Erlang terms, so a hidden node (otpctl) can drive it;
-// versions are binaries:
-//   which_releases                -> [{Name, Vsn, [<<"app-vsn">>], Status}]   (newest first)
-//   which_applications            -> [{App, Vsn, TopSupervisorPid}]
-//   {unpack, Vsn}                 -> {ok, Vsn} | {error, {existing_release, Vsn}} | {error, {bad_release, Vsn,
-//   [Problem]}} {check_install, Vsn}          -> {ok, FromVsn, up | down, ScriptText} | {error, R}   (changes nothing)
-//   {install, Vsn, Options}       -> {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated}} | {error, R}
-//        Options: a map; progress => Pid gets {release_progress, Vsn, StepText, [Pid]} after each step
-//   {make_permanent, Vsn}         -> ok | {error, {bad_status, Status}} | {error, {unknown_release, Vsn}}
-//   {remove, Vsn}                 -> ok | {error, {permanent, Vsn}} | {error, {current, Vsn}} | ...
-//   {history, Limit}              -> [#{id, at, kind, ...}]   the newest Limit events, oldest first
+// versions are binaries. Each request, then its replies:
+//   which_releases
+//       [{Name, Vsn, [<<"app-vsn">>], Status}], newest first
+//   which_applications
+//       [{App, Vsn, TopSupervisorPid}]
+//   {unpack, Vsn}
+//       {ok, Vsn} | {error, {existing_release, Vsn}} | {error, {bad_release, Vsn, [Problem]}}
+//   {unpack, Vsn, Files}
+//       the same, for a release sent by another node or by otpctl: Files = [{RelativePath, Bytes,
+//       Sha256Hex}], checked on arrival ({checksum_mismatch, Path}), refused if a path leaves the
+//       root or an existing file differs ({bad_path, P}, {conflicting_file, P}); written, then
+//       unpacked; on failure what was written is removed again
+//   {check_install, Vsn}
+//       {ok, FromVsn, up | down, ScriptText} | {error, R}; changes nothing
+//   {install, Vsn, Options}
+//       {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated}} | {error, R}; Options
+//       is a map: progress => Pid gets {release_progress, Vsn, StepText, [Pid]} after each step
+//   {make_permanent, Vsn}
+//       ok | {error, {bad_status, Status}} | {error, {unknown_release, Vsn}}
+//   {remove, Vsn}
+//       ok | {error, {permanent, Vsn}} | {error, {current, Vsn}} | ...
+//   {history, Limit}
+//       [#{id, at, kind, ...}]: the newest Limit events, oldest first
 // The functions below make these calls (install with no call timeout: it is bounded by its own).
 //
 // Ownership and thread-safety: the handler process owns the history connection and the running
@@ -43,6 +56,7 @@
 #include <optional>
 #include <string>
 
+#include "otp/release_root.hpp"
 #include "otp/term.hpp"
 
 namespace otp::release {
@@ -66,6 +80,8 @@ term start_link(const handler_options& options);
 term which_releases(const term& handler = registered_name);
 term which_applications(const term& handler = registered_name);
 term unpack(const std::string& vsn, const term& handler = registered_name);
+// Sends release `vsn` of `source` (every file of release_root::release_files) and unpacks it.
+term unpack_from(const release_root& source, const std::string& vsn, const term& handler = registered_name);
 term check_install(const std::string& vsn, const term& handler = registered_name);
 term install(const std::string& vsn, const term& options = term(), const term& handler = registered_name);
 term make_permanent(const std::string& vsn, const term& handler = registered_name);

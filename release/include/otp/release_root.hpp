@@ -82,6 +82,11 @@ class release_root {
   // modules/<module>-<vsn>.so, else modules/<module>.so; nullopt when neither exists.
   std::optional<std::filesystem::path> find_module(atom app, const std::string& vsn, atom module) const;
 
+  // The files that make release <vsn> — everything under releases/<vsn>/ and under the lib
+  // directory of each of its applications — relative to the root, sorted. Throws layout_error
+  // (or yaml_error) when the release cannot be read. What a node sends to unpack it elsewhere.
+  std::vector<std::filesystem::path> release_files(const std::string& vsn) const;
+
   // Checks release <vsn> as unpack does: the release file parses and its name and vsn match its
   // place; for every application, its directory, application file (name and vsn matching),
   // appup (if present: parses, vsn matching) and every module file exist; every dependency
