@@ -210,9 +210,10 @@ class sup_server final : public gs::behaviour {
   term sup_name_;
   flags flags_;
   restart_intensity restarts_;
-  std::vector<child> children_;                           // start order; [0] is the template when simple
-  std::unordered_map<term, term, term_hash> dynamics_;    // simple: pid -> args
-  std::unordered_map<term, term, term_hash> restarting_;  // simple: old pid -> args, restart pending
+  std::vector<child> children_;                                       // start order; [0] is the template when simple
+  std::unordered_map<term, term, term_hash> dynamics_;                // simple: pid -> args
+  std::unordered_map<term, term, term_hash> restarting_;              // simple: old pid -> args, restart pending
+  std::unordered_map<term, std::int64_t, term_hash> restart_counts_;  // id -> restarts after an exit
   term parent_;
   // Children's {'EXIT', Pid, Reason} taken out of the mailbox ahead of time, in arrival order (see
   // handle_info): keeps the mailbox short for the selective receives of restarts.
@@ -548,6 +549,7 @@ bool sup_server::restart(child c, std::ptrdiff_t index) {
     del_child(c, index);
     return false;
   }
+  if (!simple()) ++restart_counts_[c.spec.id];
   switch (flags_.restart_strategy) {
     case strategy::simple_one_for_one: {
       const term old_pid = c.pid;
@@ -748,6 +750,15 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
   const term error_not_found = tuple(atoms::error, n().not_found);
   if (request.is_atom(n().which_children)) return reply(which_children_term());
   if (request.is_atom(n().count_children)) return reply(count_children_term());
+  if (request.is_atom(atom("restart_counts"))) {
+    std::vector<term> counts;
+    if (!simple())
+      for (const child& c : children_) {
+        auto it = restart_counts_.find(c.spec.id);
+        counts.push_back(tuple(c.spec.id, it == restart_counts_.end() ? std::int64_t{0} : it->second));
+      }
+    return reply(term::make_list(std::move(counts)));
+  }
   if (!request.is_tuple(2)) return reply(tuple(atoms::error, tuple(atom("unknown_request"), request)));
   const term& tag = request[0];
   const term& arg = request[1];
@@ -935,6 +946,7 @@ term restart_child(const term& sup, const term& id) { return sup_call(sup, tuple
 term delete_child(const term& sup, const term& id) { return sup_call(sup, tuple(n().delete_child, id)); }
 term which_children(const term& sup) { return sup_call(sup, n().which_children); }
 term count_children(const term& sup) { return sup_call(sup, n().count_children); }
+term restart_counts(const term& sup) { return sup_call(sup, atom("restart_counts")); }
 term get_childspec(const term& sup, const term& id_or_pid) {
   return sup_call(sup, tuple(n().get_childspec, id_or_pid));
 }

@@ -98,8 +98,8 @@ TEST_F(code_test, Seed001APurgedPlainProcessIsRestartedByItsSupervisorOnTheNewVe
 
 TEST_F(code_test, AnUnknownModuleChildFailsToStartWithUndef) {
   rt_.run([&] {
-    const term started = sup::start(
-        std::make_shared<tree>(std::vector{sup::child_spec::module("ghost"_a, "ghost"_a, term())}), term());
+    const term started =
+        sup::start(std::make_shared<tree>(std::vector{sup::child_spec::module("ghost"_a, "ghost"_a, term())}), term());
     ASSERT_TRUE(started.is_tuple(2) && started[0].is_atom(atoms::error)) << started;
     EXPECT_NE(started.to_string().find("undef"), std::string::npos) << started;
   });

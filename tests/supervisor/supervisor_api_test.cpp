@@ -442,5 +442,30 @@ TEST(SimpleOneForOne, SpecialCasesOfTheApi) {
   });
 }
 
+TEST(SupervisorRestartCounts, CountEachChildsRestartsAfterItExited) {
+  in_sup_test([] {
+    const term me = otp::self();
+    const term s = pid_of(sup::start_link(
+        make_sup(flags_of(sup::strategy::one_for_one, 5), {worker_spec("a"_a, me), worker_spec("b"_a, me)}), term()));
+    EXPECT_EQ(sup::restart_counts(s), parse_term("[{a, 0}, {b, 0}]"));
+    std::vector<term> seen{child_pid(s, "a"_a)};
+    for (int i = 0; i < 2; ++i) {
+      gs::cast(seen.back(), tuple("exit"_a, "boom"_a));
+      const auto started = otp::receive(
+          [&](const term& m) {
+            return m.is_tuple(3) && m[0] == "started"_a && m[1] == "a"_a &&
+                   std::find(seen.begin(), seen.end(), m[2]) == seen.end();
+          },
+          must_happen_within);
+      ASSERT_TRUE(started);
+      seen.push_back((*started)[2]);
+    }
+    EXPECT_EQ(sup::restart_counts(s), parse_term("[{a, 2}, {b, 0}]"));
+    EXPECT_EQ(sup::terminate_child(s, "b"_a), "ok"_a);
+    EXPECT_EQ(sup::restart_child(s, "b"_a)[0], "ok"_a);
+    EXPECT_EQ(sup::restart_counts(s), parse_term("[{a, 2}, {b, 0}]")) << "restart_child is no restart after an exit";
+  });
+}
+
 }  // namespace
 }  // namespace sup_test

@@ -112,6 +112,9 @@ term restart_child(const term& sup, const term& id);
 term delete_child(const term& sup, const term& id);
 term which_children(const term& sup);
 term count_children(const term& sup);
+// otp-cpp's addition (for otpctl status): [{Id, Restarts}] in start order, how many times each
+// child was restarted after it exited; [] for simple_one_for_one.
+term restart_counts(const term& sup);
 term get_childspec(const term& sup, const term& id_or_pid);
 // check_childspecs(Specs [, AutoShutdown]): ok | {error, E}. Needs no supervisor.
 term check_childspecs(const term& specs, auto_shutdown mode = auto_shutdown::never);

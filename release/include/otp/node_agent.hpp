@@ -1,0 +1,43 @@
+// otp::release::node_agent — the node-side end of otpctl (DESIGN D8): a registered gen_server
+// (`node_agent`) answering what a tool asks a node beyond the release handler's calls. Requests
+// and replies are Erlang terms, so a hidden node makes them with gen_server:call({node_agent, Node}):
+//
+//   status
+//       [#{app, vsn, tree}] for each running application (release_handler's which_applications),
+//       tree = #{id, pid, type, module, vsn, restarts, children} for a supervisor and
+//              #{id, pid, type, module, vsn, restarts[, os_pid]} for a worker; `pid` is a pid or the
+//       atom restarting / undefined, `module` and `vsn` what the process runs (empty binaries for
+//       a plain function), `restarts` how often its supervisor restarted it after it exited
+//       (supervisor::restart_counts), `os_pid` for an OS-process child
+//   {which, Module}
+//       not_loaded | #{module, behaviour, current => V, old => V} with V = #{vsn, file, processes}
+//       (old only when old code exists; processes: the pids on that version)
+//   {load, Module}
+//       c:l/1: purge, then load from the code path: {module, Module} | {error, Reason, Text}
+//   {purge, Module, soft | brutal}
+//       code:soft_purge / code:purge: true | false
+//   stop
+//       ok; then `on_stop` runs in a process of its own (the node program stops the node)
+//
+// Ownership and thread-safety: start_link from a process (the agent is linked to it); the request
+// functions may be called from any thread or process.
+#pragma once
+
+#include <functional>
+
+#include "otp/term.hpp"
+
+namespace otp::release::node_agent {
+
+inline const atom registered_name{"node_agent"};
+
+// {ok, Pid} or {error, Reason}.
+term start_link(std::function<void()> on_stop);
+
+term status(const term& agent = registered_name);
+term which(atom module, const term& agent = registered_name);
+term load(atom module, const term& agent = registered_name);
+term purge(atom module, bool soft, const term& agent = registered_name);
+term stop(const term& agent = registered_name);
+
+}  // namespace otp::release::node_agent

@@ -1,0 +1,138 @@
+#include "otp/node_agent.hpp"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "otp/code.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/os_process.hpp"
+#include "otp/process.hpp"
+#include "otp/release_handler.hpp"
+#include "otp/supervisor.hpp"
+
+namespace otp::release::node_agent {
+namespace {
+
+const atom ok_atom("ok");
+
+term text(const std::string& s) { return binary(s); }
+
+// #{id, pid, type, module, vsn, restarts, ...} of one process of a tree; a supervisor's children
+// are walked in start order.
+term describe(const term& id, const term& pid, const term& type, std::int64_t restarts) {
+  std::vector<std::pair<term, term>> fields{
+      {atom("id"), id}, {atom("pid"), pid}, {atom("type"), type}, {atom("restarts"), term(restarts)}};
+  std::string module, vsn;
+  if (pid.is_pid()) {
+    if (const auto info = process_info(pid)) {
+      module = info->module;
+      vsn = info->vsn;
+    }
+    if (const auto os = os_process::os_pid(pid)) fields.emplace_back(atom("os_pid"), term(std::int64_t{*os}));
+  }
+  fields.emplace_back(atom("module"), text(module));
+  fields.emplace_back(atom("vsn"), text(vsn));
+  if (type.is_atom(atom("supervisor")) && pid.is_pid()) {
+    std::vector<std::pair<term, std::int64_t>> counts;
+    const term restart_counts = supervisor::restart_counts(pid);
+    for (const term& c : restart_counts.elements()) counts.emplace_back(c[0], c[1].as_int());
+    auto restarts_of = [&](const term& child_id) {
+      for (const auto& [cid, n] : counts)
+        if (cid == child_id) return n;
+      return std::int64_t{0};
+    };
+    std::vector<term> children;
+    const term listed = supervisor::which_children(pid);  // newest first: reversed to start order
+    for (auto it = listed.elements().rbegin(); it != listed.elements().rend(); ++it)
+      children.push_back(describe((*it)[0], (*it)[1], (*it)[2], restarts_of((*it)[0])));
+    fields.emplace_back(atom("children"), term::make_list(std::move(children)));
+  }
+  return term::make_map(std::move(fields));
+}
+
+term status() {
+  std::vector<term> apps;
+  const term running = release_handler::which_applications();
+  for (const term& a : running.elements()) {
+    const term tree = a[2].is_pid() ? describe(a[0], a[2], atom("supervisor"), 0) : term(atom("undefined"));
+    apps.push_back(map({{atom("app"), a[0]}, {atom("vsn"), a[1]}, {atom("tree"), tree}}));
+  }
+  return term::make_list(std::move(apps));
+}
+
+term which(atom module) {
+  const auto info = code::which(module);
+  if (!info || (!info->current && !info->old)) return atom("not_loaded");
+  const auto users = code::processes_using(module);
+  auto version = [&](const code::version_info& v, bool old) {
+    std::vector<term> pids;
+    for (const auto& u : users)
+      if (u.old == old) pids.push_back(u.pid);
+    return map({{atom("vsn"), text(v.vsn)},
+                {atom("file"), text(v.file.string())},
+                {atom("processes"), term::make_list(std::move(pids))}});
+  };
+  std::vector<std::pair<term, term>> fields{{atom("module"), module}, {atom("behaviour"), text(info->behaviour)}};
+  if (info->current) fields.emplace_back(atom("current"), version(*info->current, false));
+  if (info->old) fields.emplace_back(atom("old"), version(*info->old, true));
+  return term::make_map(std::move(fields));
+}
+
+term load(atom module) {
+  const code::load_result r = code::load(module);
+  if (r) return tuple(atoms::module, module);
+  return tuple(atoms::error, r.reason, text(r.message));
+}
+
+class agent final : public gen_server::behaviour {
+ public:
+  explicit agent(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {}
+
+  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
+
+  gen_server::result handle_call(const term& r, const term&, const term& state) override {
+    return gen_server::result::reply(answer(r), state);
+  }
+
+  std::string module_name() const override { return "node_agent"; }
+
+ private:
+  term answer(const term& r) {
+    try {
+      if (r.is_atom(atom("status"))) return status();
+      if (r.is_atom(atom("stop"))) {
+        spawn([on_stop = on_stop_] { on_stop(); });
+        return ok_atom;
+      }
+      if (r.is_tuple(2) && r[0].is_atom(atom("which")) && r[1].is_atom()) return which(r[1].as_atom());
+      if (r.is_tuple(2) && r[0].is_atom(atom("load")) && r[1].is_atom()) return load(r[1].as_atom());
+      if (r.is_tuple(3) && r[0].is_atom(atom("purge")) && r[1].is_atom())
+        return term(r[2].is_atom(atom("soft")) ? code::soft_purge(r[1].as_atom()) : code::purge(r[1].as_atom()));
+    } catch (const std::exception& e) {
+      return tuple(atoms::error, exit_reason_of(e));
+    }
+    return tuple(atoms::error, tuple(atom("bad_request"), r));
+  }
+
+  std::function<void()> on_stop_;
+};
+
+term call(const term& agent_ref, term request) { return gen_server::call(agent_ref, std::move(request), infinity); }
+
+}  // namespace
+
+term start_link(std::function<void()> on_stop) {
+  return gen_server::start_link(std::make_shared<agent>(std::move(on_stop)), term(),
+                                gen_server::start_options{.name = registered_name});
+}
+
+term status(const term& a) { return call(a, atom("status")); }
+term which(atom module, const term& a) { return call(a, tuple(atom("which"), module)); }
+term load(atom module, const term& a) { return call(a, tuple(atom("load"), module)); }
+term purge(atom module, bool soft, const term& a) {
+  return call(a, tuple(atom("purge"), module, atom(soft ? "soft" : "brutal")));
+}
+term stop(const term& a) { return call(a, atom("stop")); }
+
+}  // namespace otp::release::node_agent
