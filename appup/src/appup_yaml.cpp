@@ -1,17 +1,14 @@
 // The appup YAML reader: yaml-cpp for the syntax, every check here, every error with a position.
 #include "otp/appup_yaml.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <cstdint>
 #include <initializer_list>
-#include <sstream>
 #include <utility>
 #include <vector>
 
-#include "otp/term_text.hpp"
+#include "otp/detail/yaml_reader.hpp"
 
 namespace otp::appup {
 
@@ -51,113 +48,17 @@ bool is_instruction_name(std::string_view k) {
   return std::find(std::begin(instruction_names), std::end(instruction_names), k) != std::end(instruction_names);
 }
 
-std::string join(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
 std::string all_instruction_names() {
   std::string out;
   for (auto n : instruction_names) out += (out.empty() ? "" : ", ") + std::string(n);
   return out;
 }
 
-struct field {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-};
+using detail::field;
 
-class reader {
+class reader : public detail::yaml_reader {
  public:
-  explicit reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Mark& m, const std::string& message) const {
-    if (m.is_null()) throw yaml_error(file_, 1, 1, message);
-    throw yaml_error(file_, static_cast<std::size_t>(m.line) + 1, static_cast<std::size_t>(m.column) + 1, message);
-  }
-
-  // A node's position; an empty value (`update:`) has none of its own worth showing (yaml-cpp
-  // puts it where the next token starts), so it is reported at its key.
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& message) const {
-    if (n.IsNull())
-      for (const auto& [value, key_mark] : empty_values_)
-        if (value.is(n)) fail(key_mark, message);
-    fail(n.Mark(), message);
-  }
-
-  static std::string describe(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Map: return "a map";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-      default: return "nothing";
-    }
-  }
-
-  // The fields of a map, checked against the allowed keys (no duplicates, no unknown keys).
-  std::vector<field> fields(const YAML::Node& n, const std::string& what,
-                            std::initializer_list<std::string_view> allowed,
-                            bool allow_instruction_keys = false) const {
-    if (!n.IsMap()) fail(n, what + " must be a map, got " + describe(n));
-    std::vector<field> out;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      YAML::Node k = it->first;  // copies: the iterator's -> returns a temporary proxy
-      YAML::Node v = it->second;
-      if (!k.IsScalar()) fail(k, "keys of " + what + " must be plain names, got " + describe(k));
-      std::string key = k.Scalar();
-      for (const auto& f : out)
-        if (f.key == key) fail(k, "duplicate key '" + key + "' in " + what);
-      bool known = std::find(allowed.begin(), allowed.end(), key) != allowed.end() ||
-                   (allow_instruction_keys && is_instruction_name(key));
-      if (!known) fail(k, "unknown key '" + key + "' in " + what + "; expected " + join(allowed));
-      if (v.IsNull()) empty_values_.emplace_back(v, k.Mark());
-      out.push_back({std::move(key), k, v});
-    }
-    return out;
-  }
-
-  static const field* get(const std::vector<field>& fs, std::string_view key) {
-    for (const auto& f : fs)
-      if (f.key == key) return &f;
-    return nullptr;
-  }
-
-  const field& require(const YAML::Node& map, const std::vector<field>& fs, std::string_view key,
-                       const std::string& what) const {
-    const field* f = get(fs, key);
-    if (!f) fail(map, "missing required key '" + std::string(key) + "' in " + what);
-    return *f;
-  }
-
-  std::string scalar(const YAML::Node& n, const std::string& what) const {
-    if (!n.IsScalar()) fail(n, what + " must be a single value, got " + describe(n));
-    return n.Scalar();
-  }
-
-  std::string version(const YAML::Node& n, const std::string& what) const {
-    std::string v = scalar(n, what);
-    if (v.empty()) fail(n, what + " must be a non-empty version string");
-    return v;
-  }
-
-  atom name(const YAML::Node& n, const std::string& what) const {
-    if (!n.IsScalar() || n.Scalar().empty())
-      fail(n, what + " must be a module or application name, got " + describe(n));
-    try {
-      return atom(n.Scalar());
-    } catch (const bad_atom& e) {
-      fail(n, what + " is not a valid name: " + e.what());
-    }
-  }
-
-  std::vector<atom> names(const YAML::Node& n, const std::string& what) const {
-    if (!n.IsSequence()) fail(n, what + " must be a list of names, e.g. [a, b], got " + describe(n));
-    std::vector<atom> out;
-    for (const auto& item : n) out.push_back(name(item, "each entry of " + what));
-    return out;
-  }
+  explicit reader(std::string file) : yaml_reader(std::move(file), "a module or application name") {}
 
   purge_method purge(const YAML::Node& n, const std::string& what) const {
     std::string s = n.IsScalar() ? n.Scalar() : std::string();
@@ -175,18 +76,6 @@ class reader {
     if (s.empty() || ec != std::errc() || end != s.data() + s.size() || ms <= 0)
       fail(n, what + " must be default, infinity or a positive number of milliseconds, got " + describe(n));
     return timeout_spec::millis(ms);
-  }
-
-  term erlang_term(const YAML::Node& n, const std::string& what) const {
-    if (!n.IsScalar())
-      fail(n, what + " must be an Erlang term written as a string, e.g. \"[]\" or \"{config, 1}\", got " + describe(n));
-    try {
-      return parse_term(n.Scalar());
-    } catch (const term_parse_error& e) {
-      fail(n, what + " is not a valid Erlang term: " + e.what());
-    } catch (const std::exception& e) {
-      fail(n, what + " is not a valid Erlang term: " + e.what());
-    }
   }
 
   bool boolean(const YAML::Node& n, const std::string& what) const {
@@ -464,44 +353,23 @@ class reader {
     if (!root.IsMap()) fail(root, "an appup must be a map with the keys vsn, up and down, got " + describe(root));
     auto fs = fields(root, "the appup", {"vsn", "up", "down"});
     appup_spec spec;
-    spec.source = file_;
+    spec.source = file();
     spec.vsn = version(require(root, fs, "vsn", "the appup").value, "'vsn'");
     if (const field* f = get(fs, "up")) spec.up = entries(f->value, "up");
     if (const field* f = get(fs, "down")) spec.down = entries(f->value, "down");
     return spec;
   }
-
- private:
-  std::string file_;
-  mutable std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;
 };
 
 }  // namespace
 
 appup_spec parse_appup(std::string_view yaml_text, std::string file_name) {
-  reader r(file_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    r.fail(e.mark, e.msg);
-  }
-  try {
-    return r.document(root);
-  } catch (const yaml_error&) {
-    throw;
-  } catch (const YAML::Exception& e) {  // yaml-cpp's own complaints while walking the tree
-    r.fail(e.mark, e.msg);
-  }
+  reader r(std::move(file_name));
+  return r.parse(yaml_text, [&](const YAML::Node& root) { return r.document(root); });
 }
 
 appup_spec load_appup_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw yaml_error(path.string(), 0, 0, "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw yaml_error(path.string(), 0, 0, "cannot read the file");
-  return parse_appup(text.str(), path.string());
+  return parse_appup(detail::read_text_file(path), path.string());
 }
 
 }  // namespace otp::appup

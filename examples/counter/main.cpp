@@ -1,12 +1,19 @@
-// Seed 003, step by step: a counter process on version 1, version 2 loaded while it runs, the
-// process still on version 1 until `code_switch`, and its sum kept across the switch.
-//   build/release/examples/counter/counter [module-dir]
+// Seed 003 with OTP's tools, step by step: the counter gen_server on version 1 keeps a sum and does
+// not know `reset`; version 2, whose state is {Sum, Resets}, is put in the way a release upgrade
+// does it ({update, counter, {advanced, []}}: suspend, load, code_change, resume), and the sum is
+// still there while `reset` now works. The release root (root/, README.md) does the same through
+// the relup planner.
+//   build/<preset>/examples/counter/counter [module-dir]
 #include <filesystem>
 #include <iostream>
 #include <otp/code.hpp>
+#include <otp/gen_server.hpp>
 #include <otp/process.hpp>
 #include <otp/runtime.hpp>
+#include <otp/sys.hpp>
 #include <otp/term_text.hpp>
+
+#include "walkthrough.hpp"
 
 namespace fs = std::filesystem;
 using otp::atom;
@@ -15,39 +22,34 @@ using otp::tuple;
 
 namespace {
 
-// The sum, asked the way the seed does: Pid ! {counter, self()}.
-term sum_of(const term& counter) {
-  otp::send(counter, tuple(atom("counter"), otp::self()));
-  return (*otp::receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("counter")); }))[1];
-}
-
-void say(const std::string& what) { std::cout << "\n> " << what << std::endl; }
+term call(const char* request) { return otp::gen_server::call(atom("counter"), atom(request)); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path modules = argc > 1 ? fs::path(argv[1]) : fs::path(OTP_EXAMPLE_MODULES);
+  const fs::path modules = walkthrough::module_dir(argc, argv);
   otp::runtime rt;
   return rt.run([&] {
-    say("load counter version 1 and spawn a counter on it");
+    walkthrough::say("load counter version 1 and start the counter (registered as counter)");
     otp::code::load_abs(modules / "counter-1.so");
-    const term pid = otp::code::spawn(atom("counter"), term(0));
-    otp::send(pid, tuple(atom("increment"), 3));
-    otp::send(pid, tuple(atom("print")));
-    std::cout << "sum: " << sum_of(pid) << ", version " << otp::process_info(pid)->vsn << "\n";
+    const term pid = otp::code::start_server(atom("counter"), term(0))[1];
+    otp::gen_server::cast(atom("counter"), tuple(atom("increment"), 3));
+    otp::gen_server::cast(atom("counter"), atom("print"));
+    std::cout << "get: " << call("get") << ", state " << otp::sys::get_state(pid) << "\n";
+    std::cout << "reset: " << call("reset") << " (version 1 does not know it)\n";
 
-    say("load version 2 (it knows {reset}); the process still runs version 1");
-    otp::code::load_abs(modules / "counter-2.so");
-    otp::send(pid, tuple(atom("reset")));
-    std::cout << "after {reset}: sum " << sum_of(pid) << " (version 1 did not know it)\n";
+    walkthrough::say(
+        "sys:suspend(counter), l(counter) with version 2, sys:change_code(counter, counter, \"1\", []), "
+        "sys:resume(counter)");
+    otp::sys::suspend(pid);
+    otp::code::load(modules / "counter-2.so");
+    std::cout << "change_code: " << otp::sys::change_code(pid, atom("counter"), otp::binary("1"), term()) << "\n";
+    otp::sys::resume(pid);
+    std::cout << "get: " << call("get") << ", state " << otp::sys::get_state(pid) << ", version "
+              << otp::process_info(pid)->vsn << "\n";
+    std::cout << "reset: " << call("reset") << ", then get: " << call("get") << "\n";
 
-    say("code_switch: the process continues in the current version with its sum");
-    otp::send(pid, atom("code_switch"));
-    std::cout << "sum: " << sum_of(pid) << ", version " << otp::process_info(pid)->vsn << "\n";
-    otp::send(pid, tuple(atom("reset")));
-    std::cout << "after {reset}: sum " << sum_of(pid) << "\n";
-
-    say("nobody runs version 1 any more: soft_purge removes it");
+    walkthrough::say("a gen_server runs no module code between messages: soft_purge removes version 1");
     std::cout << "soft_purge(counter) = " << (otp::code::soft_purge(atom("counter")) ? "true" : "false") << "\n";
     otp::exit(pid, otp::atoms::kill);
     return 0;

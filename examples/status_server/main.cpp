@@ -10,6 +10,8 @@
 #include <otp/runtime.hpp>
 #include <otp/term_text.hpp>
 
+#include "walkthrough.hpp"
+
 namespace fs = std::filesystem;
 using otp::atom;
 using otp::term;
@@ -27,28 +29,26 @@ void install(const fs::path& from, const fs::path& code_dir) {
   fs::rename(code_dir / "status.so.part", code_dir / "status.so");
 }
 
-void say(const std::string& what) { std::cout << "\n> " << what << std::endl; }
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path modules = argc > 1 ? fs::path(argv[1]) : fs::path(OTP_EXAMPLE_MODULES);
+  const fs::path modules = walkthrough::module_dir(argc, argv);
   const fs::path code_dir = fs::temp_directory_path() / ("status-server-" + std::to_string(::getpid()));
   fs::create_directories(code_dir);
   otp::code::set_path({code_dir});
   otp::runtime rt;
   const int status = rt.run([&] {
-    say("test:start(): spawn the server from the code path and register it as status");
+    walkthrough::say("test:start(): spawn the server from the code path and register it as status");
     install(modules / "status-1.so", code_dir);
     otp::register_name(atom("status"), otp::code::spawn(atom("status"), term()));
     std::cout << "status: " << status_text() << "\n";
 
-    say("edit, recompile and l(status): the server still runs the code it started with");
+    walkthrough::say("edit, recompile and l(status): the server still runs the code it started with");
     install(modules / "status-2.so", code_dir);
     otp::code::load(atom("status"));
     std::cout << "status: " << status_text() << "\n";
 
-    say("status ! reload: the server continues in the current version");
+    walkthrough::say("status ! reload: the server continues in the current version");
     otp::send(atom("status"), atom("reload"));
     std::cout << "status: " << status_text() << "\n";
     otp::send(atom("status"), atom("quit"));

@@ -3,6 +3,9 @@
 //   {status, Pid}   also sends {status, Text} to Pid
 //   reload          continues in the module's current version (Erlang's test:loop())
 //   quit            ends the process
+// Started with a name as its argument (a supervisor's {status, start_link, [status]}), it registers
+// itself under it, as the seed's start() does; a reload keeps the name. With any other argument
+// the caller registers it.
 #include <otp/log.hpp>
 #include <otp/module.hpp>
 #include <otp/process.hpp>
@@ -10,6 +13,7 @@
 namespace {
 
 otp::module::next loop(const otp::term& state) {
+  if (state.is_atom() && otp::whereis(state.as_atom()) != otp::self()) otp::register_name(state.as_atom(), otp::self());
   for (;;) {
     const otp::term m = otp::receive();
     if (m.is_atom(otp::atom("status")) || (m.is_tuple(2) && m[0].is_atom(otp::atom("status")))) {

@@ -5,15 +5,15 @@
 #include <algorithm>
 #include <utility>
 
-#include "yaml_reader.hpp"
+#include "otp/detail/yaml_reader.hpp"
 
 namespace otp::release {
 
 namespace {
 
-using detail::cat;
-using detail::field;
-using detail::yaml_reader;
+using appup::detail::cat;
+using appup::detail::field;
+using appup::detail::yaml_reader;
 
 // Which field of a child a supervisor validation reason is about.
 std::string_view child_field_of(const term& reason) {
@@ -52,9 +52,9 @@ class app_reader : public yaml_reader {
     app.name = name(require(root, fs, "name", what).value, "'name'");
     app.vsn = version(require(root, fs, "vsn", what).value, "'vsn'");
     if (const field* f = get(fs, "description")) app.description = scalar(f->value, "'description'");
-    if (const field* f = get(fs, "modules")) app.modules = names(f->value, "'modules'");
-    if (const field* f = get(fs, "registered")) app.registered = names(f->value, "'registered'");
-    if (const field* f = get(fs, "applications")) app.applications = names(f->value, "'applications'");
+    if (const field* f = get(fs, "modules")) app.modules = distinct_names(f->value, "'modules'");
+    if (const field* f = get(fs, "registered")) app.registered = distinct_names(f->value, "'registered'");
+    if (const field* f = get(fs, "applications")) app.applications = distinct_names(f->value, "'applications'");
     if (const field* f = get(fs, "supervisor")) app.supervisor = tree(f->value, "the 'supervisor'");
     return app;
   }
@@ -190,7 +190,7 @@ class app_reader : public yaml_reader {
     if (const field* f = get(fs, "modules")) {
       if (f->value.IsSequence()) {
         std::vector<term> mods;
-        for (atom m : names(f->value, "'modules'")) mods.emplace_back(m);
+        for (atom m : distinct_names(f->value, "'modules'")) mods.emplace_back(m);
         spec.emplace_back(atom("modules"), term::make_list(std::move(mods)));
       } else if (f->value.IsScalar() && f->value.Scalar() == "dynamic") {
         spec.emplace_back(atom("modules"), atom("dynamic"));
@@ -245,7 +245,7 @@ application_spec parse_application(std::string_view yaml_text, std::string file_
 }
 
 application_spec load_application_file(const std::filesystem::path& path) {
-  return parse_application(detail::read_text_file(path), path.string());
+  return parse_application(appup::detail::read_text_file(path), path.string());
 }
 
 supervisor::child_spec to_child_spec(const child_entry& c) {

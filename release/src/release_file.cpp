@@ -3,16 +3,16 @@
 
 #include <utility>
 
-#include "yaml_reader.hpp"
+#include "otp/detail/yaml_reader.hpp"
 
 namespace otp::release {
 
 namespace {
 
-using detail::cat;
-using detail::field;
+using appup::detail::cat;
+using appup::detail::field;
 
-class rel_reader : public detail::yaml_reader {
+class rel_reader : public appup::detail::yaml_reader {
  public:
   using yaml_reader::yaml_reader;
 
@@ -64,7 +64,7 @@ appup::release parse_release(std::string_view yaml_text, std::string file_name) 
 }
 
 appup::release load_release_file(const std::filesystem::path& path) {
-  return parse_release(detail::read_text_file(path), path.string());
+  return parse_release(appup::detail::read_text_file(path), path.string());
 }
 
 }  // namespace otp::release

@@ -5,15 +5,15 @@
 #include <system_error>
 
 #include "otp/appup_yaml.hpp"
+#include "otp/detail/cat.hpp"
 #include "otp/release_file.hpp"
 #include "otp/sha256.hpp"
 #include "otp/version_order.hpp"
-#include "yaml_reader.hpp"
 
 namespace otp::release {
 
 namespace fs = std::filesystem;
-using detail::cat;
+using appup::detail::cat;
 
 namespace {
 bool ends_with(const std::string& s, std::string_view suffix) {

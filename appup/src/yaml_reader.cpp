@@ -1,14 +1,15 @@
-// The positioned YAML reader shared by the application and release files.
-#include "yaml_reader.hpp"
+// The positioned YAML reader shared by otp-cpp's parsers of appup, application and release files.
+#include "otp/detail/yaml_reader.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
 #include "otp/term_text.hpp"
 
-namespace otp::release::detail {
+namespace otp::appup::detail {
 
 namespace {
 std::string join(std::initializer_list<std::string_view> names) {
@@ -19,13 +20,13 @@ std::string join(std::initializer_list<std::string_view> names) {
 }  // namespace
 
 void yaml_reader::fail(const YAML::Mark& m, const std::string& message) const {
-  if (m.is_null()) throw appup::yaml_error(file_, 1, 1, message);
-  throw appup::yaml_error(file_, static_cast<std::size_t>(m.line) + 1, static_cast<std::size_t>(m.column) + 1, message);
+  if (m.is_null()) throw yaml_error(file_, 1, 1, message);
+  throw yaml_error(file_, static_cast<std::size_t>(m.line) + 1, static_cast<std::size_t>(m.column) + 1, message);
 }
 
 void yaml_reader::fail(const YAML::Node& n, const std::string& message) const {
   auto [line, column] = position(n);
-  throw appup::yaml_error(file_, line, column, message);
+  throw yaml_error(file_, line, column, message);
 }
 
 std::pair<std::size_t, std::size_t> yaml_reader::position(const YAML::Node& n) const {
@@ -51,7 +52,7 @@ std::vector<field> yaml_reader::fields(const YAML::Node& n, const std::string& w
   if (!n.IsMap()) fail(n, cat(what, " must be a map, got ", describe(n)));
   std::vector<field> out;
   for (auto it = n.begin(); it != n.end(); ++it) {
-    YAML::Node k = it->first;
+    YAML::Node k = it->first;  // copies: the iterator's -> returns a temporary proxy
     YAML::Node v = it->second;
     if (!k.IsScalar()) fail(k, cat("keys of ", what, " must be plain names, got ", describe(k)));
     std::string key = k.Scalar();
@@ -90,7 +91,7 @@ std::string yaml_reader::version(const YAML::Node& n, const std::string& what) c
 }
 
 atom yaml_reader::name(const YAML::Node& n, const std::string& what) const {
-  if (!n.IsScalar() || n.Scalar().empty()) fail(n, cat(what, " must be a name, got ", describe(n)));
+  if (!n.IsScalar() || n.Scalar().empty()) fail(n, cat(what, " must be ", name_noun_, ", got ", describe(n)));
   try {
     return atom(n.Scalar());
   } catch (const std::exception& e) {
@@ -99,11 +100,19 @@ atom yaml_reader::name(const YAML::Node& n, const std::string& what) const {
 }
 
 std::vector<atom> yaml_reader::names(const YAML::Node& n, const std::string& what) const {
+  return name_list(n, what, false);
+}
+
+std::vector<atom> yaml_reader::distinct_names(const YAML::Node& n, const std::string& what) const {
+  return name_list(n, what, true);
+}
+
+std::vector<atom> yaml_reader::name_list(const YAML::Node& n, const std::string& what, bool distinct) const {
   if (!n.IsSequence()) fail(n, cat(what, " must be a list of names, e.g. [a, b], got ", describe(n)));
   std::vector<atom> out;
   for (const auto& item : n) {
     atom a = name(item, cat("each entry of ", what));
-    if (std::find(out.begin(), out.end(), a) != out.end())
+    if (distinct && std::find(out.begin(), out.end(), a) != out.end())
       fail(item, cat("'", item.Scalar(), "' is listed twice in ", what));
     out.push_back(a);
   }
@@ -143,11 +152,11 @@ term yaml_reader::scalar_term(const YAML::Node& n, const std::string& what) cons
 
 std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw appup::yaml_error(path.string(), 0, 0, "cannot open the file");
+  if (!in) throw yaml_error(path.string(), 0, 0, "cannot open the file");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw appup::yaml_error(path.string(), 0, 0, "cannot read the file");
+  if (in.bad()) throw yaml_error(path.string(), 0, 0, "cannot read the file");
   return text.str();
 }
 
-}  // namespace otp::release::detail
+}  // namespace otp::appup::detail

@@ -1,32 +1,37 @@
-// A positioned reader over yaml-cpp nodes for the release and application files: every check
-// fails with an otp::appup::yaml_error naming the file, the 1-based line and column of the
-// offending node (of the enclosing map for a missing key; of the key for an empty value) and what
-// was expected. The same conventions as appup's reader (spikes Q8: yaml-cpp marks are 0-based).
+// otp::appup::detail::yaml_reader — for otp-cpp's own YAML parsers only (appup, application and
+// release files); not a public API, and it may change with them.
+//
+// A positioned reader over yaml-cpp nodes: every check fails with an otp::appup::yaml_error naming
+// the file, the 1-based line and column of the offending node and what was expected. A missing key
+// is reported at the map that lacks it, an empty value (`vsn:`) at its key (yaml-cpp would put it
+// where the next token starts), and a node without a mark at 1:1 (yaml-cpp's marks are 0-based:
+// spikes Q8). `parse` turns YAML syntax errors and yaml-cpp's own complaints while walking the
+// tree into positioned errors too.
+//
+// A parser derives from it (or holds one) and reads its document with the checks below; the
+// messages they produce are part of the files' documented errors (docs/appup.md,
+// docs/release-files.md), so they change only with those pages and their tests.
+//
+// Thread-safety: a reader serves one parse on one thread (it remembers the empty values it saw).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
-#include <cstdint>
+#include <cstddef>
 #include <filesystem>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "otp/appup_yaml.hpp"
+#include "otp/detail/cat.hpp"
 #include "otp/term.hpp"
 
-namespace otp::release::detail {
+namespace otp::appup::detail {
 
-template <class... Ts>
-std::string cat(const Ts&... parts) {
-  std::string out;
-  (out.append(std::string_view(parts)), ...);
-  return out;
-}
-
+// A key of a map with its value.
 struct field {
   std::string key;
   YAML::Node key_node;
@@ -35,7 +40,9 @@ struct field {
 
 class yaml_reader {
  public:
-  explicit yaml_reader(std::string file) : file_(std::move(file)) {}
+  // `name_noun` ends the message of a bad name: "'update' must be <name_noun>, got a list".
+  explicit yaml_reader(std::string file, std::string name_noun = "a name")
+      : file_(std::move(file)), name_noun_(std::move(name_noun)) {}
   const std::string& file() const { return file_; }
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& message) const;
@@ -43,6 +50,7 @@ class yaml_reader {
   // 1-based position of a node (of its key when it is an empty value).
   std::pair<std::size_t, std::size_t> position(const YAML::Node& n) const;
 
+  // "a map", "a list", "'text'" or "nothing", for "got ..." in messages.
   static std::string describe(const YAML::Node& n);
 
   // The fields of a map, checked against the allowed keys (no duplicates, no unknown keys).
@@ -55,14 +63,17 @@ class yaml_reader {
   std::string scalar(const YAML::Node& n, const std::string& what) const;
   std::string version(const YAML::Node& n, const std::string& what) const;
   atom name(const YAML::Node& n, const std::string& what) const;
+  // A list of names; `names` lets a name repeat, `distinct_names` refuses the second one.
   std::vector<atom> names(const YAML::Node& n, const std::string& what) const;
+  std::vector<atom> distinct_names(const YAML::Node& n, const std::string& what) const;
   std::vector<std::string> strings(const YAML::Node& n, const std::string& what) const;
+  // An Erlang term written as a YAML string ("{config, 1}").
   term erlang_term(const YAML::Node& n, const std::string& what) const;
   // A scalar as the term OTP would see: an integer when it is one, else an atom.
   term scalar_term(const YAML::Node& n, const std::string& what) const;
 
-  // Loads the document (syntax errors are positioned); runs `body` with yaml-cpp's own
-  // exceptions turned into positioned yaml_errors.
+  // Loads the document (syntax errors are positioned); runs `body` on its root with yaml-cpp's
+  // own exceptions turned into positioned yaml_errors.
   template <class Fn>
   auto parse(std::string_view text, Fn&& body) const {
     YAML::Node root;
@@ -73,7 +84,7 @@ class yaml_reader {
     }
     try {
       return body(root);
-    } catch (const appup::yaml_error&) {
+    } catch (const yaml_error&) {
       throw;
     } catch (const YAML::Exception& e) {
       fail(e.mark, e.msg);
@@ -81,11 +92,14 @@ class yaml_reader {
   }
 
  private:
+  std::vector<atom> name_list(const YAML::Node& n, const std::string& what, bool distinct) const;
+
   std::string file_;
+  std::string name_noun_;
   mutable std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;
 };
 
-// The whole file as text; an unreadable file is a yaml_error without position.
+// The whole file as text; an unreadable file is a yaml_error without position (line 0).
 std::string read_text_file(const std::filesystem::path& path);
 
-}  // namespace otp::release::detail
+}  // namespace otp::appup::detail
