@@ -81,11 +81,20 @@ class handler final : public gen_server::behaviour {
         apps_.erase(it);
       }
     }
+    if (info.is_tuple(2) && info[0].is_atom(atom("prepare_timeout")) && pending_ &&
+        binary(pending_->operation) == info[1]) {
+      log::write(log::level::warning, "release_handler: the prepared install of " + pending_->vsn + " (operation " +
+                                          pending_->operation + ") got no commit in time; aborted");
+      abort_install("no commit in time");
+    }
     // Anything else (a late reply to a batch of sys requests) is of no interest.
     return gen_server::result::noreply(state);
   }
 
-  void terminate(const term&, const term&) override { stop_applications(); }
+  void terminate(const term&, const term&) override {
+    if (pending_) abort_install("the release handler stopped");
+    stop_applications();
+  }
 
   std::string module_name() const override { return "release_handler"; }
 
@@ -167,10 +176,19 @@ class handler final : public gen_server::behaviour {
     if (!r.is_tuple() || r.size() < 2 || !r[0].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
     const atom op = r[0].as_atom();
     if (op == atom("history")) return history(r[1].is_integer() ? r[1].as_int() : 20);
+    if (op == atom("commit_install")) {
+      expect_pending(r[1]);
+      return commit_install();
+    }
+    if (op == atom("abort_install")) {
+      expect_pending(r[1]);
+      return abort_install("by request");
+    }
     const std::string vsn = version_of(r[1]);
     if (op == atom("unpack")) return r.is_tuple(3) ? unpack_files(vsn, r[2]) : unpack(vsn);
     if (op == atom("check_install")) return check_install(vsn);
     if (op == atom("install")) return install(vsn, r.is_tuple(3) ? r[2] : term());
+    if (op == atom("prepare_install")) return prepare_install(vsn, r.is_tuple(3) ? r[2] : term());
     if (op == atom("make_permanent")) return make_permanent(vsn);
     if (op == atom("remove")) return remove(vsn);
     throw request_failed{tuple(atom("bad_request"), r)};
@@ -319,82 +337,160 @@ class handler final : public gen_server::behaviour {
     return tuple(ok_atom, binary(current_.release.vsn), direction, binary(p.script.to_string()));
   }
 
-  term install(const std::string& vsn, const term& options) {
-    check_installable(vsn);  // a request that is no install attempt leaves no history
-    const auto started = std::chrono::steady_clock::now();
-    const std::string from = current_.release.vsn;
-    const bool up = version_less(from, vsn);
-    const std::int64_t install_id = history_->record_install_start(
-        current_.release.name, from, vsn, up ? install_direction::upgrade : install_direction::downgrade);
-    install_result result;
-    script_outcome outcome;
-    try {
-      plan p = plan_install(vsn);
-      outcome = run(p, progress_of(options));
-      if (outcome.ok) {
-        current_ = std::move(p.target);
-        code::set_path(module_dirs(current_));
-        for (running_app& a : apps_)
-          if (const auto* ra = current_.release.find(a.name)) a.vsn = ra->vsn;
-        unpurged_ = outcome.unpurged;
-      }
-    } catch (const request_failed& f) {
-      outcome.ok = false;
-      outcome.reason = f.reason;
-    }
-    result.ok = outcome.ok;
-    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    result.modules_changed = static_cast<std::int64_t>(outcome.modules_changed);
-    result.processes_migrated = static_cast<std::int64_t>(outcome.processes_migrated);
-    if (!outcome.ok) result.reason = outcome.reason.to_string();
-    history_->record_install_end(install_id, result);
-    if (!outcome.ok) {
-      log::write(log::level::error,
-                 "release_handler: install of " + vsn + " failed, still running " + from + ": " + result.reason);
-      return error(outcome.reason);
-    }
-    log::write(log::level::info, "release_handler: installed " + vsn + " (from " + from + ")");
-    return tuple(ok_atom, binary(from),
-                 map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
-                      {atom("modules_changed"), term(result.modules_changed)},
-                      {atom("processes_migrated"), term(result.processes_migrated)}}));
-  }
+  // --- installs: prepared (everything before the point of no return), then committed --------------
+
+  // An install between its preparation and its commit. Owned by the handler; the script's hooks
+  // point into it, so it never moves.
+  struct pending_install {
+    std::string vsn, from, operation;
+    std::int64_t install_id = 0;
+    std::chrono::steady_clock::time_point started;
+    loaded_release target;
+    std::string to_vsn;
+    term progress;
+    std::vector<atom> apps_started, apps_stopped;  // by the script's applies, undone if it fails
+    std::optional<prepared_script> script;
+  };
 
   static term progress_of(const term& options) {
-    if (!options.is_map()) return term();
-    const term* p = options.find(atom("progress"));
+    const term* p = options.is_map() ? options.find(atom("progress")) : nullptr;
     return p != nullptr && p->is_pid() ? *p : term();
   }
+  static std::string operation_of(const term& options) {
+    const term* o = options.is_map() ? options.find(atom("operation")) : nullptr;
+    return o == nullptr ? std::string() : o->is_binary() ? std::string(o->as_binary()) : o->to_string();
+  }
 
-  // Runs the script; the applications it starts or stops are undone if it fails.
-  script_outcome run(const plan& p, const term& progress) {
-    std::vector<atom> started, stopped;
+  void refuse_while_pending() const {
+    if (pending_)
+      throw request_failed{tuple(atom("install_pending"), binary(pending_->vsn), binary(pending_->operation))};
+  }
+
+  // Records install_start, checks and plans, and prepares the script. Returns the failure reason,
+  // or nothing with pending_ set.
+  std::optional<term> begin_install(const std::string& vsn, const term& options) {
+    refuse_while_pending();
+    check_installable(vsn);  // a request that is no install attempt leaves no history
+    auto p = std::make_unique<pending_install>();
+    p->vsn = vsn;
+    p->from = current_.release.vsn;
+    p->operation = operation_of(options);
+    p->progress = progress_of(options);
+    p->started = std::chrono::steady_clock::now();
+    p->install_id = history_->record_install_start(
+        current_.release.name, p->from, vsn,
+        version_less(p->from, vsn) ? install_direction::upgrade : install_direction::downgrade, p->operation);
+    pending_ = std::move(p);
+    try {
+      plan planned = plan_install(vsn);
+      pending_->target = std::move(planned.target);
+      pending_->to_vsn = planned.script.to_vsn;
+      pending_->script = prepared_script::prepare(std::move(planned.script), inputs_for(*pending_));
+      if (!pending_->script->ok()) return end_install(pending_->script->failure());
+    } catch (const request_failed& f) {
+      script_outcome failed;
+      failed.ok = false;
+      failed.reason = f.reason;
+      return end_install(failed);
+    }
+    return std::nullopt;
+  }
+
+  script_inputs inputs_for(pending_install& p) {
     script_inputs in;
     in.timeout = options_.timeout;
     for (const running_app& a : apps_)
       if (a.supervisor.is_pid()) in.roots.push_back(a.supervisor);
-    in.module_file = [&](atom m) -> std::optional<fs::path> {
+    in.module_file = [this, &p](atom m) -> std::optional<fs::path> {
       for (const application_spec& app : p.target.applications)
         if (std::find(app.modules.begin(), app.modules.end(), m) != app.modules.end())
           return root_.find_module(app.name, app.vsn, m);
       return std::nullopt;
     };
-    in.apply = [&](const appup::apply& a) { apply(a, p.target, started, stopped); };
-    in.on_step = [&](const script_step& s) {
+    in.apply = [this, &p](const appup::apply& a) { apply(a, p.target, p.apps_started, p.apps_stopped); };
+    in.on_step = [&p](const script_step& s) {
       const std::string text = appup::format(*s.instruction);
-      log::write(log::level::info, "release_handler: " + p.script.to_vsn + ": " + text);
-      if (progress.is_pid())
-        send(progress,
-             tuple(atom("release_progress"), binary(p.script.to_vsn), binary(text), term::make_list(s.processes)));
+      log::write(log::level::info, "release_handler: " + p.to_vsn + ": " + text);
+      if (p.progress.is_pid())
+        send(p.progress, tuple(atom("release_progress"), binary(p.to_vsn), binary(text), term::make_list(s.processes)));
     };
-    script_outcome outcome = run_script(p.script, in);
+    return in;
+  }
+
+  // Commits the pending install and ends it.
+  term commit_install() {
+    const script_outcome outcome = pending_->script->commit();
+    if (outcome.ok) {
+      current_ = std::move(pending_->target);
+      code::set_path(module_dirs(current_));
+      for (running_app& a : apps_)
+        if (const auto* ra = current_.release.find(a.name)) a.vsn = ra->vsn;
+      unpurged_ = outcome.unpurged;
+    }
+    const std::string from = pending_->from;
+    if (const auto failure = end_install(outcome)) return error(*failure);
+    return tuple(ok_atom, binary(from), last_install_figures_);
+  }
+
+  // Records install_end for the pending install (undoing the applications its script started or
+  // stopped when it failed) and clears it. Returns the failure reason, if it failed.
+  std::optional<term> end_install(const script_outcome& outcome) {
+    std::unique_ptr<pending_install> p = std::move(pending_);
     if (!outcome.ok) {
-      for (auto it = started.rbegin(); it != started.rend(); ++it) stop_application(*it);
-      for (atom name : stopped)
+      if (p->script) p->script->abort();
+      for (auto it = p->apps_started.rbegin(); it != p->apps_started.rend(); ++it) stop_application(*it);
+      for (atom name : p->apps_stopped)
         for (const application_spec& app : current_.applications)
           if (app.name == name) start_application(app);
     }
-    return outcome;
+    install_result result;
+    result.ok = outcome.ok;
+    result.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - p->started);
+    result.modules_changed = static_cast<std::int64_t>(outcome.modules_changed);
+    result.processes_migrated = static_cast<std::int64_t>(outcome.processes_migrated);
+    if (!outcome.ok) result.reason = outcome.reason.to_string();
+    history_->record_install_end(p->install_id, result);
+    if (!outcome.ok) {
+      log::write(log::level::error,
+                 "release_handler: install of " + p->vsn + " failed, still running " + p->from + ": " + result.reason);
+      return outcome.reason;
+    }
+    log::write(log::level::info, "release_handler: installed " + p->vsn + " (from " + p->from + ")");
+    last_install_figures_ = map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
+                                 {atom("modules_changed"), term(result.modules_changed)},
+                                 {atom("processes_migrated"), term(result.processes_migrated)}});
+    return std::nullopt;
+  }
+
+  term install(const std::string& vsn, const term& options) {
+    if (const auto failure = begin_install(vsn, options)) return error(*failure);
+    return commit_install();
+  }
+
+  // {prepare_install, Vsn, #{operation => Id, timeout => Ms}}: the install waits for its commit or
+  // abort; after `timeout` (default 60 s) without either it aborts itself.
+  term prepare_install(const std::string& vsn, const term& options) {
+    if (operation_of(options).empty()) throw request_failed{atom("no_operation_id")};
+    if (const auto failure = begin_install(vsn, options)) return error(*failure);
+    const term* t = options.find(atom("timeout"));
+    const milliseconds wait(t != nullptr && t->is_integer() ? t->as_int() : 60000);
+    send_after(wait, self(), tuple(atom("prepare_timeout"), binary(pending_->operation)));
+    return tuple(ok_atom, binary(pending_->from));
+  }
+
+  // The pending install of operation `operation`, or request_failed.
+  void expect_pending(const term& operation) const {
+    if (!pending_ || binary(pending_->operation) != operation)
+      throw request_failed{tuple(atom("no_prepared_install"), operation)};
+  }
+
+  term abort_install(const std::string& why) {
+    script_outcome aborted;
+    aborted.ok = false;
+    aborted.reason = tuple(atom("aborted"), binary(why));
+    end_install(aborted);
+    return ok_atom;
   }
 
   // application:start/stop/load/unload, as add_application, remove_application and
@@ -421,6 +517,7 @@ class handler final : public gen_server::behaviour {
   }
 
   term make_permanent(const std::string& vsn) {
+    refuse_while_pending();
     const auto status = history_->status_of(vsn);
     if (!status) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
     if (*status != release_status::current && *status != release_status::permanent)
@@ -435,6 +532,7 @@ class handler final : public gen_server::behaviour {
   }
 
   term remove(const std::string& vsn) {
+    refuse_while_pending();
     const auto status = history_->status_of(vsn);
     if (!status) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
     if (*status == release_status::permanent) throw request_failed{tuple(atom("permanent"), binary(vsn))};
@@ -489,6 +587,8 @@ class handler final : public gen_server::behaviour {
   loaded_release current_;
   std::vector<running_app> apps_;
   std::vector<std::pair<atom, appup::purge_method>> unpurged_;
+  std::unique_ptr<pending_install> pending_;
+  term last_install_figures_;
 };
 
 term call(const term& handler_ref, term request) { return gen_server::call(handler_ref, std::move(request), infinity); }
@@ -519,6 +619,18 @@ term unpack_from(const release_root& source, const std::string& vsn, const term&
 term check_install(const std::string& vsn, const term& h) { return call(h, tuple(atom("check_install"), binary(vsn))); }
 term install(const std::string& vsn, const term& options, const term& h) {
   return call(h, tuple(atom("install"), binary(vsn), options));
+}
+term prepare_install(const std::string& vsn, const std::string& operation, std::chrono::milliseconds timeout,
+                     const term& h) {
+  return call(h, tuple(atom("prepare_install"), binary(vsn),
+                       map({{atom("operation"), binary(operation)},
+                            {atom("timeout"), term(static_cast<std::int64_t>(timeout.count()))}})));
+}
+term commit_install(const std::string& operation, const term& h) {
+  return call(h, tuple(atom("commit_install"), binary(operation)));
+}
+term abort_install(const std::string& operation, const term& h) {
+  return call(h, tuple(atom("abort_install"), binary(operation)));
 }
 term make_permanent(const std::string& vsn, const term& h) {
   return call(h, tuple(atom("make_permanent"), binary(vsn)));

@@ -63,6 +63,11 @@ CREATE TABLE release_files(
   sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
   PRIMARY KEY (vsn, path));
 )sql",
+    // 3: the cluster operation an install or make_permanent belongs to (an id shared by every node
+    //    of the operation; NULL for a node's own operations).
+    R"sql(
+ALTER TABLE events ADD COLUMN operation TEXT;
+)sql",
 };
 static_assert(std::size(kMigrations) == release_history::schema_version);
 
@@ -268,16 +273,18 @@ void release_history::record_unpack(const std::string& name, const std::string& 
 }
 
 std::int64_t release_history::record_install_start(const std::string& name, const std::string& from_vsn,
-                                                   const std::string& to_vsn, install_direction direction) {
+                                                   const std::string& to_vsn, install_direction direction,
+                                                   const std::string& operation) {
   std::int64_t id = 0;
   transaction([&] {
     statement(db_, path_,
-              now_sql("INSERT INTO events(at, kind, name, vsn, from_vsn, direction) VALUES (",
-                      ", 'install_start', ?1, ?2, ?3, ?4)"))
+              now_sql("INSERT INTO events(at, kind, name, vsn, from_vsn, direction, operation) VALUES (",
+                      ", 'install_start', ?1, ?2, ?3, ?4, NULLIF(?5, ''))"))
         .bind(1, name)
         .bind(2, to_vsn)
         .bind(3, from_vsn)
         .bind(4, direction == install_direction::upgrade ? "upgrade" : "downgrade")
+        .bind(5, operation)
         .run();
     id = sqlite3_last_insert_rowid(db_);
   });
@@ -287,12 +294,14 @@ std::int64_t release_history::record_install_start(const std::string& name, cons
 void release_history::record_install_end(std::int64_t install_id, const install_result& result) {
   transaction([&] {
     statement start(db_, path_,
-                    "SELECT name, vsn, from_vsn, direction FROM events WHERE id = ?1 AND kind = 'install_start'");
+                    "SELECT name, vsn, from_vsn, direction, operation FROM events WHERE id = ?1 AND kind = "
+                    "'install_start'");
     start.bind(1, install_id);
     if (!start.step())
       throw history_error(path_.string(), "record_install_end",
                           "no install_start event with id " + std::to_string(install_id));
-    const std::string name = start.text(0), vsn = start.text(1), from = start.text(2), direction = start.text(3);
+    const std::string name = start.text(0), vsn = start.text(1), from = start.text(2), direction = start.text(3),
+                      operation = start.text(4);
     statement ended(db_, path_,
                     "SELECT kind FROM events WHERE install_id = ?1 AND kind IN ('install_end', 'install_interrupted')");
     ended.bind(1, install_id);
@@ -301,8 +310,8 @@ void release_history::record_install_end(std::int64_t install_id, const install_
                           "install " + std::to_string(install_id) + " already has an " + ended.text(0) + " row");
     statement(db_, path_,
               now_sql("INSERT INTO events(at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, "
-                      "duration_ms, modules_changed, processes_migrated) VALUES (",
-                      ", 'install_end', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
+                      "duration_ms, modules_changed, processes_migrated, operation) VALUES (",
+                      ", 'install_end', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''))"))
         .bind(1, name)
         .bind(2, vsn)
         .bind(3, from)
@@ -313,6 +322,7 @@ void release_history::record_install_end(std::int64_t install_id, const install_
         .bind(8, static_cast<std::int64_t>(result.duration.count()))
         .bind(9, result.modules_changed)
         .bind(10, result.processes_migrated)
+        .bind(11, operation)
         .run();
     if (!result.ok) return;
     statement(db_, path_,
@@ -403,7 +413,8 @@ std::vector<interrupted_install> release_history::interrupted_installs() const {
 void release_history::record_interrupted(std::int64_t install_id, const std::string& reason) {
   transaction([&] {
     statement start(db_, path_,
-                    "SELECT name, vsn, from_vsn, direction FROM events WHERE id = ?1 AND kind = 'install_start'");
+                    "SELECT name, vsn, from_vsn, direction, operation FROM events WHERE id = ?1 AND kind = "
+                    "'install_start'");
     start.bind(1, install_id);
     if (!start.step())
       throw history_error(path_.string(), "record_interrupted",
@@ -453,11 +464,11 @@ std::vector<module_file_record> release_history::files_of(const std::string& vsn
 std::vector<history_event> release_history::events() const {
   statement s(db_, path_,
               "SELECT id, at, kind, name, vsn, from_vsn, install_id, outcome, reason, duration_ms, modules_changed, "
-              "processes_migrated FROM events ORDER BY id");
+              "processes_migrated, operation FROM events ORDER BY id");
   std::vector<history_event> out;
   while (s.step())
     out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.maybe_integer(6), s.text(7),
-                   s.text(8), s.maybe_integer(9), s.maybe_integer(10), s.maybe_integer(11)});
+                   s.text(8), s.maybe_integer(9), s.maybe_integer(10), s.maybe_integer(11), s.text(12)});
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -27,25 +28,33 @@ struct step_failed {
 const atom ok_atom("ok");
 const atom undefined_atom("undefined");
 
+// One run of a script, in two phases: prepare (up to the point of no return), then commit.
 class runner {
  public:
-  explicit runner(const script_inputs& inputs) : in_(inputs) {}
+  runner(appup::relup_script script, script_inputs inputs) : script_(std::move(script)), in_(std::move(inputs)) {}
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;
-  ~runner() {
-    for (auto& [index, p] : prepared_)
-      if (!p.loaded) code::discard_prepared(p.handle);
-  }
+  ~runner() { discard_prepared(); }
 
-  script_outcome run(const appup::relup_script& script) {
+  // Everything before the point of no return: nothing a process could see changes.
+  script_outcome prepare() {
     script_outcome outcome;
     try {
-      check_old_processes(script);
-      for (const appup::low_instruction& i : script.instructions) {
-        step_processes_.clear();
-        std::visit([&](const auto& instruction) { step(instruction); }, i);
-        if (in_.on_step) in_.on_step(script_step{&i, step_processes_});
-      }
+      check_old_processes(script_);
+      while (next_ < script_.instructions.size() && before_point_of_no_return(script_.instructions[next_]))
+        run_one(script_.instructions[next_++]);
+    } catch (const step_failed& failure) {
+      discard_prepared();
+      outcome.ok = false;
+      outcome.reason = failure.reason;
+    }
+    return outcome;
+  }
+
+  script_outcome commit() {
+    script_outcome outcome;
+    try {
+      while (next_ < script_.instructions.size()) run_one(script_.instructions[next_++]);
     } catch (const step_failed& failure) {
       outcome.ok = false;
       outcome.reason = failure.reason;
@@ -53,12 +62,19 @@ class runner {
         roll_back();
         outcome.rolled_back = true;
       }
+      discard_prepared();
       return outcome;
     }
     outcome.modules_changed = loaded_.size();
     outcome.processes_migrated = migrated_.size();
     for (const loaded_module& l : loaded_) outcome.unpurged.emplace_back(l.module, l.post_purge);
     return outcome;
+  }
+
+  void discard_prepared() {
+    for (auto& [index, p] : prepared_)
+      if (!p.loaded) code::discard_prepared(p.handle);
+    prepared_.clear();
   }
 
  private:
@@ -78,6 +94,16 @@ class runner {
     term supervisor;
     term id;
   };
+
+  static bool before_point_of_no_return(const appup::low_instruction& i) {
+    return std::holds_alternative<appup::load_object_code>(i) || std::holds_alternative<appup::apply>(i);
+  }
+
+  void run_one(const appup::low_instruction& i) {
+    step_processes_.clear();
+    std::visit([&](const auto& instruction) { step(instruction); }, i);
+    if (in_.on_step) in_.on_step(script_step{&i, step_processes_});
+  }
 
   // release_handler_1's check_old_processes: a soft_purge pre-purge needs no process on old code.
   static void check_old_processes(const appup::relup_script& script) {
@@ -278,7 +304,9 @@ class runner {
     suspended_.clear();
   }
 
-  const script_inputs& in_;
+  const appup::relup_script script_;
+  const script_inputs in_;
+  std::size_t next_ = 0;  // the next instruction to run
   bool past_point_of_no_return_ = false;
   std::map<std::uint32_t, prepared_module> prepared_;  // by module atom index
   std::vector<std::pair<atom, std::vector<term>>> suspended_;
@@ -293,7 +321,42 @@ class runner {
 
 script_outcome run_script(const appup::relup_script& script, const script_inputs& inputs) {
   if (!in_process()) return runtime::current().run([&] { return run_script(script, inputs); });
-  return runner(inputs).run(script);
+  prepared_script p = prepared_script::prepare(script, inputs);
+  return p.ok() ? p.commit() : p.failure();
+}
+
+struct prepared_script::state {
+  state(appup::relup_script script, script_inputs inputs) : run(std::move(script), std::move(inputs)) {}
+  runner run;
+  script_outcome failure;
+  bool finished = false;
+};
+
+prepared_script::prepared_script(std::unique_ptr<state> s) : state_(std::move(s)) {}
+prepared_script::prepared_script(prepared_script&&) noexcept = default;
+prepared_script& prepared_script::operator=(prepared_script&&) noexcept = default;
+prepared_script::~prepared_script() = default;  // the runner discards what it prepared
+
+prepared_script prepared_script::prepare(appup::relup_script script, script_inputs inputs) {
+  auto s = std::make_unique<state>(std::move(script), std::move(inputs));
+  s->failure = s->run.prepare();
+  s->finished = !s->failure.ok;
+  return prepared_script(std::move(s));
+}
+
+bool prepared_script::ok() const { return state_ && state_->failure.ok; }
+const script_outcome& prepared_script::failure() const { return state_->failure; }
+
+script_outcome prepared_script::commit() {
+  if (!state_ || state_->finished) throw std::logic_error("prepared_script::commit: not prepared, or already done");
+  state_->finished = true;
+  return state_->run.commit();
+}
+
+void prepared_script::abort() {
+  if (!state_) return;
+  state_->finished = true;
+  state_->run.discard_prepared();
 }
 
 }  // namespace otp::release

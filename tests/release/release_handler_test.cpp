@@ -510,6 +510,70 @@ TEST_F(release_handler_transfer_test, ABadTransferWritesNothing) {
   });
 }
 
+// --- an install in two phases, as a cluster operation runs it --------------------------------------
+
+TEST_F(release_handler_test, APreparedInstallChangesNothingUntilItsCommit) {
+  rt_.run([&] {
+    start(options());
+    const term a = child("a");
+    feed(a, 1, 4);
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    EXPECT_EQ(rh::prepare_install("1.1.0", "op-1", 5000ms), tuple(atom("ok"), binary("1.0.0")));
+    EXPECT_EQ(vsn_of(a), binary("1")) << "prepared only";
+    EXPECT_EQ(otp::sys::get_state(a), tuple(4, 0));
+    for (const auto& m : otp::code::all_loaded()) {
+      if (m.name == atom("seq_a")) {
+        EXPECT_EQ(m.current->vsn, "1");
+      }
+    }
+    EXPECT_EQ(rh::install("1.1.0")[1][0], atom("install_pending"));
+    EXPECT_EQ(rh::make_permanent("1.0.0")[1][0], atom("install_pending"));
+    EXPECT_EQ(rh::commit_install("op-2")[1][0], atom("no_prepared_install"));
+
+    const term r = rh::commit_install("op-1");
+    ASSERT_EQ(r[0], atom("ok")) << r;
+    EXPECT_EQ(vsn_of(a), binary("2"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(atom("v2"), 4, 0));
+    EXPECT_EQ(status_of("1.1.0"), atom("current"));
+  });
+  const auto events = history();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2].kind, "install_start");
+  EXPECT_EQ(events[events.size() - 2].operation, "op-1");
+  EXPECT_EQ(events.back().kind, "install_end");
+  EXPECT_EQ(events.back().outcome, "ok");
+  EXPECT_EQ(events.back().operation, "op-1") << "every node records the operation's id";
+}
+
+TEST_F(release_handler_test, APreparedInstallIsAbortedOnRequestOrWhenNoCommitComes) {
+  rt_.run([&] {
+    start(options());
+    const term a = child("a");
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    ASSERT_EQ(rh::prepare_install("1.1.0", "op-1", 5000ms)[0], atom("ok"));
+    EXPECT_EQ(rh::abort_install("op-1"), atom("ok"));
+    EXPECT_EQ(vsn_of(a), binary("1"));
+
+    ASSERT_EQ(rh::prepare_install("1.1.0", "op-2", 100ms)[0], atom("ok"));
+    // The abort is the handler's own doing: wait (with a deadline) for the row it writes.
+    auto last_kind = [] { return *rh::history(1).elements()[0].find(atom("kind")); };
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (last_kind() != atom("install_end") && std::chrono::steady_clock::now() < deadline) {
+    }
+    EXPECT_EQ(rh::commit_install("op-2")[1][0], atom("no_prepared_install")) << "aborted by its timeout";
+    EXPECT_EQ(vsn_of(a), binary("1"));
+    EXPECT_EQ(status_of("1.1.0"), atom("unpacked"));
+    EXPECT_EQ(rh::install("1.1.0")[0], atom("ok")) << "and nothing stays pending";
+  });
+  std::vector<std::string> reasons;
+  for (const auto& e : history())
+    if (e.kind == "install_end") reasons.push_back(e.outcome + " " + e.reason);
+  ASSERT_EQ(reasons.size(), 3u);
+  EXPECT_EQ(reasons[0], "failed {aborted,<<\"by request\">>}");
+  EXPECT_EQ(reasons[1], "failed {aborted,<<\"no commit in time\">>}");
+  EXPECT_EQ(reasons[2].substr(0, 2), "ok");
+}
+
 TEST_F(release_handler_test, MakePermanentAndRemoveFollowOtpsStatusRules) {
   rt_.run([&] {
     start(options());

@@ -80,7 +80,7 @@ TEST(ReleaseHistory, CreatesTheSchemaInWalMode) {
   }
   raw_db raw(db);
   EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");  // WAL is a property of the file
-  EXPECT_EQ(raw.one("PRAGMA user_version"), "2");
+  EXPECT_EQ(raw.one("PRAGMA user_version"), std::to_string(release_history::schema_version));
   const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   const std::set<std::string> names(tables.begin(), tables.end());
   EXPECT_TRUE(names.count("releases"));
@@ -119,7 +119,7 @@ PRAGMA user_version = 1;
     EXPECT_EQ(raw.one("PRAGMA journal_mode"), "delete");
   }
   release_history h(db);
-  EXPECT_EQ(h.user_version(), 2);
+  EXPECT_EQ(h.user_version(), release_history::schema_version);
   EXPECT_EQ(h.journal_mode(), "wal");
   ASSERT_EQ(h.releases().size(), 2u);
   EXPECT_EQ(h.status_of("1.0"), release_status::permanent);

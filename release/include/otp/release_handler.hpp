@@ -39,6 +39,12 @@
 //   {install, Vsn, Options}
 //       {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated}} | {error, R}; Options
 //       is a map: progress => Pid gets {release_progress, Vsn, StepText, [Pid]} after each step
+//   {prepare_install, Vsn, #{operation => Id, timeout => Ms}}
+//       {ok, FromVsn} | {error, R}: an install stopped just before its point of no return (checked,
+//       planned, new code prepared, nothing a process sees changed), recorded with the operation
+//       id; it waits for {commit_install, Id} (then replies as install) or {abort_install, Id}
+//       (ok); after timeout ms (default 60000) it aborts itself. Other installs, make_permanent
+//       and remove get {error, {install_pending, Vsn, Id}} meanwhile
 //   {make_permanent, Vsn}
 //       ok | {error, {bad_status, Status}} | {error, {unknown_release, Vsn}}
 //   {remove, Vsn}
@@ -84,6 +90,11 @@ term unpack(const std::string& vsn, const term& handler = registered_name);
 term unpack_from(const release_root& source, const std::string& vsn, const term& handler = registered_name);
 term check_install(const std::string& vsn, const term& handler = registered_name);
 term install(const std::string& vsn, const term& options = term(), const term& handler = registered_name);
+// The two phases of an install coordinated across nodes (see prepare_install above).
+term prepare_install(const std::string& vsn, const std::string& operation, std::chrono::milliseconds timeout,
+                     const term& handler = registered_name);
+term commit_install(const std::string& operation, const term& handler = registered_name);
+term abort_install(const std::string& operation, const term& handler = registered_name);
 term make_permanent(const std::string& vsn, const term& handler = registered_name);
 term remove(const std::string& vsn, const term& handler = registered_name);
 term history(std::int64_t limit, const term& handler = registered_name);

@@ -5,7 +5,7 @@
 //   releases(name, vsn, status, unpacked_at, updated_at)     status: unpacked|current|permanent|old
 //   release_files(vsn, app, app_vsn, module, path, sha256)   what unpack checked, per module file
 //   events(id, at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, duration_ms,
-//          modules_changed, processes_migrated)
+//          modules_changed, processes_migrated, operation)
 //     kind: unpack | install_start | install_end | make_permanent | downgrade | remove | boot |
 //           install_interrupted
 // Every recording method writes its event row and its status changes in one transaction, so a
@@ -99,6 +99,7 @@ struct history_event {
   std::optional<std::int64_t> duration_ms;
   std::optional<std::int64_t> modules_changed;
   std::optional<std::int64_t> processes_migrated;
+  std::string operation;  // install_start / install_end of a cluster operation: its id
 };
 
 struct interrupted_install {
@@ -113,7 +114,7 @@ enum class install_direction { upgrade, downgrade };
 
 class release_history {
  public:
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   // Opens (creating if needed) and migrates the database; sets WAL and synchronous=FULL.
   explicit release_history(std::filesystem::path database);
@@ -131,7 +132,8 @@ class release_history {
   void record_unpack(const std::string& name, const std::string& vsn, const std::vector<module_file_record>& files);
   // Before an install runs; returns the install id to pass to record_install_end.
   std::int64_t record_install_start(const std::string& name, const std::string& from_vsn, const std::string& to_vsn,
-                                    install_direction direction = install_direction::upgrade);
+                                    install_direction direction = install_direction::upgrade,
+                                    const std::string& operation = {});
   // After it: ok makes the target current (and a downgrade also gets a `downgrade` row); failed
   // changes no status. An install ends once (a second end, or an end after record_interrupted, is
   // a history_error).

@@ -27,13 +27,15 @@
 // The reason of a failure names the step, the module, the process and the cause, e.g.
 // {code_change_failed, Pid, Module, OldVsn, Reason} or {suspend_failed, Pid, Module, timeout}.
 //
-// Thread-safety: call from one place at a time (the release handler); any thread or process.
+// Thread-safety: call from one place at a time (the release handler); any thread or process
+// (prepared_script: from inside a process).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -73,5 +75,29 @@ struct script_outcome {
 };
 
 script_outcome run_script(const appup::relup_script& script, const script_inputs& inputs);
+
+// The same run in two phases, for an install coordinated across nodes: `prepare` does everything
+// before the point of no return (the soft_purge checks, load_object_code, applies) and changes
+// nothing a process could see; `commit` runs the rest, transactionally as run_script. A prepared
+// script that is not committed is aborted (its prepared module versions are discarded) by `abort`
+// or its destructor. Move-only; use it from one process (the release handler).
+class prepared_script {
+ public:
+  static prepared_script prepare(appup::relup_script script, script_inputs inputs);
+  prepared_script(prepared_script&&) noexcept;
+  prepared_script& operator=(prepared_script&&) noexcept;
+  ~prepared_script();
+
+  // False when the preparation failed; `failure` then says why (nothing was changed).
+  bool ok() const;
+  const script_outcome& failure() const;
+  script_outcome commit();
+  void abort();
+
+ private:
+  struct state;
+  explicit prepared_script(std::unique_ptr<state> s);
+  std::unique_ptr<state> state_;
+};
 
 }  // namespace otp::release
