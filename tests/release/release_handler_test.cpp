@@ -115,6 +115,39 @@ TEST_F(release_handler_test, AnUpgradeAndADowngradeMigrateEveryServersStateInPla
   EXPECT_EQ(events[7].vsn, "1.0.0");
 }
 
+// The counter example's release root (build/<preset>/examples/counter/root), copied: the handler
+// boots 1.0.0, upgrades to 1.1.0 (the sum survives and reset works) and rolls back.
+TEST_F(release_handler_test, TheCounterExampleUpgradesAndRollsBackWithItsSum) {
+  rel_test::temp_dir node;
+  fs::copy(fs::path(OTP_EXAMPLE_ROOTS_DIR) / "counter" / "root", node.path(), fs::copy_options::recursive);
+  rt_.run([&] {
+    auto o = options();
+    o.root = node.path();
+    start(o);
+    const term counter = otp::whereis(atom("counter"));
+    ASSERT_TRUE(counter.is_pid());
+    for (int i = 1; i <= 4; ++i) otp::gen_server::cast(atom("counter"), tuple(atom("increment"), i));
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("get")), term(10));
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("reset"))[0], atom("error")) << "1.0.0 has no reset";
+
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    const term up = rh::install("1.1.0");
+    ASSERT_EQ(up[0], atom("ok")) << up;
+    EXPECT_EQ(*up[2].find(atom("processes_migrated")), term(1));
+    EXPECT_EQ(otp::whereis(atom("counter")), counter) << "the same process";
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("get")), term(10)) << "the sum survives the upgrade";
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("reset")), atom("ok"));
+    otp::gen_server::cast(atom("counter"), tuple(atom("increment"), 5));
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("get")), term(5));
+
+    const term down = rh::install("1.0.0");
+    ASSERT_EQ(down[0], atom("ok")) << down;
+    EXPECT_EQ(otp::whereis(atom("counter")), counter);
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("get")), term(5)) << "the sum survives the rollback";
+    EXPECT_EQ(otp::gen_server::call(atom("counter"), atom("reset"))[0], atom("error")) << "1.0.0 again";
+  });
+}
+
 TEST_F(release_handler_test, DepModsOrderTheSuspensionsLoadsAndCodeChanges) {
   rt_.run([&] {
     start(options());
