@@ -171,3 +171,21 @@ if [[ $report_only != 1 ]]; then
   cmake --build "$build_dir" --parallel "$schedulers" --target otp_code_upgrade_bench
   bench/code_upgrade/compare.sh "$build_dir" "${OTP_BENCH_UPGRADE_REPETITIONS:-3}"
 fi
+
+# --- distribution between two nodes (its own table: bench/dist/compare.sh) ---------------------------
+if [[ $report_only != 1 ]]; then
+  cmake --build "$build_dir" --parallel "$schedulers" --target otp_dist_bench
+  bench/dist/compare.sh "$build_dir" "${OTP_BENCH_DIST_REPETITIONS:-5}"
+fi
+
+# --- node startup and otpctl's round trip (its own table: bench/cli/compare.sh) ----------------------
+if [[ $report_only != 1 ]]; then
+  cmake --build "$build_dir" --parallel "$schedulers" --target otp_cli_bench
+  bench/cli/compare.sh "$build_dir" "${OTP_BENCH_CLI_REPETITIONS:-5}"
+fi
+
+# --- a release installed across 3 nodes against 1 (its own table: bench/cluster/compare.sh) ---------
+if [[ $report_only != 1 ]]; then
+  cmake --build "$build_dir" --parallel "$schedulers" --target otp_cluster_bench
+  bench/cluster/compare.sh "$build_dir" "${OTP_BENCH_CLUSTER_REPETITIONS:-5}"
+fi

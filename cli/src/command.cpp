@@ -4,14 +4,38 @@
 #include <algorithm>
 #include <ostream>
 
+#include "commands/call.hpp"
+#include "commands/cast.hpp"
 #include "commands/check.hpp"
+#include "commands/cluster.hpp"
+#include "commands/history.hpp"
+#include "commands/load.hpp"
+#include "commands/nodes.hpp"
+#include "commands/permanent.hpp"
+#include "commands/ping.hpp"
+#include "commands/purge.hpp"
+#include "commands/releases.hpp"
+#include "commands/relup.hpp"
+#include "commands/remove.hpp"
+#include "commands/rollback.hpp"
+#include "commands/send.hpp"
+#include "commands/start.hpp"
+#include "commands/status.hpp"
+#include "commands/stop.hpp"
+#include "commands/unpack.hpp"
+#include "commands/which.hpp"
 
 namespace otpctl {
 
 namespace po = boost::program_options;
 
 namespace {
-constexpr const command* table[] = {&commands::check};
+constexpr const command* table[] = {
+    &commands::start,    &commands::stop,   &commands::ping,    &commands::nodes,     &commands::status,
+    &commands::releases, &commands::unpack, &commands::relup,   &commands::permanent, &commands::rollback,
+    &commands::cluster,  &commands::remove, &commands::history, &commands::load,      &commands::purge,
+    &commands::which,    &commands::call,   &commands::cast,    &commands::send,      &commands::check,
+};
 }  // namespace
 
 std::span<const command* const> all_commands() { return table; }

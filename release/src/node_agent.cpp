@@ -6,6 +6,7 @@
 
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
+#include "otp/node.hpp"
 #include "otp/os_process.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
@@ -85,6 +86,28 @@ term load(atom module) {
   return tuple(atoms::error, r.reason, text(r.message));
 }
 
+term atoms_list(const std::vector<atom>& names) {
+  std::vector<term> out(names.begin(), names.end());
+  return term::make_list(std::move(out));
+}
+
+term nodes() {
+  return map({{atom("node"), node::name()},
+              {atom("visible"), atoms_list(node::nodes(node::node_set::visible))},
+              {atom("hidden"), atoms_list(node::nodes(node::node_set::hidden))}});
+}
+
+// Erlang's nl/1 as otpctl load --all-nodes asks it: this node first (c:l), then every connected
+// node (node::nl): [{Node, {module, M} | {error, R} | {badrpc, R}}].
+term load_everywhere(atom module) {
+  std::vector<term> results;
+  const code::load_result here = code::load(module);
+  results.push_back(tuple(node::name(), here ? tuple(atoms::module, module) : tuple(atoms::error, here.reason)));
+  if (here && node::alive())
+    for (const node::nl_result& r : node::nl(module)) results.push_back(tuple(r.node, r.result));
+  return term::make_list(std::move(results));
+}
+
 class agent final : public gen_server::behaviour {
  public:
   explicit agent(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {}
@@ -101,12 +124,15 @@ class agent final : public gen_server::behaviour {
   term answer(const term& r) {
     try {
       if (r.is_atom(atom("status"))) return status();
+      if (r.is_atom(atom("nodes"))) return nodes();
       if (r.is_atom(atom("stop"))) {
         spawn([on_stop = on_stop_] { on_stop(); });
         return ok_atom;
       }
       if (r.is_tuple(2) && r[0].is_atom(atom("which")) && r[1].is_atom()) return which(r[1].as_atom());
       if (r.is_tuple(2) && r[0].is_atom(atom("load")) && r[1].is_atom()) return load(r[1].as_atom());
+      if (r.is_tuple(3) && r[0].is_atom(atom("load")) && r[1].is_atom() && r[2].is_atom(atom("all_nodes")))
+        return load_everywhere(r[1].as_atom());
       if (r.is_tuple(3) && r[0].is_atom(atom("purge")) && r[1].is_atom())
         return term(r[2].is_atom(atom("soft")) ? code::soft_purge(r[1].as_atom()) : code::purge(r[1].as_atom()));
     } catch (const std::exception& e) {
@@ -128,8 +154,10 @@ term start_link(std::function<void()> on_stop) {
 }
 
 term status(const term& a) { return call(a, atom("status")); }
+term nodes(const term& a) { return call(a, atom("nodes")); }
 term which(atom module, const term& a) { return call(a, tuple(atom("which"), module)); }
 term load(atom module, const term& a) { return call(a, tuple(atom("load"), module)); }
+term load_everywhere(atom module, const term& a) { return call(a, tuple(atom("load"), module, atom("all_nodes"))); }
 term purge(atom module, bool soft, const term& a) {
   return call(a, tuple(atom("purge"), module, atom(soft ? "soft" : "brutal")));
 }

@@ -48,14 +48,17 @@ class handler final : public gen_server::behaviour {
 
   gen_server::init_result init(const term&) override {
     trap_exit(true);
+    std::optional<term> failure;  // acted on after the catch: stopping applications waits for them
     try {
       boot();
     } catch (const request_failed& f) {
-      stop_applications();
-      return gen_server::init_result::stop(f.reason);
+      failure = f.reason;
     } catch (const std::exception& e) {
+      failure = tuple(atom("boot_failed"), binary(e.what()));
+    }
+    if (failure) {
       stop_applications();
-      return gen_server::init_result::stop(tuple(atom("boot_failed"), binary(e.what())));
+      return gen_server::init_result::stop(*failure);
     }
     return gen_server::init_result::ok(term());
   }
@@ -101,6 +104,11 @@ class handler final : public gen_server::behaviour {
  private:
   // --- boot --------------------------------------------------------------------------------------
   void boot() {
+    std::error_code ec;
+    if (!fs::is_directory(root_.releases_dir(), ec))
+      throw request_failed{
+          tuple(atom("no_release_root"),
+                binary(root_.root().string() + ": not a release root (it has no releases/ directory)"))};
     history_ = std::make_unique<release_history>(history_file_);
     for (const interrupted_install& i : history_->interrupted_installs()) {
       log::write(log::level::warning, "release_handler: the install of " + i.vsn + " from " + i.from_vsn +
@@ -189,6 +197,11 @@ class handler final : public gen_server::behaviour {
     if (op == atom("check_install")) return check_install(vsn);
     if (op == atom("install")) return install(vsn, r.is_tuple(3) ? r[2] : term());
     if (op == atom("prepare_install")) return prepare_install(vsn, r.is_tuple(3) ? r[2] : term());
+    if (op == atom("push_release")) {
+      if (!r.is_tuple(3) || !r[2].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
+      if (!history_->status_of(vsn)) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
+      return release_handler::unpack_from(root_, vsn, tuple(release_handler::registered_name, r[2]));
+    }
     if (op == atom("make_permanent")) return make_permanent(vsn);
     if (op == atom("remove")) return remove(vsn);
     throw request_failed{tuple(atom("bad_request"), r)};
@@ -381,18 +394,18 @@ class handler final : public gen_server::behaviour {
         current_.release.name, p->from, vsn,
         version_less(p->from, vsn) ? install_direction::upgrade : install_direction::downgrade, p->operation);
     pending_ = std::move(p);
+    script_outcome failed;  // ended after the catch: ending an install may wait for processes
     try {
       plan planned = plan_install(vsn);
       pending_->target = std::move(planned.target);
       pending_->to_vsn = planned.script.to_vsn;
       pending_->script = prepared_script::prepare(std::move(planned.script), inputs_for(*pending_));
-      if (!pending_->script->ok()) return end_install(pending_->script->failure());
+      if (!pending_->script->ok()) failed = pending_->script->failure();
     } catch (const request_failed& f) {
-      script_outcome failed;
       failed.ok = false;
       failed.reason = f.reason;
-      return end_install(failed);
     }
+    if (!failed.ok) return end_install(failed);
     return std::nullopt;
   }
 
@@ -457,9 +470,11 @@ class handler final : public gen_server::behaviour {
       return outcome.reason;
     }
     log::write(log::level::info, "release_handler: installed " + p->vsn + " (from " + p->from + ")");
-    last_install_figures_ = map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
-                                 {atom("modules_changed"), term(result.modules_changed)},
-                                 {atom("processes_migrated"), term(result.processes_migrated)}});
+    last_install_figures_ =
+        map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
+             {atom("modules_changed"), term(result.modules_changed)},
+             {atom("processes_migrated"), term(result.processes_migrated)},
+             {atom("longest_suspension_us"), term(static_cast<std::int64_t>(outcome.longest_suspension.count()))}});
     return std::nullopt;
   }
 
@@ -571,6 +586,7 @@ class handler final : public gen_server::behaviour {
       text("from_vsn", e.from_vsn);
       text("outcome", e.outcome);
       text("reason", e.reason);
+      text("operation", e.operation);
       number("install_id", e.install_id);
       number("duration_ms", e.duration_ms);
       number("modules_changed", e.modules_changed);
@@ -625,6 +641,9 @@ term prepare_install(const std::string& vsn, const std::string& operation, std::
   return call(h, tuple(atom("prepare_install"), binary(vsn),
                        map({{atom("operation"), binary(operation)},
                             {atom("timeout"), term(static_cast<std::int64_t>(timeout.count()))}})));
+}
+term push_release(const std::string& vsn, atom to_node, const term& h) {
+  return call(h, tuple(atom("push_release"), binary(vsn), to_node));
 }
 term commit_install(const std::string& operation, const term& h) {
   return call(h, tuple(atom("commit_install"), binary(operation)));

@@ -37,27 +37,41 @@ class runner {
   ~runner() { discard_prepared(); }
 
   // Everything before the point of no return: nothing a process could see changes.
+  // (Failures are undone after their catch block: code that may wait for a message — and so let
+  // its fiber's thread run other processes — must not run while an exception is being handled.)
   script_outcome prepare() {
     script_outcome outcome;
+    std::optional<term> failure;
     try {
       check_old_processes(script_);
       while (next_ < script_.instructions.size() && before_point_of_no_return(script_.instructions[next_]))
         run_one(script_.instructions[next_++]);
-    } catch (const step_failed& failure) {
+    } catch (const step_failed& f) {
+      failure = f.reason;
+    } catch (const std::exception& e) {  // a sys or code call that failed outright
+      failure = exit_reason_of(e);
+    }
+    if (failure) {
       discard_prepared();
       outcome.ok = false;
-      outcome.reason = failure.reason;
+      outcome.reason = *failure;
     }
     return outcome;
   }
 
   script_outcome commit() {
     script_outcome outcome;
+    std::optional<term> failure;
     try {
       while (next_ < script_.instructions.size()) run_one(script_.instructions[next_++]);
-    } catch (const step_failed& failure) {
+    } catch (const step_failed& f) {
+      failure = f.reason;
+    } catch (const std::exception& e) {
+      failure = exit_reason_of(e);
+    }
+    if (failure) {
       outcome.ok = false;
-      outcome.reason = failure.reason;
+      outcome.reason = *failure;
       if (past_point_of_no_return_) {
         roll_back();
         outcome.rolled_back = true;
@@ -67,6 +81,7 @@ class runner {
     }
     outcome.modules_changed = loaded_.size();
     outcome.processes_migrated = migrated_.size();
+    outcome.longest_suspension = longest_suspension_;
     for (const loaded_module& l : loaded_) outcome.unpurged.emplace_back(l.module, l.post_purge);
     return outcome;
   }
@@ -147,6 +162,7 @@ class runner {
       for (std::size_t k = 0; k < pids.size(); ++k) {
         if (b.results[k].is_atom(ok_atom)) {
           held.push_back(pids[k]);
+          suspended_at_.emplace(pids[k], b.sent_at[k]);
         } else if (is_process_alive(pids[k])) {  // one that died meanwhile is skipped, as OTP does
           unanswered.push_back(pids[k]);
           if (!failed) failed = k;
@@ -212,7 +228,15 @@ class runner {
 
   void step(const appup::resume& i) {
     for (atom m : i.modules) {
-      sys::resume_all(suspended_of(m), in_.timeout);
+      const std::vector<term>& pids = suspended_of(m);
+      const sys::batch b = sys::resume_all(pids, in_.timeout);
+      for (std::size_t k = 0; k < pids.size(); ++k) {
+        auto at = suspended_at_.find(pids[k]);
+        if (at != suspended_at_.end() && b.answered_at[k] != std::chrono::steady_clock::time_point::max())
+          longest_suspension_ =
+              std::max(longest_suspension_,
+                       std::chrono::duration_cast<std::chrono::microseconds>(b.answered_at[k] - at->second));
+      }
       std::erase_if(suspended_, [&](const auto& s) { return s.first == m; });
     }
   }
@@ -314,6 +338,10 @@ class runner {
   std::vector<stopped_child> stopped_;
   std::unordered_map<term, term, term_hash> saved_states_;  // pid -> state before its code_change
   std::vector<term> migrated_;
+  // When each suspended process's suspend request left, and the longest time from there to its
+  // resume's answer so far.
+  std::unordered_map<term, std::chrono::steady_clock::time_point, term_hash> suspended_at_;
+  std::chrono::microseconds longest_suspension_{0};
   std::vector<term> step_processes_;
 };
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "dist/router.hpp"
 #include "otp/node_table.hpp"
 #include "process_control_block.hpp"
 
@@ -23,27 +24,38 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
   if (timeout < milliseconds(0)) throw badarg("call: negative timeout");
 
   term target = server;
+  atom node = node_table::local_identity().name;
+  bool remote_name = false;  // {Name, Node} of another node: monitored and sent by name
   if (server.is_atom() || (server.is_tuple(2) && server[0].is_atom() && server[1].is_atom())) {
-    const atom node = server.is_atom() ? node_table::local_identity().name : server[1].as_atom();
-    if (!(node == node_table::local_identity().name)) fail(tuple(atoms::nodedown, node), location);
-    target = whereis(server.is_atom() ? server.as_atom() : server[0].as_atom());
-    if (target.is_atom()) fail(atoms::noproc, location);
+    if (!server.is_atom()) node = server[1].as_atom();
+    remote_name = !(node == node_table::local_identity().name);
+    if (!remote_name) {
+      target = whereis(server.is_atom() ? server.as_atom() : server[0].as_atom());
+      if (target.is_atom()) fail(atoms::noproc, location);
+    }
   } else if (!server.is_pid()) {
     throw badarg("call: not a pid, a name or {Name, Node}: " + server.to_string());
+  } else if (server.as_pid().node != node_table::local_index) {
+    node = node_table::identity(server.as_pid().node).name;
   }
-  if (target == me->pid_term()) fail(atoms::calling_self, location);
+  const bool remote = remote_name || target.as_pid().node != node_table::local_index;
+  if (!remote && target == me->pid_term()) fail(atoms::calling_self, location);
 
-  const bool plain_tag = timeout == infinity && target.as_pid().node == node_table::local_index;
+  const bool plain_tag = timeout == infinity && !remote;
   // monitor(process, Server, [{alias, demonitor}]) and the send, in one signal: the server
-  // records the monitor as it takes the message, and drops it again when it replies.
+  // records the monitor as it takes the message, and drops it again when it replies. To another
+  // node the signal becomes MONITOR_P and SEND (or REG_SEND), in that order.
   const term ref = me->new_ref();
   term alias_head[] = {term(atoms::alias)};
   const term tag = plain_tag ? ref : term::make_list_from(alias_head, ref);
   me->add_monitor(ref, target, !plain_tag);
-  envelope* request = make_envelope(signal_kind::call, me->pid_term(), make_message(tuple(me->pid_term(), tag)), ref);
-  if (!send_signal(target.as_pid(), request)) {
+  const term message = make_message(tuple(me->pid_term(), tag));
+  const bool sent = remote_name
+                        ? dist::call_name(me->pid_term(), server[0].as_atom(), node, ref, message)
+                        : send_signal(target.as_pid(), make_envelope(signal_kind::call, me->pid_term(), message, ref));
+  if (!sent) {
     me->remove_monitor(ref);
-    fail(atoms::noproc, location);
+    fail(remote ? tuple(atoms::nodedown, node) : term(atoms::noproc), location);
   }
 
   const auto answer = me->receive(
@@ -64,7 +76,7 @@ term gen_call(const term& server, const std::function<term(const term& from)>& m
     return (*answer)[1];
   }
   const term& reason = (*answer)[4];
-  if (reason.is_atom(atoms::noconnection)) fail(tuple(atoms::nodedown, term(target.as_pid().node)), location);
+  if (reason.is_atom(atoms::noconnection)) fail(tuple(atoms::nodedown, node), location);
   fail(reason, location);
 }
 
@@ -154,7 +166,11 @@ void gen_reply(const term& from, term reply_value) {
   const term& tag = from[1];
   const bool to_alias = tag.is_list() && !tag.is_nil() && tag.head().is_atom(atoms::alias);
   const term ref = to_alias ? tag.tail() : tag;
-  if (caller.as_pid().node != node_table::local_index) return;  // other nodes: with distribution
+  if (caller.as_pid().node != node_table::local_index) {
+    // A caller on another node: a plain SEND of {Tag, Reply}; the caller demonitors itself.
+    send_signal(caller.as_pid(), make_envelope(signal_kind::message, term(), tuple(tag, std::move(reply_value))));
+    return;
+  }
   // [alias | Ref]: a reply to an alias is dropped once the caller gave up on it.
   envelope* reply = make_envelope(to_alias ? signal_kind::alias_message : signal_kind::message, term(),
                                   tuple(tag, std::move(reply_value)), ref);

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "dist/router.hpp"
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
 #include "process_control_block.hpp"
@@ -69,6 +70,12 @@ std::optional<atom> local_name(const term& destination) {
   return std::nullopt;
 }
 
+// {Name, Node} naming another node.
+bool is_remote_name(const term& destination) {
+  return destination.is_tuple(2) && destination[0].is_atom() && destination[1].is_atom() &&
+         !(destination[1].as_atom() == node_table::local_identity().name);
+}
+
 std::atomic<std::uint64_t> foreign_ref_counter{0};
 
 }  // namespace
@@ -133,9 +140,9 @@ void send(const term& destination, term message) {
   // so its receivers run while the messages are hot and mailboxes stay short.
   if (process_control_block* p = detail::current_process()) p->count_reduction();
   if (destination.is_pid()) {
-    if (is_local(destination))
-      send_signal(destination.as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
-    return;  // other nodes: delivered by distribution once it exists; dropped until then
+    // A pid of another node goes to distribution (dropped when it cannot reach the node).
+    send_signal(destination.as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
+    return;
   }
   if (auto name = local_name(destination)) {
     auto pid = detail::the_registry().find(*name);
@@ -146,7 +153,12 @@ void send(const term& destination, term message) {
     }
     return;
   }
-  if (destination.is_tuple(2) && destination[0].is_atom() && destination[1].is_atom()) return;  // remote name
+  if (is_remote_name(destination)) {
+    process_control_block* p = detail::current_process();
+    detail::dist::send_to_name(p != nullptr ? p->pid_term() : term(), destination[0].as_atom(),
+                               destination[1].as_atom(), std::move(message));
+    return;
+  }
   throw badarg("send: not a pid, a name or {Name, Node}: " + destination.to_string());
 }
 
@@ -168,13 +180,15 @@ term make_ref() {
 void link(const term& pid) {
   process_control_block& p = me();
   if (!pid.is_pid()) throw badarg("link: not a pid: " + pid.to_string());
-  if (pid == p.pid_term() || !is_local(pid)) return;
+  if (pid == p.pid_term()) return;
   p.add_link(pid);
   if (!send_signal(pid.as_pid(), make_envelope(signal_kind::link, p.pid_term(), term()))) {
-    // Linking to a dead process: the noproc exit signal, as if it had just arrived.
+    // Linking to a dead process (or one on a node that cannot be reached): the exit signal, as if
+    // it had just arrived.
+    const term reason = is_local(pid) ? term(atoms::noproc) : term(atoms::noconnection);
     p.remove_link(pid);
-    if (!p.traps_exits()) throw detail::forced_exit{term(atoms::noproc)};
-    p.messages().push(tuple(atoms::exit_, pid, atoms::noproc));
+    if (!p.traps_exits()) throw detail::forced_exit{reason};
+    p.messages().push(tuple(atoms::exit_, pid, reason));
   }
 }
 
@@ -182,7 +196,7 @@ void unlink(const term& pid) {
   process_control_block& p = me();
   if (!pid.is_pid()) throw badarg("unlink: not a pid: " + pid.to_string());
   p.remove_link(pid);
-  if (is_local(pid)) send_signal(pid.as_pid(), make_envelope(signal_kind::unlink, p.pid_term(), term()));
+  send_signal(pid.as_pid(), make_envelope(signal_kind::unlink, p.pid_term(), term()));
 }
 
 term monitor(const term& pid_or_name) {
@@ -194,15 +208,23 @@ term monitor(const term& pid_or_name) {
     object = tuple(*name, node_table::local_identity().name);
     auto pid = detail::the_registry().find(*name);
     target = pid ? *pid : term();
+  } else if (is_remote_name(pid_or_name)) {
+    p.add_monitor(ref, pid_or_name, false);
+    if (!detail::dist::monitor_name(p.pid_term(), pid_or_name[0].as_atom(), pid_or_name[1].as_atom(), ref)) {
+      p.remove_monitor(ref);
+      p.messages().push(tuple(atoms::down, ref, atoms::process, pid_or_name, atoms::noconnection));
+    }
+    return ref;
   } else if (!pid_or_name.is_pid()) {
     throw badarg("monitor: not a pid, a name or {Name, Node}: " + pid_or_name.to_string());
   }
   p.add_monitor(ref, target.is_nil() ? object : target, false);
-  const bool delivered = target.is_pid() && is_local(target) &&
-                         send_signal(target.as_pid(), make_envelope(signal_kind::monitor, p.pid_term(), object, ref));
-  if (!delivered && !(target.is_pid() && !is_local(target))) {
+  const bool delivered =
+      target.is_pid() && send_signal(target.as_pid(), make_envelope(signal_kind::monitor, p.pid_term(), object, ref));
+  if (!delivered) {
+    const bool remote = target.is_pid() && !is_local(target);
     p.remove_monitor(ref);
-    p.messages().push(tuple(atoms::down, ref, atoms::process, object, atoms::noproc));
+    p.messages().push(tuple(atoms::down, ref, atoms::process, object, remote ? atoms::noconnection : atoms::noproc));
   }
   return ref;
 }
@@ -212,8 +234,10 @@ bool demonitor(const term& ref, bool flush) {
   if (!ref.is_reference()) throw badarg("demonitor: not a reference: " + ref.to_string());
   p.drain_inbox();
   const std::optional<term> target = p.remove_monitor(ref);
-  if (target && target->is_pid() && is_local(*target))
+  if (target && target->is_pid())
     send_signal(target->as_pid(), make_envelope(signal_kind::demonitor, p.pid_term(), term(), ref));
+  else if (target && is_remote_name(*target))
+    detail::dist::demonitor_name(p.pid_term(), (*target)[0].as_atom(), (*target)[1].as_atom(), ref);
   if (flush) {
     auto& queue = p.messages();
     for (std::size_t i = 0; i < queue.size();) {
@@ -234,7 +258,6 @@ void exit(term reason) {
 
 void exit(const term& pid, term reason) {
   if (!pid.is_pid()) throw badarg("exit/2: not a pid: " + pid.to_string());
-  if (!is_local(pid)) return;
   process_control_block* p = detail::current_process();
   const term from = p != nullptr ? p->pid_term() : term(atoms::undefined);
   send_signal(pid.as_pid(), make_envelope(signal_kind::exit, from, std::move(reason)));

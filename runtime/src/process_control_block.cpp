@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <typeinfo>
 
+#include "dist/router.hpp"
 #include "otp/log.hpp"
 #include "registry.hpp"
 #include "runtime_state.hpp"
@@ -44,6 +45,7 @@ envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
 }
 
 bool send_signal(const pid_parts& pid, envelope* e) {
+  if (pid.node != 0) return dist::forward_signal(pid, e);  // another node's process
   runtime_state* s = runtime_state_or_null();
   process_control_block* woken = nullptr;
   const bool delivered = s != nullptr && s->table.visit(pid, [&](process_control_block& p) {
@@ -57,6 +59,14 @@ bool send_signal(const pid_parts& pid, envelope* e) {
   // run or free it until it is in a run queue), and the scheduler's lock is not taken under ours.
   if (woken != nullptr) s->pool.schedule(woken);
   return true;
+}
+
+bool send_signal_without_waking(const pid_parts& pid, envelope* e) {
+  runtime_state* s = runtime_state_or_null();
+  const bool delivered = pid.node == 0 && s != nullptr &&
+                         s->table.visit(pid, [&](process_control_block& p) { p.deliver_without_waking(e); });
+  if (!delivered) recycle(e);
+  return delivered;
 }
 
 process_control_block::process_control_block(std::unique_ptr<process_body> body) : body_(std::move(body)) {}
@@ -265,7 +275,10 @@ void process_control_block::announce_death(const term& reason) {
   for (const term& linked : links_) send_exit(linked);
   for (const watcher_entry& m : monitored_by_) send_down(m.ref, m.watcher, m.object);
   monitors_.drain([&](const term& ref, const term& target) {
-    if (target.is_pid()) send_signal(target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
+    if (target.is_pid())
+      send_signal(target.as_pid(), make_envelope(signal_kind::demonitor, pid_term_, term(), ref));
+    else if (target.is_tuple(2))  // {Name, Node} of another node
+      dist::demonitor_name(pid_term_, target[0].as_atom(), target[1].as_atom(), ref);
   });
   if (window_)
     for (std::size_t i = 0; i < window_->refs.size(); ++i)

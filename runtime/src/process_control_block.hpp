@@ -94,6 +94,9 @@ class process_control_block {
   // must then hand it to the scheduler (after leaving the process-table slot lock). Call only
   // inside process_table::visit (the slot lock keeps the process alive), or from the process itself.
   [[nodiscard]] bool deliver(envelope* e) noexcept;
+  // Queues a signal that needs no action before the process next runs (a remote demonitor):
+  // an idle process is not woken for it. Same calling rules as deliver.
+  void deliver_without_waking(envelope* e) noexcept { inbox_.push(e); }
   std::atomic<run_state>& state() noexcept { return state_; }
 
   // --- the process's own code ----------------------------------------------------------------
@@ -223,6 +226,8 @@ std::string demangled_name(const std::type_info& type);
 
 // Sends a signal to a local pid; false when the pid is dead (the envelope is then deleted).
 bool send_signal(const pid_parts& pid, envelope* e);
+// As send_signal for a local pid, without waking an idle process (deliver_without_waking).
+bool send_signal_without_waking(const pid_parts& pid, envelope* e);
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref = term());
 
 }  // namespace otp::detail

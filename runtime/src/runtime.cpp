@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "dist/router.hpp"
 #include "runtime_state.hpp"
 #include "worker_fiber.hpp"
 
@@ -60,6 +61,7 @@ runtime::runtime(runtime_options options) {
 runtime::~runtime() {
   // Kill what is left (again if dying processes started others), wait until every process has
   // announced its death, then stop the threads.
+  detail::dist::shutdown_for_runtime();  // connections deliver into processes: close them first
   impl_->state.stopping.store(true);
   do {
     for (const term& pid : impl_->state.table.pids()) exit(pid, term(atoms::kill));

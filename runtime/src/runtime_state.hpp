@@ -1,8 +1,8 @@
 // runtime_state — the parts of the running runtime that processes reach (private).
 //
-// Created and destroyed by otp::runtime; at most one exists. Hooks let later layers (distribution)
-// take the signals addressed to other nodes; until one is installed such signals are dropped, as a
-// send to an unreachable node is.
+// Created and destroyed by otp::runtime; at most one exists. Signals addressed to other nodes'
+// processes go to distribution (send_signal -> dist/router.hpp); while the node is not alive they
+// are dropped, as a send to an unreachable node is.
 //
 // Thread-safety: members are thread-safe; the global pointer is set before any process runs and
 // cleared after the last one ended.

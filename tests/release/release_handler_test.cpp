@@ -5,9 +5,6 @@
 #include "otp/release_handler.hpp"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/child_process.hpp"
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/process.hpp"
@@ -78,6 +76,9 @@ TEST_F(release_handler_test, AnUpgradeAndADowngradeMigrateEveryServersStateInPla
     EXPECT_EQ(up[1], binary("1.0.0"));
     EXPECT_EQ(*up[2].find(atom("modules_changed")), term(2));
     EXPECT_EQ(*up[2].find(atom("processes_migrated")), term(2)) << "b is found although its modules are dynamic";
+    EXPECT_GT(up[2].find(atom("longest_suspension_us"))->as_int(), 0);
+    EXPECT_LE(up[2].find(atom("longest_suspension_us"))->as_int(),
+              up[2].find(atom("duration_ms"))->as_int() * 1000 + 1000);
     EXPECT_EQ(child("a"), a) << "an upgrade restarts nobody";
     EXPECT_EQ(child("b"), b);
     EXPECT_EQ(vsn_of(a), binary("2"));
@@ -350,69 +351,11 @@ TEST_F(release_handler_test, ARestartBootsThePermanentReleaseNotTheOneInstalledL
   EXPECT_EQ(k.back(), "boot");
 }
 
-// A node process (tests/release/handler_node) started with its stdout on a pipe; killed with
-// SIGKILL when it goes out of scope if still there.
-class node_process {
- public:
-  explicit node_process(std::vector<std::string> args) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {  // only async-signal-safe calls until exec
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-  }
-  ~node_process() {
-    kill();
-    ::close(out_);
-  }
-  node_process(const node_process&) = delete;
-  node_process& operator=(const node_process&) = delete;
-
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  // Reads its output until a line contains `needle`; false at end of output or after `limit`.
-  bool await_line(const std::string& needle, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    std::string text;
-    for (;;) {
-      if (text.find(needle) != std::string::npos) return true;
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char buffer[4096];
-      const ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) return false;
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
-
 TEST_F(release_handler_test, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAndRunsThePermanentRelease) {
   lay_out({.b_extra = "{sleep, 60000}"});  // b's code_change outlasts the node
   {
-    node_process node({OTP_TEST_HANDLER_NODE, root().string(), "1.1.0"});
-    ASSERT_TRUE(node.await_line("{load,{seq_a", 20s)) << "the install got past its loads";
+    otp::test::child_process node({OTP_TEST_HANDLER_NODE, root().string(), "1.1.0"});
+    node.expect_line("{load,{seq_a", 20s);  // the install got past its loads
     node.kill();
   }
   rt_.run([&] {

@@ -9,11 +9,16 @@
 //       atom restarting / undefined, `module` and `vsn` what the process runs (empty binaries for
 //       a plain function), `restarts` how often its supervisor restarted it after it exited
 //       (supervisor::restart_counts), `os_pid` for an OS-process child
+//   nodes
+//       #{node => ThisNode, visible => [Node], hidden => [Node]}: nodes(), nodes(hidden)
 //   {which, Module}
 //       not_loaded | #{module, behaviour, current => V, old => V} with V = #{vsn, file, processes}
 //       (old only when old code exists; processes: the pids on that version)
 //   {load, Module}
 //       c:l/1: purge, then load from the code path: {module, Module} | {error, Reason, Text}
+//   {load, Module, all_nodes}
+//       Erlang's nl/1: c:l here, then the module's bytes to every connected node (node::nl):
+//       [{Node, {module, Module} | {error, Reason} | {badrpc, Reason}}], this node first
 //   {purge, Module, soft | brutal}
 //       code:soft_purge / code:purge: true | false
 //   stop
@@ -35,8 +40,10 @@ inline const atom registered_name{"node_agent"};
 term start_link(std::function<void()> on_stop);
 
 term status(const term& agent = registered_name);
+term nodes(const term& agent = registered_name);
 term which(atom module, const term& agent = registered_name);
 term load(atom module, const term& agent = registered_name);
+term load_everywhere(atom module, const term& agent = registered_name);
 term purge(atom module, bool soft, const term& agent = registered_name);
 term stop(const term& agent = registered_name);
 

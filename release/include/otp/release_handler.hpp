@@ -34,10 +34,14 @@
 //       Sha256Hex}], checked on arrival ({checksum_mismatch, Path}), refused if a path leaves the
 //       root or an existing file differs ({bad_path, P}, {conflicting_file, P}); written, then
 //       unpacked; on failure what was written is removed again
+//   {push_release, Vsn, Node}
+//       sends this node's release Vsn to the release handler of Node as {unpack, Vsn, Files} and
+//       replies what that handler replied (how a cluster install gives a release to a node that
+//       lacks it)
 //   {check_install, Vsn}
 //       {ok, FromVsn, up | down, ScriptText} | {error, R}; changes nothing
 //   {install, Vsn, Options}
-//       {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated}} | {error, R}; Options
+//       {ok, FromVsn, #{duration_ms, modules_changed, processes_migrated, longest_suspension_us}} | {error, R}; Options
 //       is a map: progress => Pid gets {release_progress, Vsn, StepText, [Pid]} after each step
 //   {prepare_install, Vsn, #{operation => Id, timeout => Ms}}
 //       {ok, FromVsn} | {error, R}: an install stopped just before its point of no return (checked,
@@ -90,6 +94,7 @@ term unpack(const std::string& vsn, const term& handler = registered_name);
 term unpack_from(const release_root& source, const std::string& vsn, const term& handler = registered_name);
 term check_install(const std::string& vsn, const term& handler = registered_name);
 term install(const std::string& vsn, const term& options = term(), const term& handler = registered_name);
+term push_release(const std::string& vsn, atom to_node, const term& handler = registered_name);
 // The two phases of an install coordinated across nodes (see prepare_install above).
 term prepare_install(const std::string& vsn, const std::string& operation, std::chrono::milliseconds timeout,
                      const term& handler = registered_name);

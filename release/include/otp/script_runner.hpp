@@ -69,6 +69,8 @@ struct script_outcome {
   bool rolled_back = false;
   std::size_t modules_changed = 0;
   std::size_t processes_migrated = 0;
+  // The longest time a process stayed suspended: from its suspend request to its resume's answer.
+  std::chrono::microseconds longest_suspension{0};
   // Modules loaded by the run with their post-purge method, for the release handler's
   // make_permanent (brutal) or later soft purges (soft).
   std::vector<std::pair<atom, appup::purge_method>> unpurged;

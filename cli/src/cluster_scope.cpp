@@ -1,0 +1,96 @@
+#include "cluster_scope.hpp"
+
+#include <boost/algorithm/string/split.hpp>
+#include <boost/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "otp/node_agent.hpp"
+#include "otp/term_text.hpp"
+#include "term_json.hpp"
+
+namespace otpctl {
+
+namespace po = boost::program_options;
+
+void declare_cluster_options(po::options_description& options) {
+  options.add_options()("cluster", "act on the target and every node it is connected to")(
+      "nodes", po::value<std::string>(), "act on these nodes (comma-separated NAME@HOST list)");
+}
+
+namespace {
+
+std::vector<std::string> listed_nodes(const po::variables_map& args) {
+  std::vector<std::string> names;
+  const std::string list = args["nodes"].as<std::string>();
+  boost::split(names, list, [](char c) { return c == ','; });
+  return names;
+}
+
+}  // namespace
+
+void check_cluster_options(const po::variables_map& args) {
+  if (args.count("cluster") && args.count("nodes")) throw usage_error("give --cluster or --nodes, not both");
+  if (args.count("nodes"))
+    for (const std::string& n : listed_nodes(args))
+      if (n.find('@') == std::string::npos || n.front() == '@' || n.back() == '@')
+        throw usage_error("--nodes: '" + n + "' is not NAME@HOST");
+}
+
+std::vector<otp::atom> cluster_nodes(const node_session& s, const po::variables_map& args, bool cluster_by_default) {
+  std::vector<otp::atom> nodes;
+  if (args.count("nodes")) {
+    for (const std::string& n : listed_nodes(args)) nodes.emplace_back(n);
+  } else if (args.count("cluster") || cluster_by_default) {
+    nodes.push_back(s.node);
+    const otp::term reply = otp::release::node_agent::nodes(s.node_agent());
+    const otp::term* visible = reply.is_map() ? reply.find(otp::atom("visible")) : nullptr;
+    if (visible != nullptr)
+      for (const otp::term& n : visible->elements()) nodes.push_back(n.as_atom());
+  }
+  return nodes;
+}
+
+exit_code print_outcome(const node_session& s, const otp::release::cluster::outcome& o, bool json, std::ostream& out) {
+  if (json) {
+    boost::json::array nodes;
+    for (const auto& n : o.nodes)
+      nodes.push_back(
+          boost::json::object{{"node", std::string(n.node.text())}, {"ok", n.ok}, {"result", to_json(n.result)}});
+    out << boost::json::serialize(
+               boost::json::object{{"operation", o.operation}, {"committed", o.committed}, {"nodes", nodes}})
+        << "\n";
+  } else {
+    for (const auto& n : o.nodes)
+      out << "node " << n.node.text() << ": " << (n.ok ? "ok " : "failed: ") << n.result.to_string() << "\n";
+    out << "operation " << o.operation << (o.committed ? ": committed" : ": not committed, nothing changed") << "\n";
+  }
+  if (!o.all_ok()) return s.fail("not every node succeeded (operation " + o.operation + ")");
+  return exit_code::ok;
+}
+
+exit_code print_releases(const std::vector<otp::release::cluster::node_releases>& releases, bool json,
+                         std::ostream& out) {
+  const bool agree = otp::release::cluster::agree(releases);
+  if (json) {
+    boost::json::array nodes;
+    for (const auto& r : releases)
+      nodes.push_back(boost::json::object{{"node", std::string(r.node.text())},
+                                          {"current", r.current},
+                                          {"permanent", r.permanent},
+                                          {"error", r.error.is_nil() ? boost::json::value() : to_json(r.error)}});
+    out << boost::json::serialize(boost::json::object{{"agree", agree}, {"nodes", nodes}}) << "\n";
+  } else {
+    for (const auto& r : releases) {
+      out << r.node.text() << "  ";
+      if (!r.error.is_nil())
+        out << "no answer: " << r.error.to_string() << "\n";
+      else
+        out << "current " << r.current << "  permanent " << r.permanent << "\n";
+    }
+    out << (agree ? "the nodes agree" : "the nodes do not agree") << "\n";
+  }
+  return agree ? exit_code::ok : exit_code::failed;
+}
+
+}  // namespace otpctl

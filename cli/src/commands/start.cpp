@@ -1,0 +1,103 @@
+// otpctl start: the command line turned into a node_config, then run_node here (foreground) or
+// under a watchdog (--daemon, start_daemon.hpp).
+#include "commands/start.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include "commands/start_daemon.hpp"
+#include "otp/node.hpp"
+#include "otp/node_runner.hpp"
+
+namespace otpctl::commands {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr long default_timeout_ms = 30000;
+
+otp::release::node_config config_from(const po::variables_map& args) {
+  const bool long_name = args.count("name") > 0;
+  const bool short_name = args.count("sname") > 0;
+  if (long_name == short_name) throw usage_error("give the node's name with either --name or --sname");
+  if (!args.count("root")) throw usage_error("the option '--root' is required but missing");
+  otp::release::node_config config;
+  config.node.name = args[long_name ? "name" : "sname"].as<std::string>();
+  config.node.names = long_name ? otp::node::name_kind::longnames : otp::node::name_kind::shortnames;
+  if (args.count("cookie")) config.node.cookie = args["cookie"].as<std::string>();
+  config.root = fs::absolute(args["root"].as<std::string>()).lexically_normal();
+  if (args.count("first-boot")) config.first_boot_vsn = args["first-boot"].as<std::string>();
+  return config;
+}
+
+exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout, std::ostream& out,
+                     std::ostream& err) {
+  try {
+    const daemon::started_node node = daemon::launch(config, timeout);
+    const daemon::daemon_files files(config.root);
+    out << "node " << node.node << " is running release " << node.release << " " << node.vsn << "\n"
+        << "  os pid " << node.node_pid << " (" << files.node_pid.string() << "), watchdog os pid " << node.watchdog_pid
+        << " (" << files.watchdog_pid.string() << ")\n"
+        << "  log " << files.log.string() << "\n";
+    return exit_code::ok;
+  } catch (const daemon::launch_error& e) {
+    err << "otpctl start: " << e.what() << "\n";
+    return exit_code::failed;
+  }
+}
+
+void declare(po::options_description& options, po::options_description&, po::positional_options_description&) {
+  auto add = options.add_options();
+  add("name", po::value<std::string>()->value_name("NAME@HOST"), "the node's long name (erl -name)");
+  add("sname", po::value<std::string>()->value_name("NAME"), "the node's short name (erl -sname)");
+  add("root", po::value<std::string>()->value_name("DIR"), "the release root to boot (required)");
+  add("cookie", po::value<std::string>()->value_name("C"), "the cookie (default: ~/.erlang.cookie)");
+  add("first-boot", po::value<std::string>()->value_name("VSN"),
+      "the release a root that never booted boots (default: its newest)");
+  add("daemon", "detach under a watchdog; return once the node is up");
+  add("timeout", po::value<long>()->value_name("MS")->default_value(default_timeout_ms),
+      "with --daemon: how long to wait for the node to be up");
+}
+
+exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
+  otp::release::node_config config = config_from(args);
+  const long timeout_ms = args["timeout"].as<long>();
+  if (timeout_ms <= 0) throw usage_error("--timeout must be a positive number of milliseconds");
+  if (!fs::is_directory(config.root)) {
+    err << "otpctl start: no release root at " << config.root.string() << ": not a directory\n";
+    return exit_code::failed;
+  }
+  if (args.count("daemon")) return run_daemon(config, std::chrono::milliseconds(timeout_ms), out, err);
+  config.on_ready = [&out](const std::string& release, const std::string& vsn) {
+    out << "node " << otp::node::name().text() << " is running release " << release << " " << vsn
+        << " (Ctrl-C or SIGTERM stops it)" << std::endl;
+  };
+  return otp::release::run_node(config) == 0 ? exit_code::ok : exit_code::failed;
+}
+
+}  // namespace
+
+const command start{
+    "start",
+    "start (--name NAME@HOST | --sname NAME) --root DIR [--cookie C] [--first-boot VSN] [--daemon [--timeout MS]]",
+    "Boot a release root's permanent release as a node, here or as a daemon.",
+    "Boots the permanent release of the release root DIR (docs/release-handler.md) as the distributed\n"
+    "node NAME: on the root's first boot, the release --first-boot names or else its newest.\n\n"
+    "Without --daemon the node runs in this process: it logs to stderr, prints 'node NODE is running\n"
+    "release REL VSN' once up, and stops cleanly (applications stopped in reverse order) on Ctrl-C,\n"
+    "SIGTERM or 'otpctl stop'.\n\n"
+    "With --daemon the node detaches under a watchdog (Erlang's heart) and otpctl returns once it is\n"
+    "up. DIR/otpctl/ holds node.pid (the node's OS pid), watchdog.pid and node.log (all output). A node\n"
+    "that dies other than by a clean stop is booted again into the permanent release; SIGTERM to the\n"
+    "watchdog stops the node and the watchdog.\n\n"
+    "Exit status: 0 the node stopped cleanly (foreground) or is up (--daemon); 1 it could not start\n"
+    "(the node's error on stderr); 2 usage.",
+    &declare,
+    &run,
+};
+
+}  // namespace otpctl::commands

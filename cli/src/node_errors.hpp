@@ -1,0 +1,24 @@
+// One-line explanations of what went wrong on the far side, for otpctl's messages on stderr:
+// the exit reason of a failed call to a node (noproc, nodedown, timeout, a server that died) and
+// the {error, Reason} replies of a node's release handler (docs/release-handler.md).
+//
+// Each function names the node, the release or the process involved and keeps the reason's
+// Erlang text where it is not one it knows, so nothing is hidden.
+//
+// Thread-safety: pure functions of their arguments.
+#pragma once
+
+#include <string>
+
+#include "otp/term.hpp"
+
+namespace otpctl {
+
+// The reason of an otp::exit_exception thrown by a call to a server on `node`
+// (gen_server::call's {noproc, Where}, {{nodedown, Node}, Where}, {timeout, Where}, ...).
+std::string explain_call_failure(const otp::term& reason, otp::atom node);
+
+// The Reason of a release handler's {error, Reason} reply on `node`.
+std::string explain_release_error(const otp::term& reason, otp::atom node);
+
+}  // namespace otpctl

@@ -1,0 +1,102 @@
+// The install call, its progress printer and the report.
+#include "release_install.hpp"
+
+#include <boost/json.hpp>
+#include <ostream>
+
+#include "node_errors.hpp"
+#include "otp/process.hpp"
+#include "otp/release_handler.hpp"
+#include "otp/version_order.hpp"
+
+namespace otpctl {
+
+namespace {
+
+using otp::atom;
+using otp::term;
+
+std::string counted(std::int64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::int64_t figure(const term& figures, const char* key) {
+  const term* v = figures.find(atom(key));
+  return v != nullptr && v->is_integer() ? v->as_int() : 0;
+}
+
+// A process that prints each progress message as a line until told {flush, From, Ref}, which it
+// answers with Ref once every earlier message is printed.
+term start_printer(std::ostream& out) {
+  return otp::spawn_link([&out] {
+    for (;;) {
+      const term m = otp::receive();
+      if (m.is_tuple(4) && m[0].is_atom(atom("release_progress"))) {
+        out << "  step: " << (m[2].is_binary() ? std::string(m[2].as_binary()) : m[2].to_string());
+        if (m[3].is_proper_list() && m[3].size() > 0) {
+          out << "  [";
+          for (std::size_t i = 0; i < m[3].size(); ++i) out << (i ? " " : "") << m[3][i].to_string();
+          out << "]";
+        }
+        out << std::endl;
+      } else if (m.is_tuple(3) && m[0].is_atom(atom("flush"))) {
+        otp::send(m[1], m[2]);
+        return;
+      }
+    }
+  });
+}
+
+// Whether `vsn` is the permanent release now.
+bool is_permanent(const node_session& s, const std::string& vsn) {
+  const term releases = otp::release::release_handler::which_releases(s.release_handler());
+  for (const term& r : releases.elements())
+    if (r.is_tuple(4) && r[1].is_binary() && r[1].as_binary() == vsn) return r[3].is_atom(atom("permanent"));
+  return false;
+}
+
+}  // namespace
+
+exit_code install_release(const node_session& s, const std::string& vsn, install_output how, std::ostream& out) {
+  term options = otp::map({});
+  term printer;
+  if (how.progress) {
+    printer = start_printer(out);
+    options = otp::map({{atom("progress"), printer}});
+  }
+  const term reply = otp::release::release_handler::install(vsn, options, s.release_handler());
+  if (how.progress) {
+    const term ref = otp::make_ref();
+    otp::send(printer, otp::tuple(atom("flush"), otp::self(), ref));
+    otp::receive([&](const term& m) { return m == ref; });
+  }
+  if (reply.is_tuple(2) && reply[0].is_atom(atom("error"))) return s.fail(explain_release_error(reply[1], s.node));
+  if (!(reply.is_tuple(3) && reply[0].is_atom(atom("ok")) && reply[1].is_binary()))
+    return s.fail("unexpected reply: " + reply.to_string());
+  const std::string from(reply[1].as_binary());
+  const bool up = otp::version_less(from, vsn);
+  const std::int64_t duration = figure(reply[2], "duration_ms");
+  const std::int64_t modules = figure(reply[2], "modules_changed");
+  const std::int64_t processes = figure(reply[2], "processes_migrated");
+  const bool permanent = is_permanent(s, vsn);
+  if (how.json) {
+    out << boost::json::serialize(boost::json::object{{"node", s.node_name()},
+                                                      {"vsn", vsn},
+                                                      {"from_vsn", from},
+                                                      {"direction", up ? "up" : "down"},
+                                                      {"duration_ms", duration},
+                                                      {"modules_changed", modules},
+                                                      {"processes_migrated", processes},
+                                                      {"permanent", permanent}})
+        << "\n";
+    return exit_code::ok;
+  }
+  out << "node " << s.node_name() << ": " << (up ? "upgraded" : "downgraded") << " from " << from << " to " << vsn
+      << " in " << duration << " ms (" << counted(modules, "module", "modules") << " changed, "
+      << counted(processes, "process", "processes") << " migrated)\n";
+  if (!permanent)
+    out << "release " << vsn << " runs until the node restarts; 'otpctl permanent " << vsn << "' makes it stay\n";
+  return exit_code::ok;
+}
+
+}  // namespace otpctl

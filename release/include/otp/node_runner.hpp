@@ -1,0 +1,36 @@
+// otp::release::run_node — what `otpctl start` runs: this OS process as a distributed node that
+// boots a release root's permanent release and serves until it is told to stop.
+//
+// In order: SIGINT and SIGTERM are blocked in every thread (a signal thread waits for them), the
+// runtime starts, the node goes alive (otp::node::start: EPMD, listener, cookie), the release
+// handler boots the permanent release (release_handler.hpp), the node agent starts
+// (node_agent.hpp, for otpctl), and `on_ready` is called with the release booted. The node then
+// runs until SIGINT, SIGTERM or the node agent's `stop`: the release handler stops the
+// applications in reverse order, the node leaves EPMD, the runtime ends, and run_node returns 0.
+// A node that cannot start (a bad name, a refused cookie, no release to boot) returns 1 after
+// `on_error`; so does a node whose release handler dies.
+//
+// Ownership and thread-safety: call once per OS process, from its main thread, with no
+// otp::runtime running.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "otp/node.hpp"
+
+namespace otp::release {
+
+struct node_config {
+  node::options node;
+  std::filesystem::path root;
+  std::optional<std::string> first_boot_vsn;
+  std::function<void(const std::string& release_name, const std::string& vsn)> on_ready;
+  std::function<void(const std::string& message)> on_error;
+};
+
+int run_node(const node_config& config);
+
+}  // namespace otp::release

@@ -1,0 +1,124 @@
+#include "otp/node_runner.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "otp/gen_server.hpp"
+#include "otp/log.hpp"
+#include "otp/node_agent.hpp"
+#include "otp/process.hpp"
+#include "otp/release_handler.hpp"
+#include "otp/runtime.hpp"
+
+namespace otp::release {
+namespace {
+
+const atom stop_atom("stop");
+
+// SIGINT and SIGTERM, blocked in every thread created after it and delivered to a thread of its
+// own, which turns each into a `stop` message for the node's main process.
+class stop_signals {
+ public:
+  stop_signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~stop_signals() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  stop_signals(const stop_signals&) = delete;
+  stop_signals& operator=(const stop_signals&) = delete;
+
+  // Waits for signals until `finish`; each one goes to `target` as {stop, Signal}.
+  void forward_to(runtime& rt, const term& target) {
+    waiter_ = std::thread([this, &rt, target] {
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0 || finished_.load()) return;
+        rt.run([&] { send(target, tuple(stop_atom, std::int64_t{sig})); });
+      }
+    });
+  }
+
+  void finish() {
+    if (!waiter_.joinable()) return;
+    finished_.store(true);
+    pthread_kill(waiter_.native_handle(), SIGTERM);
+    waiter_.join();
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+  std::atomic<bool> finished_{false};
+  std::thread waiter_;
+};
+
+// The booted release's name and vsn (the permanent one: what a boot runs).
+std::pair<std::string, std::string> booted_release() {
+  const term releases = release_handler::which_releases();
+  for (const term& r : releases.elements())
+    if (r[3].is_atom(atom("permanent"))) return {std::string(r[0].as_binary()), std::string(r[1].as_binary())};
+  return {};
+}
+
+}  // namespace
+
+int run_node(const node_config& config) {
+  auto fail = [&](const std::string& message) {
+    log::write(log::level::error, message);
+    if (config.on_error) config.on_error(message);
+    return 1;
+  };
+  stop_signals signals;
+  runtime rt;
+  int code = 0;
+  rt.run([&] {
+    try {
+      node::start(config.node);
+    } catch (const std::exception& e) {
+      code = fail(std::string("cannot start the node: ") + e.what());
+      return;
+    }
+    trap_exit(true);
+    handler_options options;
+    options.root = config.root;
+    options.first_boot_vsn = config.first_boot_vsn;
+    const term handler = release_handler::start_link(options);
+    if (!(handler.is_tuple(2) && handler[0].is_atom(atoms::ok))) {
+      code = fail("cannot boot the release root " + config.root.string() + ": " + handler.to_string());
+      node::stop();
+      return;
+    }
+    const term me = self();
+    node_agent::start_link([me] { send(me, tuple(stop_atom, atom("node_agent"))); });
+    signals.forward_to(rt, me);
+    const auto [name, vsn] = booted_release();
+    log::write(log::level::info,
+               "node " + std::string(node::name().text()) + " is running release " + name + " " + vsn);
+    if (config.on_ready) config.on_ready(name, vsn);
+    for (;;) {
+      const term m = receive();
+      if (m.is_tuple(2) && m[0].is_atom(stop_atom)) {
+        log::write(log::level::notice,
+                   "node " + std::string(node::name().text()) + " stopping (" + m[1].to_string() + ")");
+        break;
+      }
+      if (m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == handler[1]) {
+        code = fail("the release handler exited: " + m[2].to_string());
+        break;
+      }
+    }
+    gen_server::stop(node_agent::registered_name);
+    if (is_process_alive(handler[1])) gen_server::stop(handler[1]);
+    node::stop();
+  });
+  signals.finish();
+  return code;
+}
+
+}  // namespace otp::release

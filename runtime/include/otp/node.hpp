@@ -1,0 +1,126 @@
+// otp::node — this OS process as a distributed Erlang node (DESIGN D7, otp-reference §7).
+//
+// `start` makes the runtime a node named name@host: it registers with EPMD (starting the real
+// `epmd -daemon` when none answers, as erl does), listens for connections, and from then on pids,
+// references and {Name, Node} reach other nodes — Erlang/OTP ones or otp-cpp ones — over Erlang's
+// distribution protocol (handshake version 6, MD5 cookie challenge, ticks). Nodes connect on first
+// use (a send, link, monitor, call or ping), as in Erlang.
+//
+// What users get, as in OTP: send to a pid or {Name, Node}; gen_server call/cast to remote servers;
+// links and monitors across nodes, with `noconnection` when a node goes away; node monitoring
+// (monitor_node, monitor_nodes); `nodes()`; hidden nodes (tools) that stay out of `nodes()`;
+// net_kernel answers is_auth, so `net_adm:ping` from Erlang gets pong; `nl` loads a module on every
+// otp-cpp node and returns each node's result.
+//
+// Failures of other nodes never throw here: a wrong cookie, a bad digest, a garbled handshake, an
+// oversized or malformed frame costs that connection only and is logged (warning) with the peer's
+// address and the reason.
+//
+// Ownership: the node belongs to the running otp::runtime; `stop` (or the runtime's destructor)
+// ends it. At most one node per OS process. The registered processes net_kernel and otp_code_push
+// run while the node is alive.
+// Thread-safety: every function may be called from any thread; the ones marked "process" must run
+// inside a process (they are about the calling process).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "otp/atom.hpp"
+#include "otp/process.hpp"
+#include "otp/term.hpp"
+
+namespace otp::node {
+
+enum class name_kind {
+  longnames,   // -name: the host part is a fully qualified name or an IP address
+  shortnames,  // -sname: the host part is the host name up to its first dot
+};
+
+struct options {
+  // "alive@host", or "alive" to take the host from this machine (as -name / -sname do).
+  std::string name;
+  name_kind names = name_kind::longnames;
+  // The cookie (-setcookie). When unset, `cookie_file` is read, and created with a random cookie
+  // (mode 0400) when missing; a cookie file others may read is refused.
+  std::optional<std::string> cookie;
+  std::optional<std::filesystem::path> cookie_file;  // default $HOME/.erlang.cookie
+  // A hidden node (-hidden): its connections stay out of nodes() on both sides.
+  bool hidden = false;
+  // net_ticktime: a tick goes out every quarter of it when nothing else did, and a connection
+  // from which nothing arrived for about this long is dropped. Erlang's default: 60 s.
+  std::chrono::milliseconds net_ticktime{60000};
+  // net_setuptime: how long a handshake may take.
+  std::chrono::milliseconds setup_time{7000};
+  // Incoming frames longer than this close their connection.
+  std::size_t max_frame_size = 128u << 20;
+  // The port to listen on; 0 lets the OS choose (inet_dist_listen_min/max unset).
+  std::uint16_t port = 0;
+  // EPMD's port (ERL_EPMD_PORT when set, else 4369).
+  std::optional<std::uint16_t> epmd_port;
+};
+
+// Why `start` could not make this a node: bad name, cookie file refused, EPMD unreachable, name
+// already registered, ...
+class start_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// net_kernel:start. Throws start_error; throws std::logic_error when already alive or no runtime
+// runs.
+void start(const options& opts);
+// net_kernel:stop: closes every connection (links and monitors across them fire with
+// noconnection), unregisters from EPMD; the node is nonode@nohost again. Does nothing when not alive.
+void stop();
+
+bool alive();
+// node(): this node's name, nonode@nohost when not alive.
+atom name();
+// erlang:get_cookie() (the empty string when not alive).
+std::string cookie();
+
+enum class node_set { visible, hidden, connected };
+// nodes(), nodes(hidden), nodes(connected): the nodes connected now.
+std::vector<atom> nodes(node_set which = node_set::visible);
+
+// net_adm:ping: pong when a connection could be set up and the node answers is_auth, else pang.
+atom ping(atom node);
+// net_kernel:connect_node: true when connected (now or already).
+bool connect(atom node);
+// erlang:disconnect_node: true when a connection was closed.
+bool disconnect(atom node);
+
+// (process) erlang:monitor_node(Node, true|false): {nodedown, Node} comes when the connection goes
+// down, or at once when it cannot be set up. Each `true` needs its own `false` or nodedown.
+void monitor_node(atom node, bool on);
+// (process) net_kernel:monitor_nodes(true|false): {nodeup, Node} and {nodedown, Node} for every
+// visible node, and for hidden ones too when `include_hidden`.
+void monitor_nodes(bool on, bool include_hidden = false);
+
+// nl(Module): the bytes of the module's current version (its file; else the file load_file would
+// load) go to every visible connected node, which stores them in its code path and loads them with
+// purge-first semantics (code::load_binary). Unlike Erlang's fire-and-forget nl, every node's
+// answer comes back, in nodes() order: {module, Module} or {error, Reason} from that node's code
+// server, or {badrpc, Reason} when it did not answer (noproc: not an otp-cpp node; nodedown;
+// timeout). Throws badarg when the module has no file here.
+struct nl_result {
+  atom node = atoms::undefined;
+  term result;
+};
+std::vector<nl_result> nl(atom module, milliseconds timeout = milliseconds(30000));
+// The same with given bytes and nodes (nl is code_push(M, File, Bytes, nodes())).
+std::vector<nl_result> code_push(atom module, const std::filesystem::path& file, const std::string& bytes,
+                                 const std::vector<atom>& to, milliseconds timeout = milliseconds(30000));
+
+// The cookie in `file` (first line), creating the file with a random cookie and mode 0400 when it
+// is missing; throws start_error when the file is readable by others or holds no cookie.
+std::string read_cookie_file(const std::filesystem::path& file);
+
+}  // namespace otp::node

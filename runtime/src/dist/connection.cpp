@@ -1,0 +1,546 @@
+#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
+// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
+// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
+// sees (as in supervisor/src/os_process.cpp).
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+#include "dist/connection.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <future>
+
+#include "dist/flags.hpp"
+#include "dist/net_kernel.hpp"
+#include "otp/log.hpp"
+#include "otp/node_table.hpp"
+#include "process_control_block.hpp"
+#include "registry.hpp"
+
+namespace otp::detail::dist {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Control message operations (erl_dist_protocol; otp-reference §7.5).
+enum op : std::int64_t {
+  op_link = 1,
+  op_send = 2,
+  op_exit = 3,
+  op_unlink = 4,
+  op_reg_send = 6,
+  op_exit2 = 8,
+  op_monitor_p = 19,
+  op_demonitor_p = 20,
+  op_monitor_p_exit = 21,
+  op_send_sender = 22,
+  op_payload_exit = 24,
+  op_payload_exit2 = 26,
+  op_payload_monitor_p_exit = 28,
+  op_alias_send = 33,
+  op_unlink_id = 35,
+  op_unlink_id_ack = 36,
+};
+
+const atom empty_atom("");
+
+bool is_local_pid(const term& t) { return t.is_pid() && t.as_pid().node == node_table::local_index; }
+
+// Delivers a signal to a local pid; false when it is not alive (or not local).
+bool deliver(const term& to, signal_kind kind, term from, term payload, term ref = term(), bool linked = false) {
+  if (!is_local_pid(to)) return false;
+  envelope* e = make_envelope(kind, std::move(from), std::move(payload), std::move(ref));
+  e->linked = linked;
+  return send_signal(to.as_pid(), e);
+}
+
+}  // namespace
+
+connection::connection(net_kernel& kernel, atom peer, std::uint64_t attempt)
+    : kernel_(kernel),
+      peer_(peer),
+      attempt_(attempt),
+      tick_timer_(kernel.io()),
+      splitter_(kernel.options().max_frame_size) {}
+
+connection::~connection() = default;
+
+connection::state connection::current_state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+bool connection::hidden() const {
+  std::lock_guard lock(mutex_);
+  return hidden_;
+}
+
+std::uint32_t connection::peer_creation() const {
+  std::lock_guard lock(mutex_);
+  return creation_;
+}
+
+// --- sending ----------------------------------------------------------------------------------
+
+bool connection::enqueue(std::string frame, bool direct_ok) {
+  if (state_ == state::down) return false;
+  if (state_ == state::up && !writing_ && queue_.empty() && direct_ok) {
+    // Nothing queued: write now from this thread, without waking the IO thread.
+    const ssize_t n = ::send(fd_, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(frame.size())) {
+      sent_.store(true, std::memory_order_relaxed);
+      return true;
+    }
+    if (n > 0) frame.erase(0, static_cast<std::size_t>(n));
+    // EAGAIN or an error: the IO thread writes the rest (and sees the error, if any).
+  }
+  queue_.push_back(std::move(frame));
+  if (state_ == state::up && !writing_) {
+    writing_ = true;
+    asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
+  }
+  return true;
+}
+
+template <class Record>
+bool connection::send_control(const term& control, const term* message, Record&& record) {
+  std::string frame;
+  encode_frame(frame, control, message);
+  std::lock_guard lock(mutex_);
+  if (state_ == state::down) return false;
+  record();
+  return enqueue(std::move(frame), true);
+}
+
+void connection::flush() {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != state::up) return;
+    if (queue_.empty()) {
+      writing_ = false;
+      return;
+    }
+    writing_batch_.clear();
+    writing_batch_.swap(queue_);
+  }
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(writing_batch_.size());
+  for (const std::string& f : writing_batch_) buffers.emplace_back(asio::buffer(f));
+  sent_.store(true, std::memory_order_relaxed);
+  asio::async_write(*socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    if (ec) return self->do_close("write failed: " + ec.message());
+    self->flush();
+  });
+}
+
+bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, envelope* raw) {
+  envelope_ptr e(raw);
+  const term to = term::make_pid(to_parts);
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state::up && to_creation != creation_) return false;  // a pid of an earlier incarnation
+  }
+  switch (e->kind) {
+    case signal_kind::message:
+    case signal_kind::alias_message: {
+      const term control = tuple(op_send, empty_atom, to);
+      return send_control(control, &e->payload, [] {});
+    }
+    case signal_kind::call: {
+      // A gen call to a remote pid: the monitor, then the request.
+      const term ref = e->ref;
+      const term from = e->from;
+      std::string frame;
+      encode_frame(frame, tuple(op_monitor_p, from, to, ref), nullptr);
+      encode_frame(frame, tuple(op_send, empty_atom, to), &e->payload);
+      std::lock_guard lock(mutex_);
+      if (state_ == state::down) return false;
+      out_monitors_[ref] = out_monitor{from, to};
+      return enqueue(std::move(frame), true);
+    }
+    case signal_kind::exit: {
+      if (!e->from.is_pid()) return false;
+      if (e->linked) {
+        const term key = tuple(e->from, to);
+        return send_control(tuple(op_exit, e->from, to, e->payload), nullptr, [&] { links_.erase(key); });
+      }
+      return send_control(tuple(op_exit2, e->from, to, e->payload), nullptr, [] {});
+    }
+    case signal_kind::link: {
+      const term key = tuple(e->from, to);
+      return send_control(tuple(op_link, e->from, to), nullptr, [&] { links_.insert(key); });
+    }
+    case signal_kind::unlink: {
+      const term key = tuple(e->from, to);
+      std::string frame;
+      std::lock_guard lock(mutex_);
+      if (state_ == state::down) return false;
+      links_.erase(key);
+      // Before the handshake the flags are unknown: every peer this node accepts knows UNLINK_ID.
+      if (state_ == state::pending || (flags_ & flags::unlink_id) != 0)
+        encode_frame(frame, tuple(op_unlink_id, static_cast<std::int64_t>(++unlink_id_), e->from, to), nullptr);
+      else
+        encode_frame(frame, tuple(op_unlink, e->from, to), nullptr);
+      return enqueue(std::move(frame), true);
+    }
+    case signal_kind::monitor: {
+      const term ref = e->ref;
+      const out_monitor m{e->from, to};
+      return send_control(tuple(op_monitor_p, e->from, to, ref), nullptr, [&] { out_monitors_[ref] = m; });
+    }
+    case signal_kind::demonitor: {
+      const term ref = e->ref;
+      return send_control(tuple(op_demonitor_p, e->from, to, ref), nullptr, [&] { out_monitors_.erase(ref); });
+    }
+    case signal_kind::down: {
+      // A local process a remote one monitored has died: payload is {'DOWN', Ref, process, Obj, R}.
+      const term& down = e->payload;
+      const term from_proc = down[3].is_tuple(2) ? down[3][0] : e->from;
+      const term ref = e->ref;
+      return send_control(tuple(op_monitor_p_exit, from_proc, to, ref, down[4]), nullptr,
+                          [&] { in_monitors_.erase(ref); });
+    }
+    case signal_kind::receive_timeout:
+    case signal_kind::info_request: return false;
+  }
+  return false;
+}
+
+bool connection::send_to_name(const term& from, atom name, const term& message) {
+  return send_control(tuple(op_reg_send, from, empty_atom, name), &message, [] {});
+}
+
+bool connection::monitor_name(const term& watcher, atom name, const term& ref) {
+  const out_monitor m{watcher, tuple(name, peer_)};
+  return send_control(tuple(op_monitor_p, watcher, name, ref), nullptr, [&] { out_monitors_[ref] = m; });
+}
+
+bool connection::call_name(const term& caller, atom name, const term& ref, const term& message) {
+  std::string frames;
+  encode_frame(frames, tuple(op_monitor_p, caller, name, ref), nullptr);
+  encode_frame(frames, tuple(op_reg_send, caller, empty_atom, name), &message);
+  const out_monitor m{caller, tuple(name, peer_)};
+  std::lock_guard lock(mutex_);
+  if (state_ == state::down) return false;
+  out_monitors_[ref] = m;
+  return enqueue(std::move(frames), true);
+}
+
+void connection::demonitor_name(const term& watcher, atom name, const term& ref) {
+  send_control(tuple(op_demonitor_p, watcher, name, ref), nullptr, [&] { out_monitors_.erase(ref); });
+}
+
+// --- life cycle -------------------------------------------------------------------------------
+
+void connection::attach(tcp::socket socket, std::uint64_t negotiated, std::uint32_t peer_creation, bool is_hidden) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  socket_ = std::make_unique<tcp::socket>(std::move(socket));
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != state::pending) {
+      socket_->close(ignored);
+      return;
+    }
+    state_ = state::up;
+    flags_ = negotiated;
+    creation_ = peer_creation;
+    hidden_ = is_hidden;
+    fd_ = socket_->native_handle();
+    node_table::intern({peer_, peer_creation});
+    if (!queue_.empty()) {
+      writing_ = true;
+      asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
+    }
+  }
+  kernel_.connection_up(shared_from_this());
+  asio::co_spawn(kernel_.io(), read_loop(shared_from_this()), asio::detached);
+  arm_tick();
+}
+
+void connection::close(std::string reason) {
+  asio::post(kernel_.io(), [self = shared_from_this(), reason = std::move(reason)] { self->do_close(reason); });
+}
+
+void connection::close_and_wait(std::string reason) {
+  std::promise<void> done;
+  asio::post(kernel_.io(), [&] {
+    do_close(reason);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void connection::do_close(const std::string& reason) {
+  bool was_up = false;
+  std::unordered_set<term, term_hash> links;
+  std::unordered_map<term, out_monitor, term_hash> out_monitors;
+  std::unordered_map<term, in_monitor, term_hash> in_monitors;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state::down) return;
+    was_up = state_ == state::up;
+    state_ = state::down;
+    fd_ = -1;
+    queue_.clear();
+    links.swap(links_);
+    out_monitors.swap(out_monitors_);
+    in_monitors.swap(in_monitors_);
+  }
+  boost::system::error_code ignored;
+  if (socket_) socket_->close(ignored);
+  tick_timer_.cancel();
+  if (was_up) log::write(log::level::info, "dist: connection to " + std::string(peer_.text()) + " closed: " + reason);
+  // Links and monitors across the connection fire with noconnection, as in Erlang.
+  for (const term& pair : links) deliver(pair[0], signal_kind::exit, pair[1], term(atoms::noconnection), term(), true);
+  for (auto& [ref, m] : out_monitors)
+    deliver(m.watcher, signal_kind::down, m.object,
+            tuple(atoms::down, ref, atoms::process, m.object, atoms::noconnection), ref);
+  for (auto& [ref, m] : in_monitors) deliver(m.target, signal_kind::demonitor, m.watcher, term(), ref);
+  kernel_.connection_down(shared_from_this(), was_up);
+}
+
+// --- ticks ------------------------------------------------------------------------------------
+
+void connection::arm_tick() {
+  tick_timer_.expires_after(kernel_.options().net_ticktime / 4);
+  tick_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_tick();
+  });
+}
+
+void connection::on_tick() {
+  if (current_state() != state::up) return;
+  if (received_.exchange(false, std::memory_order_relaxed)) {
+    silent_ticks_ = 0;
+  } else if (++silent_ticks_ >= 4) {
+    return do_close("net_tick_timeout: nothing received for net_ticktime");
+  }
+  if (!sent_.exchange(false, std::memory_order_relaxed)) {
+    std::lock_guard lock(mutex_);
+    enqueue(std::string(tick_frame), true);
+  }
+  arm_tick();
+}
+
+// --- receiving --------------------------------------------------------------------------------
+
+asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
+  // `self` keeps this connection alive for as long as the loop runs.
+  for (connection& me = *self;;) {
+    (void)me;
+    char* room = splitter_.prepare(16 * 1024);
+    const std::size_t capacity = splitter_.capacity();
+    auto [ec, n] = co_await socket_->async_read_some(asio::buffer(room, capacity), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec != asio::error::operation_aborted)
+        do_close(ec == asio::error::eof ? "closed by the peer" : "read failed: " + ec.message());
+      co_return;
+    }
+    received_.store(true, std::memory_order_relaxed);
+    splitter_.commit(n);
+    try {
+      while (auto payload = splitter_.next()) {
+        if (payload->empty()) continue;  // a tick
+        handle_payload(*payload);
+        if (current_state() == state::down) co_return;
+      }
+    } catch (const frame_error& e) {
+      log::write(log::level::warning, "dist: closing the connection to " + std::string(peer_.text()) + ": " + e.what());
+      do_close(e.what());
+      co_return;
+    }
+  }
+}
+
+void connection::handle_payload(std::string_view payload) {
+  control_frame frame = decode_payload(payload);
+  try {
+    handle_control(frame);
+  } catch (const bad_term& e) {
+    throw frame_error("malformed control message " + frame.control.to_string() + ": " + e.what());
+  }
+}
+
+void connection::log_unhandled(std::int64_t op) {
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    first = logged_ops_.insert(op).second;
+  }
+  if (first)
+    log::write(log::level::warning, "dist: " + std::string(peer_.text()) + " sent control message " +
+                                        std::to_string(op) +
+                                        ", which this node does not handle; dropped (logged once)");
+}
+
+void connection::deliver_message(const term& to, term message) {
+  if (!is_local_pid(to)) return;
+  // A reply to [alias|Ref]: delivered only while the alias is active (the call has not given up).
+  if (message.is_tuple(2) && message[0].is_list() && !message[0].is_nil() && message[0].head().is_atom(atoms::alias)) {
+    const term ref = message[0].tail();
+    if (ref.is_reference() && ref.reference_node() == node_table::local_index) {
+      deliver(to, signal_kind::alias_message, term(), std::move(message), ref);
+      return;
+    }
+  }
+  deliver(to, signal_kind::message, term(), std::move(message));
+}
+
+void connection::handle_control(const control_frame& frame) {
+  const term& c = frame.control;
+  auto need = [&](std::size_t arity, bool message) {
+    if (c.size() != arity || frame.message.has_value() != message)
+      throw frame_error("malformed control message " + c.to_string());
+  };
+  auto pid_at = [&](std::size_t i) -> const term& {
+    if (!c[i].is_pid())
+      throw frame_error("malformed control message " + c.to_string() + ": element " + std::to_string(i + 1) +
+                        " is not a pid");
+    return c[i];
+  };
+  switch (c[0].as_int()) {
+    case op_send: need(3, true); return deliver_message(pid_at(2), *frame.message);
+    case op_send_sender: need(3, true); return deliver_message(pid_at(2), *frame.message);
+    case op_reg_send: {
+      need(4, true);
+      if (!c[3].is_atom()) throw frame_error("REG_SEND to a non-atom: " + c.to_string());
+      if (auto pid = the_registry().find(c[3].as_atom())) deliver_message(*pid, *frame.message);
+      return;  // a name nobody holds: dropped, as Erlang does
+    }
+    case op_alias_send: {
+      need(3, true);
+      const term& alias = c[2];
+      if (!alias.is_reference() || alias.reference_node() != node_table::local_index ||
+          alias.reference_ids().size() < 3)
+        return;
+      // This node's references carry their owner's pid (process_control_block::new_ref).
+      const auto ids = alias.reference_ids();
+      deliver(term::make_pid({node_table::local_index, ids[1], ids[2]}), signal_kind::alias_message, term(),
+              *frame.message, alias);
+      return;
+    }
+    case op_link: {
+      need(3, false);
+      const term& from = pid_at(1);
+      const term& to = pid_at(2);
+      const term key = tuple(to, from);
+      {
+        std::lock_guard lock(mutex_);
+        links_.insert(key);
+      }
+      if (!deliver(to, signal_kind::link, from, term())) {
+        {
+          std::lock_guard lock(mutex_);
+          links_.erase(key);
+        }
+        send_control(tuple(op_exit, to, from, atoms::noproc), nullptr, [] {});
+      }
+      return;
+    }
+    case op_unlink:
+    case op_unlink_id: {
+      const bool with_id = c[0].as_int() == op_unlink_id;
+      need(with_id ? 4 : 3, false);
+      const term& from = pid_at(with_id ? 2 : 1);
+      const term& to = pid_at(with_id ? 3 : 2);
+      {
+        std::lock_guard lock(mutex_);
+        links_.erase(tuple(to, from));
+      }
+      // The ack goes out before any other signal from `to` can (it is sent from here, now).
+      if (with_id) send_control(tuple(op_unlink_id_ack, c[1], to, from), nullptr, [] {});
+      deliver(to, signal_kind::unlink, from, term());
+      return;
+    }
+    case op_unlink_id_ack: need(4, false); return;
+    case op_exit:
+    case op_payload_exit: {
+      const bool payload = c[0].as_int() == op_payload_exit;
+      need(payload ? 3 : 4, payload);
+      const term& from = pid_at(1);
+      const term& to = pid_at(2);
+      {
+        std::lock_guard lock(mutex_);
+        links_.erase(tuple(to, from));
+      }
+      deliver(to, signal_kind::exit, from, payload ? *frame.message : c[3], term(), true);
+      return;
+    }
+    case op_exit2:
+    case op_payload_exit2: {
+      const bool payload = c[0].as_int() == op_payload_exit2;
+      need(payload ? 3 : 4, payload);
+      deliver(pid_at(2), signal_kind::exit, pid_at(1), payload ? *frame.message : c[3]);
+      return;
+    }
+    case op_monitor_p: {
+      need(4, false);
+      const term& watcher = pid_at(1);
+      const term& target = c[2];
+      const term& ref = c[3];
+      if (!ref.is_reference() || !(target.is_pid() || target.is_atom()))
+        throw frame_error("malformed MONITOR_P " + c.to_string());
+      term pid = target;
+      term object = target;
+      if (target.is_atom()) {
+        object = tuple(target, kernel_.name());
+        auto found = the_registry().find(target.as_atom());
+        pid = found ? *found : term();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        in_monitors_[ref] = in_monitor{pid, watcher};
+      }
+      if (!deliver(pid, signal_kind::monitor, watcher, object, ref)) {
+        // Answered at once, so a gen_server:call to a missing name fails with noproc (§7.5).
+        send_control(tuple(op_monitor_p_exit, target, watcher, ref, atoms::noproc), nullptr,
+                     [&] { in_monitors_.erase(ref); });
+      }
+      return;
+    }
+    case op_demonitor_p: {
+      need(4, false);
+      const term& ref = c[3];
+      in_monitor m;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = in_monitors_.find(ref);
+        if (it == in_monitors_.end()) return;
+        m = std::move(it->second);
+        in_monitors_.erase(it);
+      }
+      // Nothing for the process to do now: it drops the monitor when it next runs, unwoken (a
+      // remote gen call ends with one of these, and the server need not wake for it).
+      if (is_local_pid(m.target))
+        send_signal_without_waking(m.target.as_pid(), make_envelope(signal_kind::demonitor, m.watcher, term(), ref));
+      return;
+    }
+    case op_monitor_p_exit:
+    case op_payload_monitor_p_exit: {
+      const bool payload = c[0].as_int() == op_payload_monitor_p_exit;
+      need(payload ? 4 : 5, payload);
+      const term& to = pid_at(2);
+      const term& ref = c[3];
+      term object = c[1].is_atom() ? tuple(c[1], peer_) : c[1];
+      {
+        std::lock_guard lock(mutex_);
+        auto it = out_monitors_.find(ref);
+        if (it != out_monitors_.end()) {
+          object = it->second.object;
+          out_monitors_.erase(it);
+        }
+      }
+      const term reason = payload ? *frame.message : c[4];
+      deliver(to, signal_kind::down, object, tuple(atoms::down, ref, atoms::process, object, reason), ref);
+      return;
+    }
+    default: log_unhandled(c[0].as_int()); return;
+  }
+}
+
+}  // namespace otp::detail::dist

@@ -1,0 +1,80 @@
+#include "dist/framing.hpp"
+
+#include <cstring>
+
+#include "otp/external_format.hpp"
+
+namespace otp::detail::dist {
+
+void encode_frame(std::string& out, const term& control, const term* message) {
+  const std::size_t start = out.size();
+  out.append(4, '\0');
+  out.push_back('p');
+  out.push_back(static_cast<char>(etf::version_magic));
+  const etf::encode_options utf8{.atoms = etf::atom_encoding::utf8};
+  etf::encode_append(out, control, utf8);
+  if (message != nullptr) {
+    out.push_back(static_cast<char>(etf::version_magic));
+    etf::encode_append(out, *message, utf8);
+  }
+  const std::size_t length = out.size() - start - 4;
+  for (int i = 0; i < 4; ++i) out[start + static_cast<std::size_t>(i)] = static_cast<char>(length >> (24 - 8 * i));
+}
+
+control_frame decode_payload(std::string_view payload) {
+  if (payload.size() < 3 || payload[0] != 'p')
+    throw frame_error("not a pass-through frame (tag " +
+                      std::to_string(payload.empty() ? -1 : static_cast<unsigned char>(payload[0])) + ")");
+  if (static_cast<unsigned char>(payload[1]) != etf::version_magic) throw frame_error("control without version byte");
+  control_frame frame;
+  std::size_t at = 2;
+  try {
+    frame.control = etf::decode_one(payload, at);
+    if (at < payload.size()) {
+      if (static_cast<unsigned char>(payload[at]) != etf::version_magic)
+        throw frame_error("message without version byte at byte " + std::to_string(at));
+      ++at;
+      frame.message = etf::decode_one(payload, at);
+      if (at != payload.size()) throw frame_error(std::to_string(payload.size() - at) + " bytes after the message");
+    }
+  } catch (const etf::decode_error& e) {
+    throw frame_error(e.what());
+  }
+  if (!frame.control.is_tuple() || frame.control.size() < 2 || !frame.control[0].is_integer())
+    throw frame_error("control message is not {Op, ...}: " + frame.control.to_string());
+  return frame;
+}
+
+char* frame_splitter::prepare(std::size_t n) {
+  if (buffer_.size() - end_ >= n) return buffer_.data() + end_;
+  // Move what is left to the front, then grow if that is not enough.
+  if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (buffer_.size() - end_ < n) buffer_.resize(end_ + n);
+  return buffer_.data() + end_;
+}
+
+std::optional<std::string_view> frame_splitter::next() {
+  const std::size_t available = end_ - begin_;
+  if (available < 4) {
+    if (available == 0) begin_ = end_ = 0;
+    return std::nullopt;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + begin_);
+  const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+  if (length > max_)
+    throw frame_error("frame of " + std::to_string(length) + " bytes over the limit of " + std::to_string(max_));
+  if (available - 4 < length) {
+    // Make sure the whole frame will fit, so the reader never has to read in tiny steps.
+    if (buffer_.size() - begin_ < length + 4) prepare(length + 4 - available);
+    return std::nullopt;
+  }
+  std::string_view payload(buffer_.data() + begin_ + 4, length);
+  begin_ += 4 + length;
+  return payload;
+}
+
+}  // namespace otp::detail::dist

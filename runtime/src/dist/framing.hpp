@@ -1,0 +1,60 @@
+// framing — distribution frames after the handshake (otp-reference §7.4).
+//
+// On the wire a frame is a 4-byte big-endian length and a payload; length 0 is a tick. Without the
+// atom cache a payload is 'p' (112), 131, Control, and for messages 131, Message.
+//
+// `frame_splitter` cuts a byte stream into payloads, refusing (frame_error) a length over the
+// limit before buffering it. `encode_frame` appends one whole frame; `decode_payload` decodes one
+// payload and throws frame_error for anything malformed: a wrong tag, a control that is not a tuple
+// starting with an integer, bytes after the message, or ETF that does not decode.
+// Not thread-safe: a splitter belongs to one connection's reader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otp/term.hpp"
+
+namespace otp::detail::dist {
+
+struct frame_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Appends 4-byte length, 'p', 131, control and, when given, 131, message.
+void encode_frame(std::string& out, const term& control, const term* message);
+inline constexpr std::string_view tick_frame{"\0\0\0\0", 4};
+
+struct control_frame {
+  term control;                 // a tuple; element 0 is the operation
+  std::optional<term> message;  // the payload term of SEND, REG_SEND, ...
+  std::int64_t op() const { return control[0].as_int(); }
+};
+control_frame decode_payload(std::string_view payload);
+
+class frame_splitter {
+ public:
+  explicit frame_splitter(std::size_t max_frame_size) : max_(max_frame_size) {}
+
+  // Room for at least `n` more bytes; write into it, then commit what was written.
+  char* prepare(std::size_t n);
+  std::size_t capacity() const noexcept { return buffer_.size() - end_; }
+  void commit(std::size_t n) noexcept { end_ += n; }
+
+  // The next complete payload (empty for a tick), valid until the next call; nullopt when more
+  // bytes are needed. Throws frame_error when a length is over the limit.
+  std::optional<std::string_view> next();
+
+ private:
+  std::size_t max_;
+  std::vector<char> buffer_ = std::vector<char>(64 * 1024);
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+}  // namespace otp::detail::dist

@@ -1,0 +1,682 @@
+#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
+// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
+// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
+// sees (as in supervisor/src/os_process.cpp).
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+#include "dist/net_kernel.hpp"
+
+// GCC 12 misreads Asio's coroutine frame allocator (awaitable_frame_base's operator new/delete
+// pair) as mismatched in large coroutines (GCC bug 103993's family); the pair is correct.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <unistd.h>
+
+#include <future>
+#include <utility>
+
+#include "dist/code_push.hpp"
+#include "dist/cookie.hpp"
+#include "dist/digest.hpp"
+#include "dist/epmd_client.hpp"
+#include "dist/flags.hpp"
+#include "dist/handshake.hpp"
+#include "dist/router.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/log.hpp"
+#include "otp/node_table.hpp"
+#include "otp/runtime.hpp"
+#include "process_control_block.hpp"
+
+namespace otp::detail::dist {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::shared_mutex current_mutex;
+std::shared_ptr<net_kernel> current_kernel;
+
+std::pair<std::string, std::string> split_node_name(std::string_view full) {
+  const auto at = full.find('@');
+  return {std::string(full.substr(0, at)), std::string(full.substr(at + 1))};
+}
+
+std::string endpoint_text(const tcp::socket& s) {
+  boost::system::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("unknown address") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// What a handshake coroutine shares with its setup timer: the socket the timer closes.
+struct setup_state {
+  explicit setup_state(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  bool timed_out = false;
+};
+
+void arm_setup_timer(asio::steady_timer& timer, const std::shared_ptr<setup_state>& setup,
+                     std::chrono::milliseconds limit) {
+  timer.expires_after(limit);
+  timer.async_wait([weak = std::weak_ptr<setup_state>(setup)](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto s = weak.lock()) {
+      s->timed_out = true;
+      boost::system::error_code ignored;
+      s->socket.close(ignored);
+    }
+  });
+}
+
+// GCC 12 mishandles temporaries inside co_await expressions (it destroys some twice), so every
+// value a co_await needs is a named local here and in the handshakes below.
+asio::awaitable<std::string> read_packet2(tcp::socket& socket) {
+  unsigned char header[2];
+  const auto header_buffer = asio::buffer(header);
+  co_await asio::async_read(socket, header_buffer, asio::use_awaitable);
+  std::string payload((std::size_t{header[0]} << 8) | header[1], '\0');
+  const auto payload_buffer = asio::buffer(payload);
+  co_await asio::async_read(socket, payload_buffer, asio::use_awaitable);
+  co_return payload;
+}
+
+asio::awaitable<void> write_packet2(tcp::socket& socket, const std::string& payload) {
+  const std::string packet = packet2(payload);
+  const auto buffer = asio::buffer(packet);
+  co_await asio::async_write(socket, buffer, asio::use_awaitable);
+}
+
+// The reason a handshake failed, timeouts named as such.
+std::string failure(const setup_state& s, const std::exception& e) {
+  if (s.timed_out) return "handshake timed out (net_setuptime)";
+  if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
+    if (system->code() == asio::error::eof)
+      return "the peer closed the connection during the handshake (wrong cookie?)";
+    return system->code().message();
+  }
+  return e.what();
+}
+
+// net_kernel, the registered process: answers is_auth (net_adm:ping) with yes.
+class net_kernel_server final : public gen_server::behaviour {
+ public:
+  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
+  gen_server::result handle_call(const term& request, const term&, const term& state) override {
+    if (request.is_tuple(2) && request[0].is_atom(atom("is_auth")))
+      return gen_server::result::reply(atom("yes"), state);
+    return gen_server::result::reply(tuple(atoms::error, atom("not_supported")), state);
+  }
+  gen_server::result handle_cast(const term&, const term& state) override { return gen_server::result::noreply(state); }
+  gen_server::result handle_info(const term&, const term& state) override { return gen_server::result::noreply(state); }
+  std::string module_name() const override { return "net_kernel"; }
+};
+
+}  // namespace
+
+// --- the kernel -------------------------------------------------------------------------------
+
+net_kernel::net_kernel(node::options options, std::string full_name, std::string cookie)
+    : options_(std::move(options)),
+      full_name_(std::move(full_name)),
+      name_(full_name_),
+      cookie_(std::move(cookie)),
+      acceptor_(io_),
+      epmd_(io_) {}
+
+net_kernel::~net_kernel() { shutdown(); }
+
+std::shared_ptr<net_kernel> net_kernel::current() {
+  std::shared_lock lock(current_mutex);
+  return current_kernel;
+}
+
+void net_kernel::set_current(std::shared_ptr<net_kernel> k) {
+  std::unique_lock lock(current_mutex);
+  current_kernel = std::move(k);
+}
+
+std::uint64_t net_kernel::our_flags() const noexcept { return flags::ours(options_.hidden); }
+
+void net_kernel::start() {
+  boost::system::error_code ec;
+  const tcp::endpoint any(asio::ip::address_v4::any(), options_.port);
+  acceptor_.open(any.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(any, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw node::start_error("cannot listen for distribution on port " + std::to_string(options_.port) + ": " +
+                            ec.message());
+  const auto [alive, host] = split_node_name(full_name_);
+  try {
+    creation_ = register_node(epmd_, options_.epmd_port.value_or(default_epmd_port()), alive,
+                              acceptor_.local_endpoint().port(), options_.hidden);
+  } catch (const epmd_error& e) {
+    throw node::start_error("cannot register " + full_name_ + " with EPMD: " + e.what());
+  }
+  node_table::set_local_identity({name_, creation_});
+  work_.emplace(io_.get_executor());
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  running_ = true;
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void net_kernel::shutdown() {
+  if (!running_.exchange(false)) return;
+  std::promise<void> closed;
+  asio::post(io_, [this, &closed] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    for (const auto& c : connections()) c->close("the node stopped");
+    // After the closes just posted: the node leaves EPMD last.
+    asio::post(io_, [this, &closed] {
+      boost::system::error_code ignored_too;
+      epmd_.close(ignored_too);
+      closed.set_value();
+    });
+  });
+  closed.get_future().wait();
+  work_.reset();
+  thread_.join();
+}
+
+std::shared_ptr<connection> net_kernel::get(atom node, bool connect) {
+  if (node == name_) return nullptr;
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = connections_.find(node.index()); it != connections_.end()) return it->second;
+  }
+  if (!connect || !running_) return nullptr;
+  const std::string text(node.text());
+  const auto at = text.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) return nullptr;  // not a node name
+  std::unique_lock lock(mutex_);
+  if (auto it = connections_.find(node.index()); it != connections_.end()) return it->second;
+  const std::uint64_t attempt = next_attempt_++;
+  auto c = std::make_shared<connection>(*this, node, attempt);
+  connections_.emplace(node.index(), c);
+  asio::co_spawn(io_, connect_handshake(c, attempt), asio::detached);
+  return c;
+}
+
+std::vector<std::shared_ptr<connection>> net_kernel::connections() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<connection>> all;
+  for (const auto& [_, c] : connections_) all.push_back(c);
+  return all;
+}
+
+void net_kernel::notify(atom node, bool up, bool hidden) {
+  std::vector<term> to;
+  {
+    std::shared_lock lock(mutex_);
+    for (const subscriber& s : subscribers_)
+      if (!hidden || s.hidden) to.push_back(s.pid);
+  }
+  const term message = tuple(up ? atom("nodeup") : atoms::nodedown, node);
+  for (const term& pid : to) send_signal(pid.as_pid(), make_envelope(signal_kind::message, term(), message));
+}
+
+void net_kernel::connection_up(const std::shared_ptr<connection>& c) {
+  log::write(log::level::debug, "dist: connected to " + std::string(c->peer().text()));
+  notify(c->peer(), true, c->hidden());
+}
+
+void net_kernel::connection_down(const std::shared_ptr<connection>& c, bool was_up) {
+  std::vector<term> watchers;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto it = connections_.find(c->peer().index()); it != connections_.end() && it->second == c)
+      connections_.erase(it);
+    std::erase_if(node_watchers_, [&](const std::pair<term, atom>& w) {
+      if (!(w.second == c->peer())) return false;
+      watchers.push_back(w.first);
+      return true;
+    });
+  }
+  const term message = tuple(atoms::nodedown, c->peer());
+  for (const term& pid : watchers) send_signal(pid.as_pid(), make_envelope(signal_kind::message, term(), message));
+  if (was_up) notify(c->peer(), false, c->hidden());
+}
+
+void net_kernel::monitor_node(const term& pid, atom node, bool on) {
+  if (!on) {
+    std::unique_lock lock(mutex_);
+    auto it = std::find_if(node_watchers_.begin(), node_watchers_.end(),
+                           [&](const auto& w) { return w.first == pid && w.second == node; });
+    if (it != node_watchers_.end()) node_watchers_.erase(it);
+    return;
+  }
+  if (node == name_) return;
+  auto c = get(node, true);
+  {
+    std::unique_lock lock(mutex_);
+    // Watchers are taken by connection_down under this lock, after the state went down.
+    if (c && c->current_state() != connection::state::down) {
+      node_watchers_.emplace_back(pid, node);
+      return;
+    }
+  }
+  send_signal(pid.as_pid(), make_envelope(signal_kind::message, term(), tuple(atoms::nodedown, node)));
+}
+
+void net_kernel::monitor_nodes(const term& pid, bool on, bool include_hidden) {
+  std::unique_lock lock(mutex_);
+  if (on) {
+    subscribers_.push_back(subscriber{pid, include_hidden});
+  } else {
+    auto it = std::find_if(subscribers_.begin(), subscribers_.end(), [&](const subscriber& s) { return s.pid == pid; });
+    if (it != subscribers_.end()) subscribers_.erase(it);
+  }
+}
+
+// --- handshakes -------------------------------------------------------------------------------
+
+asio::awaitable<void> net_kernel::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      continue;
+    }
+    asio::co_spawn(io_, accept_handshake(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
+  auto setup = std::make_shared<setup_state>(io_);
+  setup->socket = std::move(socket);
+  const std::string address = endpoint_text(setup->socket);
+  asio::steady_timer timer(io_);
+  arm_setup_timer(timer, setup, options_.setup_time);
+  std::shared_ptr<connection> c;
+  std::uint64_t attempt = 0;
+  std::string peer_name;
+  try {
+    const std::string hello_bytes = co_await read_packet2(setup->socket);
+    const send_name_message hello = parse_send_name(hello_bytes);
+    peer_name = hello.name;
+    if (hello.name == full_name_) throw handshake_error("the peer uses this node's own name");
+    if (const std::string missing = missing_mandatory_flags(hello.flags); !missing.empty()) {
+      std::string refusal = encode_status("not_allowed");
+      co_await write_packet2(setup->socket, refusal);
+      throw handshake_error("mandatory distribution flags missing: " + missing);
+    }
+    const atom peer(hello.name);
+    std::string status;
+    std::shared_ptr<connection> replaced;
+    {
+      std::unique_lock lock(mutex_);
+      auto it = connections_.find(peer.index());
+      if (it == connections_.end()) {
+        attempt = next_attempt_++;
+        c = std::make_shared<connection>(*this, peer, attempt);
+        connections_.emplace(peer.index(), c);
+        status = "ok";
+      } else if (it->second->current_state() == connection::state::up) {
+        replaced = it->second;
+        status = "alive";
+      } else if (full_name_ > hello.name) {
+        status = "nok";  // simultaneous connect: the greater name keeps its own attempt
+      } else {
+        attempt = next_attempt_++;
+        c = it->second;
+        c->set_attempt(attempt);  // simultaneous connect: ours gives way to this one
+        status = "ok_simultaneous";
+      }
+    }
+    std::string status_message = encode_status(status);
+    co_await write_packet2(setup->socket, status_message);
+    if (status == "nok") {
+      boost::system::error_code ignored;
+      setup->socket.close(ignored);
+      co_return;
+    }
+    if (status == "alive") {
+      // The peer says whether the connection we still have to it is a stale one.
+      const std::string answer = co_await read_packet2(setup->socket);
+      if (parse_status(answer) != "true") throw handshake_error("the peer already has a connection to this node");
+      replaced->close("replaced by a new connection from the same node");
+      std::unique_lock lock(mutex_);
+      attempt = next_attempt_++;
+      c = std::make_shared<connection>(*this, peer, attempt);
+      connections_[peer.index()] = c;
+    }
+    const std::uint32_t challenge = new_challenge();
+    std::string challenge_bytes = encode_challenge({our_flags(), challenge, creation_, full_name_});
+    co_await write_packet2(setup->socket, challenge_bytes);
+    const std::string reply_bytes = co_await read_packet2(setup->socket);
+    const challenge_reply_message reply = parse_challenge_reply(reply_bytes);
+    if (!digests_equal(reply.answer, gen_digest(challenge, cookie_)))
+      throw handshake_error("invalid challenge reply (wrong cookie?)");
+    std::string ack_bytes = encode_challenge_ack(gen_digest(reply.challenge, cookie_));
+    co_await write_packet2(setup->socket, ack_bytes);
+    timer.cancel();
+    {
+      std::shared_lock lock(mutex_);
+      if (c->attempt() != attempt) co_return;  // taken over meanwhile
+    }
+    const bool hidden = options_.hidden || (hello.flags & flags::published) == 0;
+    c->attach(std::move(setup->socket), our_flags() & hello.flags, hello.creation, hidden);
+  } catch (const std::exception& e) {
+    log::write(log::level::warning, "dist: connection attempt from " + address +
+                                        (peer_name.empty() ? std::string() : " (node " + peer_name + ")") +
+                                        " rejected: " + failure(*setup, e));
+    bool ours = false;
+    if (c) {
+      std::shared_lock lock(mutex_);
+      ours = c->attempt() == attempt;
+    }
+    if (ours) c->fail(failure(*setup, e));  // before the peer sees the close
+    boost::system::error_code ignored;
+    setup->socket.close(ignored);
+  }
+}
+
+asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> c, std::uint64_t attempt) {
+  auto setup = std::make_shared<setup_state>(io_);
+  asio::steady_timer timer(io_);
+  arm_setup_timer(timer, setup, options_.setup_time);
+  const std::string peer_name(c->peer().text());
+  std::string address = peer_name;
+  try {
+    const auto [alive, host] = split_node_name(peer_name);
+    boost::system::error_code ec;
+    asio::ip::address ip = asio::ip::make_address(host, ec);
+    if (ec) {
+      tcp::resolver resolver(io_);
+      const std::string service;
+      const auto found = co_await resolver.async_resolve(tcp::v4(), host, service, asio::use_awaitable);
+      if (found.empty()) throw handshake_error("cannot resolve host " + host);
+      ip = found.begin()->endpoint().address();
+    }
+    setup->socket = tcp::socket(io_);
+    const std::uint16_t epmd_port = options_.epmd_port.value_or(default_epmd_port());
+    const std::uint16_t port = co_await port_please(setup->socket, ip, epmd_port, alive);
+    address = ip.to_string() + ":" + std::to_string(port);
+    setup->socket = tcp::socket(io_);
+    const tcp::endpoint peer_endpoint(ip, port);
+    co_await setup->socket.async_connect(peer_endpoint, asio::use_awaitable);
+    std::string hello = encode_send_name({our_flags(), creation_, full_name_});
+    co_await write_packet2(setup->socket, hello);
+    const std::string status_bytes = co_await read_packet2(setup->socket);
+    const std::string status = parse_status(status_bytes);
+    if (status == "nok") {
+      // Simultaneous connect and the peer's attempt wins; it arrives as an incoming handshake. Should
+      // it never come, the connection fails after one more setup time.
+      auto check = std::make_shared<asio::steady_timer>(io_, options_.setup_time);
+      check->async_wait([this, c, attempt, check](boost::system::error_code wait_ec) {
+        if (wait_ec) return;
+        bool stuck = false;
+        {
+          std::shared_lock lock(mutex_);
+          stuck = c->attempt() == attempt && c->current_state() == connection::state::pending;
+        }
+        if (stuck) c->fail("simultaneous connect never completed");
+      });
+      co_return;
+    }
+    if (status == "alive") {
+      std::string yes = encode_status("true");
+      co_await write_packet2(setup->socket, yes);
+    } else if (status != "ok" && status != "ok_simultaneous") {
+      throw handshake_error("the peer refused the connection (" + status + ")");
+    }
+    const std::string challenge_bytes = co_await read_packet2(setup->socket);
+    const challenge_message challenge = parse_challenge(challenge_bytes);
+    if (challenge.name != peer_name) throw handshake_error("the peer calls itself " + challenge.name);
+    if (const std::string missing = missing_mandatory_flags(challenge.flags); !missing.empty())
+      throw handshake_error("mandatory distribution flags missing: " + missing);
+    const std::uint32_t ours = new_challenge();
+    std::string reply = encode_challenge_reply({ours, gen_digest(challenge.challenge, cookie_)});
+    co_await write_packet2(setup->socket, reply);
+    const std::string ack_bytes = co_await read_packet2(setup->socket);
+    const digest ack = parse_challenge_ack(ack_bytes);
+    if (!digests_equal(ack, gen_digest(ours, cookie_)))
+      throw handshake_error("invalid challenge acknowledgement (wrong cookie?)");
+    timer.cancel();
+    {
+      std::shared_lock lock(mutex_);
+      if (c->attempt() != attempt) co_return;
+    }
+    const bool hidden = options_.hidden || (challenge.flags & flags::published) == 0;
+    c->attach(std::move(setup->socket), our_flags() & challenge.flags, challenge.creation, hidden);
+  } catch (const std::exception& e) {
+    const std::string reason = failure(*setup, e);
+    bool ours = false;
+    {
+      std::shared_lock lock(mutex_);
+      ours = c->attempt() == attempt;
+    }
+    if (ours) {
+      log::write(log::level::warning, "dist: cannot connect to " + peer_name + " (" + address + "): " + reason);
+      c->fail(reason);
+    }
+    boost::system::error_code ignored;
+    setup->socket.close(ignored);
+  }
+}
+
+// --- the router (router.hpp) ------------------------------------------------------------------
+
+bool forward_signal(const pid_parts& to, envelope* e) {
+  auto k = net_kernel::current();
+  if (!k) {
+    recycle(e);
+    return false;
+  }
+  const node_identity id = node_table::identity(to.node);
+  // Signals that only clean up never set up a connection: there is nothing to clean up on a node
+  // this node is not connected to.
+  const bool may_connect = !(e->kind == signal_kind::down || e->kind == signal_kind::demonitor ||
+                             e->kind == signal_kind::unlink || (e->kind == signal_kind::exit && e->linked));
+  auto c = k->get(id.name, may_connect);
+  if (!c) {
+    recycle(e);
+    return false;
+  }
+  return c->forward(to, id.creation, e);
+}
+
+void send_to_name(const term& from, atom name, atom node, term message) {
+  auto k = net_kernel::current();
+  if (!k) return;
+  if (auto c = k->get(node, true)) c->send_to_name(from.is_pid() ? from : k->kernel_pid(), name, message);
+}
+
+bool monitor_name(const term& watcher, atom name, atom node, const term& ref) {
+  auto k = net_kernel::current();
+  if (!k) return false;
+  auto c = k->get(node, true);
+  return c && c->monitor_name(watcher, name, ref);
+}
+
+void demonitor_name(const term& watcher, atom name, atom node, const term& ref) {
+  auto k = net_kernel::current();
+  if (!k) return;
+  if (auto c = k->get(node, false)) c->demonitor_name(watcher, name, ref);
+}
+
+bool call_name(const term& caller, atom name, atom node, const term& ref, term message) {
+  auto k = net_kernel::current();
+  if (!k) return false;
+  auto c = k->get(node, true);
+  return c && c->call_name(caller, name, ref, message);
+}
+
+term start_net_kernel_process() {
+  return gen_server::start(std::make_shared<net_kernel_server>(), term(),
+                           gen_server::start_options{.name = atom("net_kernel")});
+}
+
+void shutdown_for_runtime() noexcept {
+  try {
+    node::stop();
+  } catch (...) {
+    // The runtime is going away; nothing is left to tell.
+  }
+}
+
+}  // namespace otp::detail::dist
+
+// --- otp::node --------------------------------------------------------------------------------
+
+namespace otp::node {
+
+using detail::dist::net_kernel;
+
+namespace {
+
+std::mutex start_stop_mutex;
+
+std::string this_host(name_kind kind) {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) throw start_error("cannot find this host's name");
+  std::string host(buffer);
+  if (kind == name_kind::shortnames) return host.substr(0, host.find('.'));
+  if (host.find('.') == std::string::npos) {
+    boost::asio::io_context io;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::resolver resolver(io);
+    const auto found = resolver.resolve(host, "", boost::asio::ip::resolver_base::canonical_name, ec);
+    if (!ec && !found.empty() && found.begin()->host_name().find('.') != std::string::npos)
+      host = found.begin()->host_name();
+  }
+  if (host.find('.') == std::string::npos)
+    throw start_error("cannot set a long node name: host '" + host + "' is not fully qualified; give name@host");
+  return host;
+}
+
+std::string full_name_of(const options& opts) {
+  const auto at = opts.name.find('@');
+  const std::string alive = opts.name.substr(0, at);
+  if (alive.empty() || alive.size() > 255 ||
+      alive.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    throw start_error("invalid node name '" + opts.name + "': the part before @ must be letters, digits, _ or -");
+  if (at == std::string::npos) return alive + "@" + this_host(opts.names);
+  const std::string host = opts.name.substr(at + 1);
+  if (host.empty()) throw start_error("invalid node name '" + opts.name + "': no host after @");
+  if (opts.names == name_kind::shortnames && host.find('.') != std::string::npos) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (ec) throw start_error("invalid short node name '" + opts.name + "': the host part has a dot");
+  }
+  return opts.name;
+}
+
+}  // namespace
+
+std::string read_cookie_file(const std::filesystem::path& file) {
+  try {
+    return detail::dist::read_cookie_file(file);
+  } catch (const detail::dist::cookie_error& e) {
+    throw start_error(e.what());
+  }
+}
+
+void start(const options& opts) {
+  std::lock_guard lock(start_stop_mutex);
+  runtime::current();  // throws when no runtime runs
+  if (net_kernel::current()) throw std::logic_error("node::start: this node is already alive");
+  const std::string full = full_name_of(opts);
+  const std::string cookie =
+      opts.cookie ? *opts.cookie : read_cookie_file(opts.cookie_file.value_or(detail::dist::default_cookie_path()));
+  if (cookie.empty()) throw start_error("the cookie is empty");
+  auto kernel = std::make_shared<net_kernel>(opts, full, cookie);
+  kernel->start();
+  const term started = detail::dist::start_net_kernel_process();
+  if (!started.is_tuple(2) || !started[0].is_atom(atoms::ok)) {
+    kernel->shutdown();
+    node_table::set_local_identity({});
+    throw start_error("cannot start the net_kernel process: " + started.to_string());
+  }
+  kernel->set_kernel_pid(started[1]);
+  const term pusher = detail::dist::start_code_push_process();
+  if (!pusher.is_tuple(2) || !pusher[0].is_atom(atoms::ok)) {
+    otp::exit(started[1], term(atoms::kill));
+    kernel->shutdown();
+    node_table::set_local_identity({});
+    throw start_error("cannot start the otp_code_push process: " + pusher.to_string());
+  }
+  kernel->set_code_push_pid(pusher[1]);
+  net_kernel::set_current(std::move(kernel));
+}
+
+void stop() {
+  std::lock_guard lock(start_stop_mutex);
+  auto kernel = net_kernel::current();
+  if (!kernel) return;
+  net_kernel::set_current(nullptr);
+  if (kernel->kernel_pid().is_pid()) otp::exit(kernel->kernel_pid(), term(atoms::kill));
+  if (kernel->code_push_pid().is_pid()) otp::exit(kernel->code_push_pid(), term(atoms::kill));
+  kernel->shutdown();
+  node_table::set_local_identity({});
+}
+
+bool alive() { return net_kernel::current() != nullptr; }
+
+atom name() { return node_table::local_identity().name; }
+
+std::string cookie() {
+  auto k = net_kernel::current();
+  return k ? k->cookie() : std::string();
+}
+
+std::vector<atom> nodes(node_set which) {
+  std::vector<atom> out;
+  auto k = net_kernel::current();
+  if (!k) return out;
+  for (const auto& c : k->connections()) {
+    if (c->current_state() != detail::dist::connection::state::up) continue;
+    const bool hidden = c->hidden();
+    if (which == node_set::connected || (which == node_set::hidden) == hidden) out.push_back(c->peer());
+  }
+  return out;
+}
+
+atom ping(atom node) {
+  if (!in_process()) return runtime::current().run([&] { return ping(node); });
+  const atom pang("pang");
+  if (!alive()) return pang;
+  if (node == name()) return atom("pong");
+  try {
+    const term answer = gen_server::call(tuple(atom("net_kernel"), node), tuple(atom("is_auth"), name()), infinity);
+    if (answer.is_atom(atom("yes"))) return atom("pong");
+    disconnect(node);
+  } catch (const exit_exception&) {
+    // nodedown or noproc: pang
+  }
+  return pang;
+}
+
+bool connect(atom node) { return ping(node) == atom("pong"); }
+
+bool disconnect(atom node) {
+  auto k = net_kernel::current();
+  if (!k) return false;
+  auto c = k->get(node, false);
+  if (!c || c->current_state() == detail::dist::connection::state::down) return false;
+  c->close_and_wait("disconnect_node");
+  return true;
+}
+
+void monitor_node(atom node, bool on) {
+  const term me = self();
+  auto k = net_kernel::current();
+  if (!k) {
+    if (on) send(me, tuple(atoms::nodedown, node));
+    return;
+  }
+  k->monitor_node(me, node, on);
+}
+
+void monitor_nodes(bool on, bool include_hidden) {
+  const term me = self();
+  auto k = net_kernel::current();
+  if (!k) throw badarg("monitor_nodes: this node is not alive");
+  k->monitor_nodes(me, on, include_hidden);
+}
+
+}  // namespace otp::node

@@ -1,0 +1,107 @@
+// net_kernel — the running node: its name, cookie, EPMD registration, listener, IO thread and the
+// table of connections (private; the public face is otp/node.hpp).
+//
+// One exists while the node is alive; `current()` hands out shared ownership so a signal being
+// forwarded keeps it valid while `shutdown` runs. All socket work happens on one IO thread running
+// an Asio io_context: the accept loop, both handshake flows (C++20 coroutines with a setup timer),
+// every connection's reads and ticks, and writes that could not be done straight away. Other
+// threads only post to it and write frames through connection::forward.
+//
+// The connection table is keyed by node name. A node has at most one connection; simultaneous
+// connects are resolved as OTP does (the greater name keeps its own attempt).
+// Thread-safety: every public member may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dist/connection.hpp"
+#include "otp/node.hpp"
+#include "otp/term.hpp"
+
+namespace otp::detail::dist {
+
+class net_kernel {
+ public:
+  net_kernel(node::options options, std::string full_name, std::string cookie);
+  ~net_kernel();
+  net_kernel(const net_kernel&) = delete;
+  net_kernel& operator=(const net_kernel&) = delete;
+
+  // Registers with EPMD (throws node::start_error), listens, starts the IO thread.
+  void start();
+  // Closes every connection, unregisters, stops the IO thread. Idempotent.
+  void shutdown();
+
+  static std::shared_ptr<net_kernel> current();
+  static void set_current(std::shared_ptr<net_kernel> k);
+
+  atom name() const noexcept { return name_; }
+  std::uint32_t creation() const noexcept { return creation_; }
+  const std::string& cookie() const noexcept { return cookie_; }
+  const node::options& options() const noexcept { return options_; }
+  boost::asio::io_context& io() noexcept { return io_; }
+  std::uint64_t our_flags() const noexcept;
+
+  // The connection to `node`: an existing one, or (with `connect`) a new pending one whose setup
+  // starts now. nullptr for this node itself, or when none exists and `connect` is false.
+  std::shared_ptr<connection> get(atom node, bool connect);
+  std::vector<std::shared_ptr<connection>> connections() const;
+
+  // Called by connections (IO thread).
+  void connection_up(const std::shared_ptr<connection>& c);
+  void connection_down(const std::shared_ptr<connection>& c, bool was_up);
+
+  void monitor_node(const term& pid, atom node, bool on);
+  void monitor_nodes(const term& pid, bool on, bool include_hidden);
+
+  // A pid to name as the sender of signals that come from no process.
+  const term& kernel_pid() const noexcept { return kernel_pid_; }
+  void set_kernel_pid(term pid) { kernel_pid_ = std::move(pid); }
+  // The otp_code_push server (code_push.hpp), ended with the node.
+  const term& code_push_pid() const noexcept { return code_push_pid_; }
+  void set_code_push_pid(term pid) { code_push_pid_ = std::move(pid); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> connect_handshake(std::shared_ptr<connection> c, std::uint64_t attempt);
+  void register_with_epmd();
+  void notify(atom node, bool up, bool hidden);
+
+  node::options options_;
+  std::string full_name_;
+  atom name_;
+  std::string cookie_;
+  std::uint32_t creation_ = 0;
+  term kernel_pid_;
+  term code_push_pid_;
+
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::socket epmd_;  // open while registered: closing it unregisters
+  std::thread thread_;
+  std::atomic<bool> running_{false};  // read by forwarding threads
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<connection>> connections_;  // atom index ->
+  std::uint64_t next_attempt_ = 1;
+  std::vector<std::pair<term, atom>> node_watchers_;  // monitor_node(Node, true), one entry each
+  struct subscriber {
+    term pid;
+    bool hidden = false;
+  };
+  std::vector<subscriber> subscribers_;  // monitor_nodes(true)
+};
+
+}  // namespace otp::detail::dist

@@ -1,0 +1,119 @@
+// raw_peer: a distribution peer made of a plain socket, for the tests that must misbehave on the
+// wire (stay silent, send garbage or oversized frames). It uses the runtime's own handshake codecs.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "dist/digest.hpp"
+#include "dist/epmd_client.hpp"
+#include "dist/flags.hpp"
+#include "dist/handshake.hpp"
+
+namespace otp::dist_test {
+
+class raw_peer {
+ public:
+  explicit raw_peer(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+      throw std::runtime_error("raw_peer: cannot connect");
+  }
+  ~raw_peer() { ::close(fd_); }
+  raw_peer(const raw_peer&) = delete;
+  raw_peer& operator=(const raw_peer&) = delete;
+
+  // The distribution port of `alive` on this host, from EPMD.
+  static std::uint16_t port_of(const std::string& alive) {
+    raw_peer epmd(detail::dist::default_epmd_port());
+    epmd.send(detail::dist::encode_port_please2_request(alive));
+    std::string answer;
+    while (auto chunk = epmd.recv_some(std::chrono::milliseconds(3000))) answer += *chunk;
+    return detail::dist::parse_port2_response(answer);
+  }
+
+  void send(const std::string& bytes) {
+    if (::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()))
+      throw std::runtime_error("raw_peer: send failed");
+  }
+
+  // Some bytes, or nullopt when the peer closed (or nothing came within `limit`).
+  std::optional<std::string> recv_some(std::chrono::milliseconds limit) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return std::nullopt;
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return std::nullopt;
+    return std::string(chunk, static_cast<std::size_t>(n));
+  }
+
+  std::string recv_exact(std::size_t n, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    while (buffer_.size() < n) {
+      auto chunk = recv_some(limit);
+      if (!chunk) throw std::runtime_error("raw_peer: connection closed or silent");
+      buffer_ += *chunk;
+    }
+    std::string out = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+    return out;
+  }
+
+  std::string recv_packet2() {
+    const std::string header = recv_exact(2);
+    return recv_exact((static_cast<std::size_t>(static_cast<unsigned char>(header[0])) << 8) |
+                      static_cast<unsigned char>(header[1]));
+  }
+
+  // True when the other side closes the connection within `limit` (whatever it sends before).
+  // Counts the ticks (empty frames) it received meanwhile.
+  bool closed_within(std::chrono::milliseconds limit, int* ticks = nullptr) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char chunk[4096];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return true;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      while (buffer_.size() >= 4 && buffer_.compare(0, 4, std::string(4, '\0')) == 0) {
+        buffer_.erase(0, 4);
+        if (ticks != nullptr) ++*ticks;
+      }
+    }
+  }
+
+  // Completes the handshake as initiator named `name` with `cookie`; throws when refused.
+  void handshake(const std::string& name, const std::string& cookie, const std::string& peer) {
+    using namespace detail::dist;
+    send(packet2(encode_send_name({flags::mandatory | flags::mandatory_25_digest | flags::published, 1, name})));
+    const std::string status = parse_status(recv_packet2());
+    if (status != "ok") throw std::runtime_error("raw_peer: status " + status);
+    const challenge_message challenge = parse_challenge(recv_packet2());
+    if (challenge.name != peer) throw std::runtime_error("raw_peer: wrong peer " + challenge.name);
+    send(packet2(encode_challenge_reply({1234, gen_digest(challenge.challenge, cookie)})));
+    const digest ack = parse_challenge_ack(recv_packet2());
+    if (!digests_equal(ack, gen_digest(1234, cookie))) throw std::runtime_error("raw_peer: bad ack");
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace otp::dist_test
