@@ -1,70 +1,19 @@
 // otpctl as users and scripts meet it: the built program run as a child process. `check` on the
 // examples' release files (valid), on broken files (exit 1, the error with line and column), its
 // --json output parsed back; the help texts; and every kind of wrong command line (exit 2).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "node_test_support.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace otpctl_node_test;
 namespace json = boost::json;
-
-struct outcome {
-  int code = -1;  // the exit status; -1 when it did not exit normally
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs otpctl with `args`, its stdout and stderr captured in files, and waits for it.
-outcome otpctl(const std::vector<std::string>& args) {
-  const fs::path dir = fs::temp_directory_path() / ("otpctl_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string out_file = (dir / "out").string();
-  const std::string err_file = (dir / "err").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> words{OTP_OTPCTL};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, OTP_OTPCTL, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  outcome r;
-  if (spawned != 0) {
-    ADD_FAILURE() << "cannot start " << OTP_OTPCTL << ": error " << spawned;
-    return r;
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
-  fs::remove_all(dir);
-  return r;
-}
 
 std::string data(const std::string& name) { return (fs::path(OTP_TEST_DATA_DIR) / name).string(); }
 

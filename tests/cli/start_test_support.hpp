@@ -27,6 +27,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "node_test_support.hpp"
 #include "otp/node.hpp"
 #include "otp/runtime.hpp"
 
@@ -146,43 +147,9 @@ class reaper {
   std::vector<int> pidfds_;
 };
 
-// otpctl run to its end (at most `limit`, then killed), stdout and stderr captured.
-struct outcome {
-  int code = -1;  // the exit status; -1 when it did not exit normally
-  std::string out;
-  std::string err;
-};
-
-inline outcome run_otpctl(const std::vector<std::string>& args, milliseconds limit = must_happen_within) {
-  const fs::path dir = fs::temp_directory_path() / ("otpctl_start_out_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string out_file = (dir / "out").string();
-  const std::string err_file = (dir / "err").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> words{OTP_OTPCTL};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, OTP_OTPCTL, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw std::runtime_error("cannot start " OTP_OTPCTL);
-  const int pidfd = ::pidfd_open(pid, 0);
-  if (!wait_pidfd(pidfd, limit)) ::kill(pid, SIGKILL);
-  ::close(pidfd);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  outcome r;
-  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
-  fs::remove_all(dir);
-  return r;
-}
+// otpctl run to its end with its output captured: node_test_support.hpp's.
+using otpctl_node_test::outcome;
+inline outcome run_otpctl(const std::vector<std::string>& args) { return otpctl_node_test::otpctl(args); }
 
 // otpctl running in the foreground as a child process, its stdout read line by line (its stderr
 // goes to the test's). The destructor kills it (SIGKILL) and reaps it.
