@@ -41,13 +41,13 @@ awk -F'\t' '
     print line
     r = erl["ping_rtt"] / cpp["ping_rtt"]
     printf format, "ping round trip (us)", sprintf("%.1f", cpp["ping_rtt"]), sprintf("%.1f", erl["ping_rtt"]),
-           sprintf("%.2fx", r), ">=2x", r >= 2 ? "yes" : "no"
+           sprintf("%.2fx", r), ">=2x", (r >= 2 ? "yes" : "no")
     r = cpp["call_1"] / erl["call_1"]
     printf format, "remote gen_server call, 1 client (calls/s)", sprintf("%.0f", cpp["call_1"]),
-           sprintf("%.0f", erl["call_1"]), sprintf("%.2fx", r), ">=2x", r >= 2 ? "yes" : "no"
+           sprintf("%.0f", erl["call_1"]), sprintf("%.2fx", r), ">=2x", (r >= 2 ? "yes" : "no")
     r = cpp["call_16"] / erl["call_16"]
     printf format, "remote gen_server call, 16 clients (calls/s)", sprintf("%.0f", cpp["call_16"]),
-           sprintf("%.0f", erl["call_16"]), sprintf("%.2fx", r), ">=2x", r >= 2 ? "yes" : "no"
+           sprintf("%.0f", erl["call_16"]), sprintf("%.2fx", r), ">=2x", (r >= 2 ? "yes" : "no")
     r = erl["nl"] / cpp["nl"]
     printf format, "nl of a small module, result awaited (ms)", sprintf("%.3f", cpp["nl"]), sprintf("%.3f", erl["nl"]),
            sprintf("%.2fx", r), "-", ""
