@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "../release/seq_release_fixture.hpp"
 #include "../support/child_process.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/node.hpp"
+#include "otp/node_agent.hpp"
 #include "otp/release_handler.hpp"
 #include "otp/release_history.hpp"
 #include "otp/release_root.hpp"
@@ -40,18 +42,22 @@ std::string unique(const std::string& prefix) {
 
 fs::path example_counter_root() { return fs::path(OTP_EXAMPLE_ROOTS_DIR) / "counter" / "root"; }
 
-// A node process (tests/cli/node) on its own copy of the counter root's release 1.0.0.
+// A node process (tests/cli/node) on its own copy of release 1.0.0 of `source` (default: the
+// counter example's root): releases/1.0.0 and every lib/<app>-1.0.0.
 struct cluster_node {
   fs::path root;
   std::string name;
   std::string cookie;
   std::unique_ptr<otp::test::child_process> process;
 
-  cluster_node(const fs::path& parent, std::string node_cookie)
+  cluster_node(const fs::path& parent, std::string node_cookie, const fs::path& source = example_counter_root())
       : root(parent / unique("root")), name(unique("c") + "@127.0.0.1"), cookie(std::move(node_cookie)) {
-    for (const auto& p : {fs::path("releases") / "1.0.0", fs::path("lib") / "counter-1.0.0"}) {
+    std::vector<fs::path> parts{fs::path("releases") / "1.0.0"};
+    for (const auto& lib : fs::directory_iterator(source / "lib"))
+      if (lib.path().filename().string().ends_with("-1.0.0")) parts.push_back(fs::path("lib") / lib.path().filename());
+    for (const fs::path& p : parts) {
       fs::create_directories(root / p);
-      fs::copy(example_counter_root() / p, root / p, fs::copy_options::recursive);
+      fs::copy(source / p, root / p, fs::copy_options::recursive);
     }
     boot();
   }
@@ -80,9 +86,9 @@ class cluster_test : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  // Starts n nodes with the cookie; the first gets release 1.1.0 unpacked.
-  void start_nodes(int n) {
-    for (int i = 0; i < n; ++i) nodes_.push_back(std::make_unique<cluster_node>(dir_, cookie_));
+  // Starts n nodes with the cookie on release 1.0.0 of `source`.
+  void start_nodes(int n, const fs::path& source = example_counter_root()) {
+    for (int i = 0; i < n; ++i) nodes_.push_back(std::make_unique<cluster_node>(dir_, cookie_, source));
   }
   // Inside a process of the joined node: gives the first node release 1.1.0.
   void unpack_on_first() const {
@@ -243,6 +249,58 @@ TEST_F(cluster_test, ANodeThatJoinsLaterIsSyncedAndOneWithAnotherCookieIsNeverTo
       << "the node with another cookie was never touched";
   EXPECT_TRUE(
       std::none_of(events.begin(), events.end(), [](const auto& e) { return e.kind == "unpack" && e.vsn == "1.1.0"; }));
+}
+
+// The seq release of the release handler's tests (tests/release/seq_release_fixture.hpp), its 1.1.0
+// with a soft_purge pre-purge for seq_a, laid out as a source root.
+fs::path lay_out_seq_source(const fs::path& dir) {
+  const fs::path source = dir / "seq_source";
+  for (const std::string vsn : {"1.0.0", "1.1.0"}) {
+    rel_test::write_file(source / "releases" / vsn / "seqrel.rel.yaml", rel_test::release_yaml(vsn));
+    const fs::path lib = source / "lib" / ("seqapp-" + vsn);
+    rel_test::write_file(lib / "seqapp.app.yaml", rel_test::app_yaml(vsn));
+    fs::create_directories(lib / "modules");
+    for (const std::string m : {"seq_a", "seq_b"})
+      fs::copy_file(rel_test::built(m + "-" + (vsn == "1.0.0" ? "1" : "2") + ".so"), lib / "modules" / (m + ".so"));
+  }
+  rel_test::write_file(source / "lib" / "seqapp-1.1.0" / "seqapp.appup.yaml",
+                       rel_test::appup_yaml({.a_pre_purge = "soft_purge"}));
+  return source;
+}
+
+TEST_F(cluster_test, ANodeWhoseSoftPurgeCannotSucceedRefusesToPrepareAndNothingChangesAnywhere) {
+  const fs::path source = lay_out_seq_source(dir_);
+  start_nodes(3, source);
+  rt_.run([&] {
+    const auto member = join();
+    ASSERT_EQ(rh::unpack_from(otp::release::release_root(source), "1.1.0", nodes_[0]->handler())[0], atom("ok"));
+    // On the third node, child a runs old code of seq_a: held inside a callback (cast block) while
+    // seq_a is loaded again.
+    const term agent = tuple(atom("node_agent"), nodes_[2]->node());
+    const term tree = *otp::release::node_agent::status(agent).elements()[0].find(atom("tree"));
+    term a;
+    for (const term& c : tree.find(atom("children"))->elements())
+      if (*c.find(atom("id")) == atom("a")) a = *c.find(atom("pid"));
+    ASSERT_TRUE(a.is_pid());
+    otp::gen_server::cast(a, atom("block"));
+    EXPECT_THROW(otp::gen_server::call(a, atom("vsn"), 300ms), otp::exit_exception) << "a is held in its callback";
+    ASSERT_EQ(otp::release::node_agent::load(atom("seq_a"), agent), tuple(atom("module"), atom("seq_a")));
+
+    const cluster::outcome r = cluster::install("1.1.0", names());
+    EXPECT_FALSE(r.committed);
+    EXPECT_FALSE(r.nodes[2].ok);
+    EXPECT_NE(r.nodes[2].result.to_string().find("old_processes"), std::string::npos) << r.nodes[2].result;
+    otp::send(a, atom("go_on"));
+    for (const auto& n : nodes_) {
+      const term first =
+          *otp::release::node_agent::status(tuple(atom("node_agent"), n->node())).elements()[0].find(atom("tree"));
+      for (const term& c : first.find(atom("children"))->elements())
+        EXPECT_EQ(*c.find(atom("vsn")), binary("1")) << n->name << ": every process still runs 1.0.0's code";
+    }
+    const auto releases = cluster::status(names(), 5000ms);
+    EXPECT_TRUE(cluster::agree(releases));
+    EXPECT_EQ(releases[0].current, "1.0.0");
+  });
 }
 
 }  // namespace
