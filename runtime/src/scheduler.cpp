@@ -18,12 +18,15 @@ struct scheduler_pool::thread_state {
   std::deque<process_control_block*> queue;
   std::mutex sleep_mutex;
   std::condition_variable sleep_cv;
-  bool sleeping = false;  // guarded by sleep_mutex
-  bool woken = false;     // guarded by sleep_mutex
+  bool sleeping = false;           // guarded by sleep_mutex
+  bool woken = false;              // guarded by sleep_mutex
+  idle_poller* polling = nullptr;  // guarded by sleep_mutex: set while this thread waits in a poll
   thread_context context;
   std::vector<worker_fiber*> fibers;       // idle fibers of this thread (owner only)
   std::atomic<std::uint64_t> slices{0};    // slices started; a thief reads it to see a thread stuck in one
   std::vector<std::uint64_t> seen_slices;  // owner only: the others' `slices` when it began looking
+  bool in_slice = false;                   // owner only: a process runs on this thread
+  std::vector<std::shared_ptr<slice_end_task>> slice_end_tasks;  // owner only
 };
 
 namespace {
@@ -48,11 +51,12 @@ void scheduler_pool::start() {
 void scheduler_pool::stop() {
   if (stopping_.exchange(true)) return;
   for (auto& t : threads_) {
-    {
-      std::lock_guard lock(t->sleep_mutex);
-      t->woken = true;
-    }
-    t->sleep_cv.notify_one();
+    std::lock_guard lock(t->sleep_mutex);
+    t->woken = true;
+    if (t->polling != nullptr)
+      t->polling->interrupt();
+    else
+      t->sleep_cv.notify_one();
   }
   for (auto& t : threads_)
     if (t->thread.joinable()) t->thread.join();
@@ -84,13 +88,40 @@ void scheduler_pool::schedule(process_control_block* p) {
   if (local == nullptr || queued > 1) wake_one(local == nullptr ? target : nullptr);
 }
 
+void scheduler_pool::set_idle_poller(idle_poller* poller) {
+  std::lock_guard lock(poller_mutex_);
+  poller_ = poller;
+}
+
+void scheduler_pool::clear_idle_poller() {
+  std::lock_guard lock(poller_mutex_);
+  poller_ = nullptr;
+}
+
+bool scheduler_pool::defer_to_slice_end(const std::shared_ptr<slice_end_task>& task) {
+  thread_state* self = tls_state;
+  if (self == nullptr || !self->in_slice) return false;
+  if (std::find(self->slice_end_tasks.begin(), self->slice_end_tasks.end(), task) == self->slice_end_tasks.end())
+    self->slice_end_tasks.push_back(task);
+  return true;
+}
+
+idle_poller* scheduler_pool::take_poll_turn() {
+  std::lock_guard lock(poller_mutex_);
+  return poller_ != nullptr && poller_->try_take_turn() ? poller_ : nullptr;
+}
+
 void scheduler_pool::wake_one(thread_state* preferred) {
   if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
   auto try_wake = [](thread_state& t) {
+    if (&t == tls_state) return false;  // a thread polling its event loop, scheduling from a handler
     std::lock_guard lock(t.sleep_mutex);
     if (!t.sleeping || t.woken) return false;
     t.woken = true;
-    t.sleep_cv.notify_one();
+    if (t.polling != nullptr)
+      t.polling->interrupt();
+    else
+      t.sleep_cv.notify_one();
     return true;
   };
   if (preferred != nullptr && try_wake(*preferred)) return;
@@ -168,12 +199,7 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
     process_control_block* found = pop_local(self);
     if (found == nullptr) found = steal(self, seen_slices, true);
-    if (found == nullptr && !stopping_.load(std::memory_order_acquire)) {
-      // Woken for surplus work; otherwise a look around every few milliseconds, for the one
-      // process queued behind a long computation on another thread (it is never woken for).
-      std::unique_lock lock(self.sleep_mutex);
-      self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
-    }
+    if (found == nullptr && !stopping_.load(std::memory_order_acquire)) wait_for_work(self);
     {
       std::lock_guard lock(self.sleep_mutex);
       self.sleeping = false;
@@ -183,6 +209,27 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
     spin = 0;
     look_at_others();
   }
+}
+
+void scheduler_pool::wait_for_work(thread_state& self) {
+  // Woken for surplus work, or by an event when polling; otherwise a look around every few
+  // milliseconds, for the one process queued behind a long computation on another thread (it is
+  // never woken for).
+  if (idle_poller* poller = take_poll_turn()) {
+    {
+      std::lock_guard lock(self.sleep_mutex);
+      if (!self.woken) self.polling = poller;
+    }
+    if (self.polling != nullptr) poller->poll(idle_recheck);
+    {
+      std::lock_guard lock(self.sleep_mutex);
+      self.polling = nullptr;
+    }
+    poller->give_back_turn();
+    return;
+  }
+  std::unique_lock lock(self.sleep_mutex);
+  self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
 }
 
 worker_fiber* scheduler_pool::take_fiber(thread_state& self) {
@@ -205,7 +252,13 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
   worker_fiber* fiber = p->parked_fiber();
   p->parked_fiber() = nullptr;
   if (fiber == nullptr) fiber = take_fiber(self);
+  self.in_slice = true;
   const slice_end end = fiber->run(p);
+  self.in_slice = false;
+  if (!self.slice_end_tasks.empty()) {
+    for (const auto& task : self.slice_end_tasks) task->at_slice_end();
+    self.slice_end_tasks.clear();
+  }
   if (fiber->released())
     return_fiber(self, fiber);
   else

@@ -4,7 +4,8 @@
 // thread joins that thread's queue (a request and its reply stay on one core); an idle thread
 // steals from the others, and a sleeping thread is woken when a queue holds more work than its
 // owner is about to take. Each process runs for a bounded number of messages before it goes to
-// the back of the queue (fairness).
+// the back of the queue (fairness). With an idle_poller installed, one idle thread waits in its
+// event loop rather than asleep, and runs the process an event wakes itself.
 //
 // Thread-safety: `schedule` may be called from any thread; start/stop from the owning runtime.
 #pragma once
@@ -19,10 +20,19 @@
 #include <thread>
 #include <vector>
 
+#include "idle_poller.hpp"
 #include "process_control_block.hpp"
 #include "worker_fiber.hpp"
 
 namespace otp::detail {
+
+// Work a running process leaves for the end of its slice, done by its thread as soon as the
+// process stops running (distribution corks a process's frames until then: one write for all).
+class slice_end_task {
+ public:
+  virtual ~slice_end_task() = default;
+  virtual void at_slice_end() = 0;
+};
 
 class scheduler_pool {
  public:
@@ -40,6 +50,16 @@ class scheduler_pool {
 
   unsigned messages_per_slice() const noexcept { return messages_per_slice_; }
 
+  // From a running process: `task` runs when this slice ends (once, however often it is deferred
+  // during the slice). False, and nothing deferred, on any other thread or outside a process.
+  static bool defer_to_slice_end(const std::shared_ptr<slice_end_task>& task);
+
+  // Idle threads poll `poller` from now on (one installed at a time; it must outlive its
+  // clear_idle_poller call, after which no thread starts polling it; one still polling returns
+  // from its `poll`, and the owner waits for it with take_turn).
+  void set_idle_poller(idle_poller* poller);
+  void clear_idle_poller();
+
   // Processes alive (spawned and not yet freed); stop() waits for zero.
   void process_started() noexcept { live_processes_.fetch_add(1, std::memory_order_relaxed); }
   // True when no process is left; false when `limit` passed first.
@@ -56,6 +76,8 @@ class scheduler_pool {
   void run_one(thread_state& self, process_control_block* p);
   void process_freed();
   void wake_one(thread_state* preferred);
+  void wait_for_work(thread_state& self);
+  idle_poller* take_poll_turn();
   worker_fiber* take_fiber(thread_state& self);
   void return_fiber(thread_state& self, worker_fiber* fiber);
 
@@ -66,6 +88,8 @@ class scheduler_pool {
   std::atomic<unsigned> sleepers_{0};
   std::atomic<unsigned> round_robin_{0};
   std::atomic<std::size_t> live_processes_{0};
+  std::mutex poller_mutex_;
+  idle_poller* poller_ = nullptr;  // guarded by poller_mutex_
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
 };

@@ -48,6 +48,9 @@ enum op : std::int64_t {
 
 const atom empty_atom("");
 
+// A process's corked frames are written at once when they reach this size.
+constexpr std::size_t cork_limit = 64 * 1024;
+
 bool is_local_pid(const term& t) { return t.is_pid() && t.as_pid().node == node_table::local_index; }
 
 // Delivers a signal to a local pid; false when it is not alive (or not local).
@@ -86,24 +89,31 @@ std::uint32_t connection::peer_creation() const {
 
 // --- sending ----------------------------------------------------------------------------------
 
-bool connection::enqueue(std::string frame, bool direct_ok) {
+bool connection::enqueue(const std::string& frames) {
   if (state_ == state::down) return false;
-  if (state_ == state::up && !writing_ && queue_.empty() && direct_ok) {
-    // Nothing queued: write now from this thread, without waking the IO thread.
-    const ssize_t n = ::send(fd_, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n == static_cast<ssize_t>(frame.size())) {
-      sent_.store(true, std::memory_order_relaxed);
-      return true;
-    }
-    if (n > 0) frame.erase(0, static_cast<std::size_t>(n));
-    // EAGAIN or an error: the IO thread writes the rest (and sees the error, if any).
-  }
-  queue_.push_back(std::move(frame));
-  if (state_ == state::up && !writing_) {
-    writing_ = true;
-    asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
-  }
+  output_.append(frames);
+  if (state_ != state::up || writing_) return true;  // the IO thread writes it (after the handshake, or next)
+  if (output_.size() < cork_limit && scheduler_pool::defer_to_slice_end(shared_from_this())) return true;
+  write_output();
   return true;
+}
+
+void connection::write_output() {
+  sent_.store(true, std::memory_order_relaxed);
+  const ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(output_.size())) {
+    output_.clear();
+    return;
+  }
+  if (n > 0) output_.erase(0, static_cast<std::size_t>(n));
+  // EAGAIN or an error: the IO thread writes the rest (and sees the error, if any).
+  writing_ = true;
+  asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
+}
+
+void connection::flush_now() {
+  std::lock_guard lock(mutex_);
+  if (state_ == state::up && !writing_ && !output_.empty()) write_output();
 }
 
 template <class Record>
@@ -113,28 +123,26 @@ bool connection::send_control(const term& control, const term* message, Record&&
   std::lock_guard lock(mutex_);
   if (state_ == state::down) return false;
   record();
-  return enqueue(std::move(frame), true);
+  return enqueue(frame);
 }
 
 void connection::flush() {
   {
     std::lock_guard lock(mutex_);
     if (state_ != state::up) return;
-    if (queue_.empty()) {
+    if (output_.empty()) {
       writing_ = false;
       return;
     }
     writing_batch_.clear();
-    writing_batch_.swap(queue_);
+    writing_batch_.swap(output_);
   }
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(writing_batch_.size());
-  for (const std::string& f : writing_batch_) buffers.emplace_back(asio::buffer(f));
   sent_.store(true, std::memory_order_relaxed);
-  asio::async_write(*socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-    if (ec) return self->do_close("write failed: " + ec.message());
-    self->flush();
-  });
+  asio::async_write(*socket_, asio::buffer(writing_batch_),
+                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      if (ec) return self->do_close("write failed: " + ec.message());
+                      self->flush();
+                    });
 }
 
 bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, envelope* raw) {
@@ -160,7 +168,7 @@ bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, e
       std::lock_guard lock(mutex_);
       if (state_ == state::down) return false;
       out_monitors_[ref] = out_monitor{from, to};
-      return enqueue(std::move(frame), true);
+      return enqueue(frame);
     }
     case signal_kind::exit: {
       if (!e->from.is_pid()) return false;
@@ -185,7 +193,7 @@ bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, e
         encode_frame(frame, tuple(op_unlink_id, static_cast<std::int64_t>(++unlink_id_), e->from, to), nullptr);
       else
         encode_frame(frame, tuple(op_unlink, e->from, to), nullptr);
-      return enqueue(std::move(frame), true);
+      return enqueue(frame);
     }
     case signal_kind::monitor: {
       const term ref = e->ref;
@@ -227,7 +235,7 @@ bool connection::call_name(const term& caller, atom name, const term& ref, const
   std::lock_guard lock(mutex_);
   if (state_ == state::down) return false;
   out_monitors_[ref] = m;
-  return enqueue(std::move(frames), true);
+  return enqueue(frames);
 }
 
 void connection::demonitor_name(const term& watcher, atom name, const term& ref) {
@@ -252,7 +260,7 @@ void connection::attach(tcp::socket socket, std::uint64_t negotiated, std::uint3
     hidden_ = is_hidden;
     fd_ = socket_->native_handle();
     node_table::intern({peer_, peer_creation});
-    if (!queue_.empty()) {
+    if (!output_.empty()) {
       writing_ = true;
       asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
     }
@@ -285,8 +293,11 @@ void connection::do_close(const std::string& reason) {
     if (state_ == state::down) return;
     was_up = state_ == state::up;
     state_ = state::down;
+    // Best effort for what was sent before the close (a disconnect right after a send).
+    if (was_up && !writing_ && !output_.empty())
+      ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     fd_ = -1;
-    queue_.clear();
+    output_.clear();
     links.swap(links_);
     out_monitors.swap(out_monitors_);
     in_monitors.swap(in_monitors_);
@@ -322,7 +333,7 @@ void connection::on_tick() {
   }
   if (!sent_.exchange(false, std::memory_order_relaxed)) {
     std::lock_guard lock(mutex_);
-    enqueue(std::string(tick_frame), true);
+    enqueue(std::string(tick_frame));
   }
   arm_tick();
 }

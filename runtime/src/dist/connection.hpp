@@ -2,11 +2,16 @@
 //
 // Created pending by whoever first needs the node (a send, a link, a ping) or by an incoming
 // handshake; signals for it queue until the handshake attaches a socket, then go out in order.
-// Owned by net_kernel's table (and, while they run, by its IO coroutines).
+// Owned by net_kernel's table (and, while they run, by its IO coroutines and by slices that corked
+// frames for it).
 //
-// Sending: any thread encodes its frame and, when nothing is queued, writes it straight to the
-// socket (non-blocking); what does not fit is queued and written by the IO thread. One mutex
-// covers the queue and the link/monitor tables, so a signal and the table entry it creates are
+// Sending: any thread encodes its frame and appends it to the connection's output under the mutex.
+// A running process's frames are corked until its slice ends (scheduler_pool::defer_to_slice_end),
+// so what a slice sends (a reply and a demonitor, many replies) leaves in one write; other threads,
+// or a cork over `cork_limit`, write at once. Writes are non-blocking, from the sending thread;
+// what does not fit is written by the IO thread (net_kernel.hpp). The kernel's own thread flushes
+// every connection now and then, for a process that computes long after a send. One mutex covers
+// the output and the link/monitor tables, so a signal and the table entry it creates are
 // consistent with going down: whatever was recorded before `close` gets its noconnection.
 // Receiving runs on the IO thread only: frames are split, decoded and turned into local signals.
 // Ticks: the IO thread's timer sends one when nothing went out during a quarter of net_ticktime
@@ -26,12 +31,13 @@
 #include "dist/framing.hpp"
 #include "mailbox.hpp"
 #include "otp/term.hpp"
+#include "scheduler.hpp"
 
 namespace otp::detail::dist {
 
 class net_kernel;
 
-class connection : public std::enable_shared_from_this<connection> {
+class connection : public std::enable_shared_from_this<connection>, public slice_end_task {
  public:
   enum class state { pending, up, down };
 
@@ -57,6 +63,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void demonitor_name(const term& watcher, atom name, const term& ref);
   // A gen call by name: MONITOR_P and REG_SEND in one write.
   bool call_name(const term& caller, atom name, const term& ref, const term& message);
+  // Writes what is corked or queued, if the IO thread is not writing already.
+  void flush_now();
+  void at_slice_end() override { flush_now(); }
   // Closes the connection (from any thread; the work happens on the IO thread).
   void close(std::string reason);
   // As close, and returns once it is down (never call it from the IO thread).
@@ -83,9 +92,10 @@ class connection : public std::enable_shared_from_this<connection> {
   // gives up (false) when the connection is down.
   template <class Record>
   bool send_control(const term& control, const term* message, Record&& record);
-  bool enqueue(std::string frame, bool direct_ok);  // mutex held
-  void flush();                                     // IO thread
-  void do_close(const std::string& reason);         // IO thread
+  bool enqueue(const std::string& frames);   // mutex held
+  void write_output();                       // mutex held, up, not writing
+  void flush();                              // IO thread
+  void do_close(const std::string& reason);  // IO thread
   boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
   void arm_tick();
   void on_tick();
@@ -100,9 +110,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   mutable std::mutex mutex_;
   state state_ = state::pending;
-  std::vector<std::string> queue_;  // frames not written yet
-  bool writing_ = false;            // the IO thread owns the socket's writes
-  int fd_ = -1;                     // for direct writes while up
+  std::string output_;    // frames not written yet, whole or in part
+  bool writing_ = false;  // the IO thread owns the socket's writes
+  int fd_ = -1;           // for direct writes while up
   std::uint64_t flags_ = 0;
   std::uint32_t creation_ = 0;
   bool hidden_ = false;
@@ -114,7 +124,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // IO thread only.
   std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
-  std::vector<std::string> writing_batch_;
+  std::string writing_batch_;
   boost::asio::steady_timer tick_timer_;
   frame_splitter splitter_;
   int silent_ticks_ = 0;

@@ -28,6 +28,7 @@
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
 #include "process_control_block.hpp"
+#include "runtime_state.hpp"
 
 namespace otp::detail::dist {
 
@@ -160,11 +161,41 @@ void net_kernel::start() {
   work_.emplace(io_.get_executor());
   asio::co_spawn(io_, accept_loop(), asio::detached);
   running_ = true;
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] { io_thread_main(); });
+  the_runtime_state().pool.set_idle_poller(&poller_);
+}
+
+void net_kernel::io_thread_main() {
+  // Scheduler threads poll while one is idle. This thread stands in when none has for a while (all
+  // busy computing, or the only one blocked in a synchronous wait), so reads and ticks still go on,
+  // and writes what a process corked before it went on computing.
+  constexpr std::chrono::milliseconds stand_in_period{5};
+  std::unique_lock lock(thread_mutex_);
+  while (!thread_takes_over_) {
+    thread_cv_.wait_for(lock, stand_in_period);
+    if (thread_takes_over_) break;
+    lock.unlock();
+    for (const auto& c : connections()) c->flush_now();
+    if (poller_.try_take_turn()) {
+      io_.poll();
+      poller_.give_back_turn();
+    }
+    lock.lock();
+  }
+  lock.unlock();
+  poller_.take_turn();  // shutting down: no scheduler thread polls from now on
+  io_.run();
+  poller_.give_back_turn();
 }
 
 void net_kernel::shutdown() {
   if (!running_.exchange(false)) return;
+  if (runtime_state* s = runtime_state_or_null()) s->pool.clear_idle_poller();
+  {
+    std::lock_guard lock(thread_mutex_);
+    thread_takes_over_ = true;
+  }
+  thread_cv_.notify_one();
   std::promise<void> closed;
   asio::post(io_, [this, &closed] {
     boost::system::error_code ignored;

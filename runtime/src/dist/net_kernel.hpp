@@ -2,10 +2,14 @@
 // table of connections (private; the public face is otp/node.hpp).
 //
 // One exists while the node is alive; `current()` hands out shared ownership so a signal being
-// forwarded keeps it valid while `shutdown` runs. All socket work happens on one IO thread running
-// an Asio io_context: the accept loop, both handshake flows (C++20 coroutines with a setup timer),
-// every connection's reads and ticks, and writes that could not be done straight away. Other
-// threads only post to it and write frames through connection::forward.
+// forwarded keeps it valid while `shutdown` runs. All socket work is done by the handlers of one
+// Asio io_context: the accept loop, both handshake flows (C++20 coroutines with a setup timer),
+// every connection's reads and ticks, and writes that could not be done straight away. Its event
+// loop is run by one thread at a time, "the IO thread" below: an idle scheduler thread holding the
+// idle_poller turn, so a frame and the process it wakes are handled by one woken thread (see
+// idle_poller.hpp); or, when no scheduler thread has polled for a while (all busy), the kernel's
+// own thread, which also runs it alone during shutdown. Other threads only post to it and write
+// frames through connection::forward.
 //
 // The connection table is keyed by node name. A node has at most one connection; simultaneous
 // connects are resolved as OTP does (the greater name keeps its own attempt).
@@ -14,6 +18,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "dist/connection.hpp"
+#include "idle_poller.hpp"
 #include "otp/node.hpp"
 #include "otp/term.hpp"
 
@@ -76,6 +82,7 @@ class net_kernel {
   boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> connect_handshake(std::shared_ptr<connection> c, std::uint64_t attempt);
   void register_with_epmd();
+  void io_thread_main();
   void notify(atom node, bool up, bool hidden);
 
   node::options options_;
@@ -86,11 +93,28 @@ class net_kernel {
   term kernel_pid_;
   term code_push_pid_;
 
+  // The io_context's event loop, as scheduler threads poll it.
+  class io_poller final : public idle_poller {
+   public:
+    explicit io_poller(boost::asio::io_context& io) : io_(io) {}
+    void poll(std::chrono::microseconds limit) override { io_.run_one_for(limit); }
+    void interrupt() override {
+      boost::asio::post(io_, [] {});
+    }
+
+   private:
+    boost::asio::io_context& io_;
+  };
+
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  io_poller poller_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::socket epmd_;  // open while registered: closing it unregisters
-  std::thread thread_;
+  std::thread thread_;                 // the kernel's own IO thread (io_thread_main)
+  std::mutex thread_mutex_;
+  std::condition_variable thread_cv_;
+  bool thread_takes_over_ = false;    // guarded by thread_mutex_: shutting down
   std::atomic<bool> running_{false};  // read by forwarding threads
 
   mutable std::shared_mutex mutex_;

@@ -1,0 +1,29 @@
+#include "idle_poller.hpp"
+
+namespace otp::detail {
+
+bool idle_poller::try_take_turn() {
+  std::lock_guard lock(mutex_);
+  if (held_) return false;
+  held_ = true;
+  return true;
+}
+
+void idle_poller::take_turn() {
+  std::unique_lock lock(mutex_);
+  while (held_) {
+    interrupt();
+    turn_returned_.wait(lock);
+  }
+  held_ = true;
+}
+
+void idle_poller::give_back_turn() {
+  {
+    std::lock_guard lock(mutex_);
+    held_ = false;
+  }
+  turn_returned_.notify_all();
+}
+
+}  // namespace otp::detail

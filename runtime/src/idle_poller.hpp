@@ -1,0 +1,43 @@
+// idle_poller — an event loop that an idle scheduler thread runs instead of sleeping (private;
+// docs/design-notes.md, "an idle scheduler thread polls the distribution's sockets").
+//
+// Distribution installs one (its sockets' io_context) in the scheduler pool. A scheduler thread
+// with nothing to run takes the turn and waits in the event loop: a frame that arrives is read,
+// decoded and delivered by that thread, and the process it wakes joins that thread's queue and
+// runs next, with no second thread woken. One holder at a time, so the event loop's handlers run
+// one after another as on a single IO thread.
+//
+// Owner: whoever installs it keeps it alive until clear_idle_poller returned and it has taken the
+// turn itself (no scheduler thread polls it after that).
+// Thread-safety: the turn members and `interrupt` may be called from any thread; `poll` only by
+// the turn's holder.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace otp::detail {
+
+class idle_poller {
+ public:
+  virtual ~idle_poller() = default;
+
+  // Runs ready handlers, waiting at most `limit` for the first; returns after one ran, after
+  // `limit`, or soon after `interrupt`. The caller holds the turn.
+  virtual void poll(std::chrono::microseconds limit) = 0;
+  // Makes a `poll` in progress return soon.
+  virtual void interrupt() = 0;
+
+  bool try_take_turn();
+  // Waits until the holder gives the turn back (interrupting its poll).
+  void take_turn();
+  void give_back_turn();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable turn_returned_;
+  bool held_ = false;
+};
+
+}  // namespace otp::detail
