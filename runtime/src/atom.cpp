@@ -92,13 +92,42 @@ long utf8_length(std::string_view s) {
   return n;
 }
 
+// A thread's recently made atoms, in slots chosen by a cheap hash of the text: the same atoms are
+// made again and again (the node name in every pid a frame carries, message tags), and a hit skips
+// the table's lock, its hash and the UTF-8 check. Atoms are never removed, so an entry never goes
+// stale; a slot holds index + 1 (0: empty).
+class recent_atoms {
+ public:
+  std::uint32_t* slot(std::string_view text) noexcept {
+    std::uint32_t h = static_cast<std::uint32_t>(text.size());
+    if (!text.empty()) {
+      h = h * 31 + static_cast<unsigned char>(text.front());
+      h = h * 31 + static_cast<unsigned char>(text[text.size() / 2]);
+      h = h * 31 + static_cast<unsigned char>(text.back());
+    }
+    return &slots_[(h * 0x9E3779B1u) >> (32 - slot_bits)];
+  }
+
+ private:
+  static constexpr unsigned slot_bits = 8;
+  std::array<std::uint32_t, 1u << slot_bits> slots_{};
+};
+
+__attribute__((tls_model("initial-exec"))) thread_local recent_atoms recent;
+
 }  // namespace
 
 atom::atom(std::string_view text) : index_(0) {
+  std::uint32_t* cached = recent.slot(text);
+  if (*cached != 0 && table().text(*cached - 1) == text) {
+    index_ = *cached - 1;
+    return;
+  }
   const long length = utf8_length(text);
   if (length < 0) throw bad_atom("atom text is not valid UTF-8");
   if (length > 255) throw bad_atom("atom too long (" + std::to_string(length) + " characters, at most 255)");
   index_ = table().intern(text);
+  *cached = index_ + 1;
 }
 
 bool atom::exists(std::string_view text) noexcept { return table().contains(text); }

@@ -26,6 +26,8 @@ class idle_poller {
   // Runs ready handlers, waiting at most `limit` for the first; returns after one ran, after
   // `limit`, or soon after `interrupt`. The caller holds the turn.
   virtual void poll(std::chrono::microseconds limit) = 0;
+  // Runs one ready handler without waiting; false when none was ready.
+  virtual bool poll_ready() = 0;
   // Makes a `poll` in progress return soon.
   virtual void interrupt() = 0;
 

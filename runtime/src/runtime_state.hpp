@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 
 #include "process_table.hpp"
@@ -19,8 +20,8 @@ namespace otp::detail {
 
 struct runtime_state {
   runtime_state(std::size_t max_processes, unsigned schedulers, std::size_t fiber_stack_size,
-                unsigned messages_per_slice)
-      : table(max_processes), pool(schedulers, fiber_stack_size, messages_per_slice) {}
+                unsigned messages_per_slice, std::chrono::microseconds idle_poll_spin)
+      : table(max_processes), pool(schedulers, fiber_stack_size, messages_per_slice, idle_poll_spin) {}
 
   process_table table;
   std::atomic<bool> stopping{false};  // set by ~runtime: no new process may start

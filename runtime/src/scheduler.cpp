@@ -1,5 +1,7 @@
 #include "scheduler.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 
@@ -8,6 +10,7 @@ namespace {
 constexpr std::size_t max_pooled_fibers = 16;
 constexpr std::size_t max_stolen = 64;
 constexpr int spins_before_sleep = 64;
+constexpr unsigned max_slices_before_flush = 16;
 constexpr std::chrono::milliseconds idle_recheck{5};
 }  // namespace
 
@@ -26,15 +29,17 @@ struct scheduler_pool::thread_state {
   std::atomic<std::uint64_t> slices{0};    // slices started; a thief reads it to see a thread stuck in one
   std::vector<std::uint64_t> seen_slices;  // owner only: the others' `slices` when it began looking
   bool in_slice = false;                   // owner only: a process runs on this thread
-  std::vector<std::shared_ptr<slice_end_task>> slice_end_tasks;  // owner only
+  std::vector<std::shared_ptr<deferred_flush>> deferred_flushes;  // owner only
+  unsigned slices_since_flush = 0;                                // owner only
 };
 
 namespace {
 __attribute__((tls_model("initial-exec"))) thread_local scheduler_pool::thread_state* tls_state = nullptr;
 }
 
-scheduler_pool::scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice)
-    : fiber_stack_size_(fiber_stack_size), messages_per_slice_(messages_per_slice) {
+scheduler_pool::scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice,
+                               std::chrono::microseconds idle_poll_spin)
+    : fiber_stack_size_(fiber_stack_size), messages_per_slice_(messages_per_slice), idle_poll_spin_(idle_poll_spin) {
   for (unsigned i = 0; i < threads; ++i) {
     threads_.push_back(std::make_unique<thread_state>());
     threads_.back()->index = i;
@@ -98,12 +103,19 @@ void scheduler_pool::clear_idle_poller() {
   poller_ = nullptr;
 }
 
-bool scheduler_pool::defer_to_slice_end(const std::shared_ptr<slice_end_task>& task) {
+bool scheduler_pool::defer_flush(const std::shared_ptr<deferred_flush>& task) {
   thread_state* self = tls_state;
   if (self == nullptr || !self->in_slice) return false;
-  if (std::find(self->slice_end_tasks.begin(), self->slice_end_tasks.end(), task) == self->slice_end_tasks.end())
-    self->slice_end_tasks.push_back(task);
+  if (std::find(self->deferred_flushes.begin(), self->deferred_flushes.end(), task) == self->deferred_flushes.end())
+    self->deferred_flushes.push_back(task);
   return true;
+}
+
+void scheduler_pool::run_deferred_flushes(thread_state& self) {
+  self.slices_since_flush = 0;
+  if (self.deferred_flushes.empty()) return;
+  for (const auto& task : self.deferred_flushes) task->flush_deferred();
+  self.deferred_flushes.clear();
 }
 
 idle_poller* scheduler_pool::take_poll_turn() {
@@ -172,9 +184,11 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
         lock.unlock();
         wake_one(nullptr);  // let a sleeping thread share what is left
       }
+      if (++self.slices_since_flush >= max_slices_before_flush) run_deferred_flushes(self);
       return p;
     }
   }
+  run_deferred_flushes(self);  // this thread's queue is empty: what its slices corked goes out now
   // Nothing here: look at the others, remembering how far each has got.
   std::vector<std::uint64_t>& seen_slices = self.seen_slices;
   auto look_at_others = [&] {
@@ -220,7 +234,7 @@ void scheduler_pool::wait_for_work(thread_state& self) {
       std::lock_guard lock(self.sleep_mutex);
       if (!self.woken) self.polling = poller;
     }
-    if (self.polling != nullptr) poller->poll(idle_recheck);
+    if (self.polling != nullptr) poll_for_work(*poller);
     {
       std::lock_guard lock(self.sleep_mutex);
       self.polling = nullptr;
@@ -230,6 +244,18 @@ void scheduler_pool::wait_for_work(thread_state& self) {
   }
   std::unique_lock lock(self.sleep_mutex);
   self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
+}
+
+void scheduler_pool::poll_for_work(idle_poller& poller) {
+  // Busy-wait first: what comes within the spin is handled with no thread woken. Yielding between
+  // polls lets a thread that shares this core run (the peer node's, on a small machine). Being
+  // woken (wake_one) interrupts the poll, so it returns either way.
+  const auto spin_until = std::chrono::steady_clock::now() + idle_poll_spin_;
+  while (std::chrono::steady_clock::now() < spin_until) {
+    if (poller.poll_ready()) return;
+    sched_yield();
+  }
+  poller.poll(idle_recheck);
 }
 
 worker_fiber* scheduler_pool::take_fiber(thread_state& self) {
@@ -255,10 +281,6 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
   self.in_slice = true;
   const slice_end end = fiber->run(p);
   self.in_slice = false;
-  if (!self.slice_end_tasks.empty()) {
-    for (const auto& task : self.slice_end_tasks) task->at_slice_end();
-    self.slice_end_tasks.clear();
-  }
   if (fiber->released())
     return_fiber(self, fiber);
   else

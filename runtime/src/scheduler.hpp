@@ -26,17 +26,19 @@
 
 namespace otp::detail {
 
-// Work a running process leaves for the end of its slice, done by its thread as soon as the
-// process stops running (distribution corks a process's frames until then: one write for all).
-class slice_end_task {
+// Work a running process leaves for later, done by its thread once its run queue is empty (before
+// it looks elsewhere or waits) or after a few more slices: distribution corks the frames that the
+// processes of one thread send, so that they leave in one write.
+class deferred_flush {
  public:
-  virtual ~slice_end_task() = default;
-  virtual void at_slice_end() = 0;
+  virtual ~deferred_flush() = default;
+  virtual void flush_deferred() = 0;
 };
 
 class scheduler_pool {
  public:
-  scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice);
+  scheduler_pool(unsigned threads, std::size_t fiber_stack_size, unsigned messages_per_slice,
+                 std::chrono::microseconds idle_poll_spin);
   ~scheduler_pool();
   scheduler_pool(const scheduler_pool&) = delete;
   scheduler_pool& operator=(const scheduler_pool&) = delete;
@@ -50,9 +52,9 @@ class scheduler_pool {
 
   unsigned messages_per_slice() const noexcept { return messages_per_slice_; }
 
-  // From a running process: `task` runs when this slice ends (once, however often it is deferred
-  // during the slice). False, and nothing deferred, on any other thread or outside a process.
-  static bool defer_to_slice_end(const std::shared_ptr<slice_end_task>& task);
+  // From a running process: `task` runs on this thread as deferred_flush says (once, however
+  // often it is deferred meanwhile). False, and nothing deferred, outside a process.
+  static bool defer_flush(const std::shared_ptr<deferred_flush>& task);
 
   // Idle threads poll `poller` from now on (one installed at a time; it must outlive its
   // clear_idle_poller call, after which no thread starts polling it; one still polling returns
@@ -77,6 +79,8 @@ class scheduler_pool {
   void process_freed();
   void wake_one(thread_state* preferred);
   void wait_for_work(thread_state& self);
+  void poll_for_work(idle_poller& poller);
+  static void run_deferred_flushes(thread_state& self);
   idle_poller* take_poll_turn();
   worker_fiber* take_fiber(thread_state& self);
   void return_fiber(thread_state& self, worker_fiber* fiber);
@@ -84,6 +88,7 @@ class scheduler_pool {
   std::vector<std::unique_ptr<thread_state>> threads_;
   std::size_t fiber_stack_size_;
   unsigned messages_per_slice_;
+  std::chrono::microseconds idle_poll_spin_;
   std::atomic<bool> stopping_{false};
   std::atomic<unsigned> sleepers_{0};
   std::atomic<unsigned> round_robin_{0};

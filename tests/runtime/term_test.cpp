@@ -312,6 +312,18 @@ TEST(Atoms, InterningGivesTheSameIndex) {
   EXPECT_EQ(atom("").text(), "");
 }
 
+TEST(Atoms, TextsThatLookAlikeToTheRecentAtomsCacheStayApart) {
+  // Same length, first, middle and last character: one slot of a thread's recent-atoms cache.
+  const atom first("axxb");
+  const atom second("ayxb");
+  EXPECT_NE(first, second);
+  EXPECT_EQ(atom("axxb"), first);
+  EXPECT_EQ(atom("ayxb"), second);
+  EXPECT_EQ(atom("axxb").text(), "axxb");
+  EXPECT_EQ(atom("ayxb").text(), "ayxb");
+  EXPECT_THROW(atom("a\xFFxb"), bad_atom);  // a miss is still checked
+}
+
 TEST(Atoms, ExistsDoesNotCreate) {
   EXPECT_FALSE(atom::exists("atom_that_was_never_made_by_anyone"));
   EXPECT_FALSE(atom::exists("atom_that_was_never_made_by_anyone"));

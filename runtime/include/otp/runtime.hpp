@@ -11,6 +11,7 @@
 // and destruction must not race with anything else.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -28,6 +29,10 @@ struct runtime_options {
   std::size_t fiber_stack_size = 256 * 1024;  // bytes, plus a guard page that catches overflow
   std::size_t max_processes = 1u << 20;
   unsigned messages_per_slice = 200;  // fairness budget before a busy process yields its thread
+  // How long an idle scheduler thread that waits on a live node's sockets keeps polling them
+  // before it blocks (as Erlang's schedulers busy-wait, +sbwt): an answer that comes sooner is
+  // handled without a thread being woken. It yields the core while it polls. 0: block at once.
+  std::chrono::microseconds idle_poll_spin{100};
 };
 
 class runtime {

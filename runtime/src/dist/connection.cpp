@@ -93,7 +93,7 @@ bool connection::enqueue(const std::string& frames) {
   if (state_ == state::down) return false;
   output_.append(frames);
   if (state_ != state::up || writing_) return true;  // the IO thread writes it (after the handshake, or next)
-  if (output_.size() < cork_limit && scheduler_pool::defer_to_slice_end(shared_from_this())) return true;
+  if (output_.size() < cork_limit && scheduler_pool::defer_flush(shared_from_this())) return true;
   write_output();
   return true;
 }

@@ -2,13 +2,14 @@
 //
 // Created pending by whoever first needs the node (a send, a link, a ping) or by an incoming
 // handshake; signals for it queue until the handshake attaches a socket, then go out in order.
-// Owned by net_kernel's table (and, while they run, by its IO coroutines and by slices that corked
-// frames for it).
+// Owned by net_kernel's table (and, while they run, by its IO coroutines and by scheduler threads
+// that corked frames for it).
 //
 // Sending: any thread encodes its frame and appends it to the connection's output under the mutex.
-// A running process's frames are corked until its slice ends (scheduler_pool::defer_to_slice_end),
-// so what a slice sends (a reply and a demonitor, many replies) leaves in one write; other threads,
-// or a cork over `cork_limit`, write at once. Writes are non-blocking, from the sending thread;
+// A running process's frames are corked until its thread has run what it had queued
+// (scheduler_pool::defer_flush), so what its slices send (a reply and a demonitor, the requests of
+// many callers, many replies) leaves in one write; other threads, or a cork over `cork_limit`,
+// write at once. Writes are non-blocking, from the sending thread;
 // what does not fit is written by the IO thread (net_kernel.hpp). The kernel's own thread flushes
 // every connection now and then, for a process that computes long after a send. One mutex covers
 // the output and the link/monitor tables, so a signal and the table entry it creates are
@@ -37,7 +38,7 @@ namespace otp::detail::dist {
 
 class net_kernel;
 
-class connection : public std::enable_shared_from_this<connection>, public slice_end_task {
+class connection : public std::enable_shared_from_this<connection>, public deferred_flush {
  public:
   enum class state { pending, up, down };
 
@@ -65,7 +66,7 @@ class connection : public std::enable_shared_from_this<connection>, public slice
   bool call_name(const term& caller, atom name, const term& ref, const term& message);
   // Writes what is corked or queued, if the IO thread is not writing already.
   void flush_now();
-  void at_slice_end() override { flush_now(); }
+  void flush_deferred() override { flush_now(); }
   // Closes the connection (from any thread; the work happens on the IO thread).
   void close(std::string reason);
   // As close, and returns once it is down (never call it from the IO thread).

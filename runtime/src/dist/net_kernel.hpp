@@ -98,6 +98,7 @@ class net_kernel {
    public:
     explicit io_poller(boost::asio::io_context& io) : io_(io) {}
     void poll(std::chrono::microseconds limit) override { io_.run_one_for(limit); }
+    bool poll_ready() override { return io_.poll_one() != 0; }
     void interrupt() override {
       boost::asio::post(io_, [] {});
     }
