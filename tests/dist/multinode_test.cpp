@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
 
 #include "dist_test_support.hpp"
@@ -263,6 +265,41 @@ TEST_F(MultiNode, OversizedAndMalformedFramesCloseOnlyTheirConnection) {
   }
   EXPECT_TRUE(contains(node::nodes(), other.node()));
   EXPECT_EQ(gen_server::call(srv(other), atom("ping")), term(atom("pong")));
+}
+
+// A process's frames are corked until its thread has nothing else to run; the kernel's own thread
+// writes them when the process goes on computing instead.
+TEST_F(MultiNode, WhatAProcessSentLeavesWhileItGoesOnComputing) {
+  local_node me(cookie);
+  test_node other(cookie);
+  ASSERT_EQ(node::ping(other.node()), atom("pong"));
+  std::atomic<bool> told{false};
+  rt.run([&] {
+    const term waiter = spawn([&] {
+      if (receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("told")); }, must_happen_within))
+        told = true;
+    });
+    gen_server::cast(srv(other), tuple(atom("tell"), waiter, tuple(atom("told"), 1)));
+    // Computes without receiving (its thread never ends the slice) until the answer came back.
+    const auto deadline = std::chrono::steady_clock::now() + must_happen_within;
+    while (!told && std::chrono::steady_clock::now() < deadline) {
+    }
+  });
+  EXPECT_TRUE(told) << "the cast stayed corked while its sender computed";
+}
+
+// The only scheduler thread blocked in a synchronous wait on the sockets' event loop: the kernel's
+// own thread runs the loop meanwhile.
+TEST(MultiNodeOneScheduler, DisconnectFromAProcessOnTheOnlySchedulerThreadReturns) {
+  otp::runtime rt{otp::runtime_options{.schedulers = 1}};
+  local_node me(cookie);
+  test_node other(cookie);
+  rt.run([&] {
+    ASSERT_EQ(node::ping(other.node()), atom("pong"));
+    EXPECT_TRUE(node::disconnect(other.node()));
+    EXPECT_FALSE(contains(node::nodes(), other.node()));
+    EXPECT_EQ(node::ping(other.node()), atom("pong"));  // and it connects again
+  });
 }
 
 }  // namespace
