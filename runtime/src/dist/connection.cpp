@@ -63,12 +63,13 @@ bool deliver(const term& to, signal_kind kind, term from, term payload, term ref
 
 }  // namespace
 
-connection::connection(net_kernel& kernel, atom peer, std::uint64_t attempt)
-    : kernel_(kernel),
+connection::connection(std::shared_ptr<net_kernel> kernel, atom peer, std::uint64_t attempt)
+    : kernel_owner_(std::move(kernel)),
+      kernel_(*kernel_owner_),
       peer_(peer),
       attempt_(attempt),
-      tick_timer_(kernel.io()),
-      splitter_(kernel.options().max_frame_size) {}
+      tick_timer_(kernel_.io()),
+      splitter_(kernel_.options().max_frame_size) {}
 
 connection::~connection() = default;
 

@@ -42,7 +42,9 @@ class connection : public std::enable_shared_from_this<connection>, public defer
  public:
   enum class state { pending, up, down };
 
-  connection(net_kernel& kernel, atom peer, std::uint64_t attempt);
+  // Keeps `kernel` (and so its io_context) alive for as long as it lives: a scheduler thread's
+  // deferred flush may hold it after the node stopped.
+  connection(std::shared_ptr<net_kernel> kernel, atom peer, std::uint64_t attempt);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -105,6 +107,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   void deliver_message(const term& to, term message);
   void log_unhandled(std::int64_t op);
 
+  const std::shared_ptr<net_kernel> kernel_owner_;
   net_kernel& kernel_;
   const atom peer_;
   std::uint64_t attempt_;

@@ -226,7 +226,7 @@ std::shared_ptr<connection> net_kernel::get(atom node, bool connect) {
   std::unique_lock lock(mutex_);
   if (auto it = connections_.find(node.index()); it != connections_.end()) return it->second;
   const std::uint64_t attempt = next_attempt_++;
-  auto c = std::make_shared<connection>(*this, node, attempt);
+  auto c = std::make_shared<connection>(shared_from_this(), node, attempt);
   connections_.emplace(node.index(), c);
   asio::co_spawn(io_, connect_handshake(c, attempt), asio::detached);
   return c;
@@ -343,7 +343,7 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
       auto it = connections_.find(peer.index());
       if (it == connections_.end()) {
         attempt = next_attempt_++;
-        c = std::make_shared<connection>(*this, peer, attempt);
+        c = std::make_shared<connection>(shared_from_this(), peer, attempt);
         connections_.emplace(peer.index(), c);
         status = "ok";
       } else if (it->second->current_state() == connection::state::up) {
@@ -372,7 +372,7 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
       replaced->close("replaced by a new connection from the same node");
       std::unique_lock lock(mutex_);
       attempt = next_attempt_++;
-      c = std::make_shared<connection>(*this, peer, attempt);
+      c = std::make_shared<connection>(shared_from_this(), peer, attempt);
       connections_[peer.index()] = c;
     }
     const std::uint32_t challenge = new_challenge();

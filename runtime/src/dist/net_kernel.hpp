@@ -11,6 +11,8 @@
 // own thread, which also runs it alone during shutdown. Other threads only post to it and write
 // frames through connection::forward.
 //
+// Each connection owns a share of its kernel, so the io_context outlives every connection; the
+// table drops them as they go down, so a stopped kernel ends with its last connection.
 // The connection table is keyed by node name. A node has at most one connection; simultaneous
 // connects are resolved as OTP does (the greater name keeps its own attempt).
 // Thread-safety: every public member may be called from any thread.
@@ -36,7 +38,7 @@
 
 namespace otp::detail::dist {
 
-class net_kernel {
+class net_kernel : public std::enable_shared_from_this<net_kernel> {
  public:
   net_kernel(node::options options, std::string full_name, std::string cookie);
   ~net_kernel();
