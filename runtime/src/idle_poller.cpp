@@ -19,10 +19,9 @@ void idle_poller::take_turn() {
 }
 
 void idle_poller::give_back_turn() {
-  {
-    std::lock_guard lock(mutex_);
-    held_ = false;
-  }
+  // Notified under the lock: the owner may destroy this poller as soon as it holds the turn.
+  std::lock_guard lock(mutex_);
+  held_ = false;
   turn_returned_.notify_all();
 }
 
