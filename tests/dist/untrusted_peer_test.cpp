@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "dist/framing.hpp"
 #include "dist/handshake.hpp"
 #include "dist_test_support.hpp"
 #include "otp/gen_server.hpp"
@@ -85,6 +87,25 @@ void fail_the_challenge(raw_peer& peer, const std::string& name, const std::stri
   peer.send(packet2(encode_challenge_reply({1, digest{}})));
 }
 
+// The next frame that is not a tick; nullopt when none comes.
+std::optional<control_frame> next_frame(raw_peer& peer) {
+  try {
+    for (;;) {
+      const std::string header = peer.recv_exact(4);
+      std::size_t length = 0;
+      for (const char byte : header) length = (length << 8) | static_cast<unsigned char>(byte);
+      if (length != 0) return decode_payload(peer.recv_exact(length));
+    }
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+
+bool is_reg_send_of_hello(const std::optional<control_frame>& frame) {
+  return frame && frame->op() == 6 && frame->control[3] == term(atom("someone")) && frame->message &&
+         *frame->message == term(atom("hello"));
+}
+
 class UntrustedPeer : public testing::Test {
  protected:
   otp::runtime rt{otp::runtime_options{.schedulers = 2}};
@@ -140,6 +161,46 @@ TEST_F(UntrustedPeer, APeerThatProvesTheCookieStillReplacesItsStaleConnection) {
   second.handshake(name, cookie, this_node(), /*replacing=*/true);
   EXPECT_TRUE(first.closed_within(must_happen_within)) << "the stale connection was kept";
   EXPECT_FALSE(second.is_closed());
+}
+
+TEST_F(UntrustedPeer, AClaimOnANameStillUnconnectedDoesNotKeepThatNodeOut) {
+  local_node me(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  const std::string name = unique_node("raw");
+  raw_peer squatter(port);
+  squatter.send_name(name);
+  ASSERT_EQ(parse_status(squatter.recv_packet2()), "ok");
+  const challenge_message challenge = parse_challenge(squatter.recv_packet2());
+  rt.run([&] { send(tuple(atom("someone"), atom(name)), atom("hello")); });  // waits for a handshake
+  raw_peer real(port);
+  ASSERT_NO_THROW(real.handshake(name, cookie, this_node())) << "the first claim kept the node out";
+  EXPECT_TRUE(is_reg_send_of_hello(next_frame(real))) << "what was sent meanwhile did not come";
+  squatter.send(packet2(encode_challenge_reply({1, gen_digest(challenge.challenge, "not-the-cookie")})));
+  EXPECT_TRUE(squatter.closed_within(must_happen_within));
+  EXPECT_TRUE(eventually([&] {
+    const auto visible = node::nodes();
+    return std::find(visible.begin(), visible.end(), atom(name)) != visible.end();
+  }));
+  EXPECT_FALSE(real.is_closed());
+}
+
+TEST_F(UntrustedPeer, ASendToANodeWhoseHandshakeIsUnderWayWaitsForIt) {
+  local_node me(cookie);
+  const std::string name = unique_node("raw");  // registered nowhere: connecting to it fails at once
+  raw_peer peer(port_of_node(this_node()));
+  peer.send_name(name);
+  ASSERT_EQ(parse_status(peer.recv_packet2()), "ok");
+  const challenge_message challenge = parse_challenge(peer.recv_packet2());
+  rt.run([&] {
+    send(tuple(atom("someone"), atom(name)), atom("hello"));
+    node::monitor_node(atom(name), true);
+    EXPECT_FALSE(
+        receive([&](const term& m) { return m.is_tuple(2) && m[0].is_atom(atoms::nodedown); }, milliseconds(300)))
+        << "the node tried to connect to it instead of waiting for its handshake";
+  });
+  peer.send(packet2(encode_challenge_reply({1234, gen_digest(challenge.challenge, cookie)})));
+  EXPECT_TRUE(digests_equal(parse_challenge_ack(peer.recv_packet2()), gen_digest(1234, cookie)));
+  EXPECT_TRUE(is_reg_send_of_hello(next_frame(peer))) << "what was sent meanwhile did not come";
 }
 
 TEST_F(UntrustedPeer, StalledHandshakesOverTheCapDoNotKeepARealPeerOut) {

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
@@ -243,10 +244,36 @@ std::shared_ptr<connection> net_kernel::get(atom node, bool connect) {
   if (at == std::string::npos || at == 0 || at + 1 == text.size()) return nullptr;  // not a node name
   std::unique_lock lock(mutex_);
   if (auto it = connections_.find(node.index()); it != connections_.end()) return it->second;
+  if (auto incoming = accepting_.find(text); incoming != accepting_.end()) {
+    // The node is connecting to this one: wait for that handshake rather than start another.
+    auto c = std::make_shared<connection>(shared_from_this(), node, incoming->second.back());
+    connections_.emplace(node.index(), c);
+    return c;
+  }
   const std::uint64_t attempt = next_attempt_++;
   auto c = std::make_shared<connection>(shared_from_this(), node, attempt);
   connections_.emplace(node.index(), c);
   asio::co_spawn(io_, connect_handshake(c, attempt), asio::detached);
+  return c;
+}
+
+void net_kernel::forget_accepting_locked(const std::string& name, std::uint64_t attempt) {
+  auto it = accepting_.find(name);
+  if (it == accepting_.end()) return;
+  std::erase(it->second, attempt);
+  if (it->second.empty()) accepting_.erase(it);
+}
+
+std::shared_ptr<connection> net_kernel::end_accepting(const std::string& name, std::uint64_t attempt) {
+  if (attempt == 0) return nullptr;
+  std::unique_lock lock(mutex_);
+  forget_accepting_locked(name, attempt);
+  auto c = find_locked(name);
+  if (!c || c->attempt() != attempt || c->current_state() != connection::state::pending) return nullptr;
+  if (auto other = accepting_.find(name); other != accepting_.end()) {
+    c->set_attempt(other->second.back());  // another handshake from that name may still finish it
+    return nullptr;
+  }
   return c;
 }
 
@@ -380,9 +407,16 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     std::string status;
     std::shared_ptr<connection> claimed;  // up now; the peer says it is stale
     {
-      std::shared_lock lock(mutex_);
+      std::unique_lock lock(mutex_);
       const std::shared_ptr<connection> existing = find_locked(hello.name);
-      if (!existing) {
+      const auto incoming = accepting_.find(hello.name);
+      const bool waits_for_incoming =
+          existing && incoming != accepting_.end() &&
+          std::find(incoming->second.begin(), incoming->second.end(), existing->attempt()) != incoming->second.end();
+      if (!existing || waits_for_incoming) {
+        // Several handshakes may claim the name; the first to prove the cookie takes the connection.
+        attempt = next_attempt_++;
+        accepting_[hello.name].push_back(attempt);
         status = "ok";
       } else if (existing->current_state() == connection::state::up) {
         claimed = existing;
@@ -418,11 +452,12 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     std::shared_ptr<connection> replaced;
     {
       std::unique_lock lock(mutex_);
-      attempt = next_attempt_++;
+      if (attempt == 0) attempt = next_attempt_++;
+      forget_accepting_locked(hello.name, attempt);
       auto it = connections_.find(peer.index());
       if (it != connections_.end() && it->second->current_state() == connection::state::pending) {
         c = it->second;
-        c->set_attempt(attempt);  // a simultaneous connect of ours gives way to this one
+        c->set_attempt(attempt);  // waiting for this node, or a simultaneous connect of ours giving way
       } else if (it != connections_.end() && it->second->current_state() == connection::state::up &&
                  it->second != claimed) {
         throw handshake_error("already connected to that node");
@@ -443,16 +478,12 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     const bool hidden = options_.hidden || (hello.flags & flags::published) == 0;
     c->attach(std::move(setup->socket), our_flags() & hello.flags, hello.creation, hidden);
   } catch (const std::exception& e) {
+    const std::string reason = failure(*setup, e);
     if (running_)
       rejections_.warn("dist: connection attempt from " + address +
                        (peer_name.empty() ? std::string() : " (node " + quoted_excerpt(peer_name) + ")") +
-                       " rejected: " + failure(*setup, e));
-    bool ours = false;
-    if (c) {
-      std::shared_lock lock(mutex_);
-      ours = c->attempt() == attempt;
-    }
-    if (ours) c->fail(failure(*setup, e));  // before the peer sees the close
+                       " rejected: " + reason);
+    if (auto left_pending = end_accepting(peer_name, attempt)) left_pending->fail(reason);  // before the close
     boost::system::error_code ignored;
     setup->socket.close(ignored);
   }

@@ -89,6 +89,11 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   boost::asio::awaitable<void> accept_loop();
   // The connection to the node named `name`, without making an atom of it. mutex_ held.
   std::shared_ptr<connection> find_locked(std::string_view name) const;
+  // An incoming handshake (`attempt`) from `name` ends: it no longer counts as under way. The
+  // second returns the connection it leaves pending with no handshake to finish it (a local send
+  // waited for it), for the caller to fail.
+  void forget_accepting_locked(const std::string& name, std::uint64_t attempt);
+  std::shared_ptr<connection> end_accepting(const std::string& name, std::uint64_t attempt);
   boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> connect_handshake(std::shared_ptr<connection> c, std::uint64_t attempt);
   void register_with_epmd();
@@ -135,6 +140,10 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::uint32_t, std::shared_ptr<connection>> connections_;  // atom index ->
   std::uint64_t next_attempt_ = 1;
+  // Incoming handshakes under way for a name no connection had: name -> their attempts. A local
+  // send to that name waits for them (its pending connection takes one's attempt) rather than
+  // connecting too. Entries end with their handshakes, so the peer's claim outlives nothing.
+  std::unordered_map<std::string, std::vector<std::uint64_t>> accepting_;
   std::vector<std::pair<term, atom>> node_watchers_;  // monitor_node(Node, true), one entry each
   struct subscriber {
     term pid;
