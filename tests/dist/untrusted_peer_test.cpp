@@ -203,6 +203,22 @@ TEST_F(UntrustedPeer, ASendToANodeWhoseHandshakeIsUnderWayWaitsForIt) {
   EXPECT_TRUE(is_reg_send_of_hello(next_frame(peer))) << "what was sent meanwhile did not come";
 }
 
+TEST_F(UntrustedPeer, WhatWaitsForAHandshakeThatFailsGetsNodedown) {
+  local_node me(cookie);
+  const std::string name = unique_node("raw");
+  raw_peer peer(port_of_node(this_node()));
+  peer.send_name(name);
+  ASSERT_EQ(parse_status(peer.recv_packet2()), "ok");
+  parse_challenge(peer.recv_packet2());
+  rt.run([&] {
+    send(tuple(atom("someone"), atom(name)), atom("hello"));
+    node::monitor_node(atom(name), true);
+    peer.send(packet2(encode_challenge_reply({1, digest{}})));
+    EXPECT_TRUE(receive([&](const term& m) { return m == tuple(atoms::nodedown, atom(name)); }, must_happen_within));
+  });
+  EXPECT_TRUE(peer.closed_within(must_happen_within));
+}
+
 TEST_F(UntrustedPeer, StalledHandshakesOverTheCapDoNotKeepARealPeerOut) {
   local_node me(cookie);
   // Without the cap, 100 stalled connections would use up its 64 descriptors.
