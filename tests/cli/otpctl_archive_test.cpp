@@ -174,7 +174,7 @@ TEST(OtpctlUnpack, RefusesABrokenArchiveBeforeTheNodeSeesIt) {
   EXPECT_FALSE(fs::exists(dir.path().parent_path() / "escaped"));
 }
 
-TEST(OtpctlStart, BootsANodeFromAnArchiveIntoANewRoot) {
+TEST(OtpctlStartFromArchive, BootsANodeFromAnArchiveIntoANewRoot) {
   temp_dir dir("start");
   const fs::path node_root = dir.path() / "node";
   const std::string name = otp::start_test::unique_node("arch");
@@ -188,7 +188,7 @@ TEST(OtpctlStart, BootsANodeFromAnArchiveIntoANewRoot) {
   EXPECT_EQ(stopped.code, 0) << stopped.err;
 }
 
-TEST(OtpctlStart, AHostileArchiveLeavesNoRootBehind) {
+TEST(OtpctlStartFromArchive, AHostileArchiveLeavesNoRootBehind) {
   temp_dir dir("start");
   const fs::path hostile = dir.path() / "hostile.tar.gz";
   write_hostile_archive(hostile);
