@@ -4,7 +4,8 @@
 // with find_package(otp-cpp) and the release functions; its archives hold the right entries; the
 // installed otpctl plans the upgrade offline, starts a node from the 1.0.0 archive, unpacks the
 // 1.1.0 archive, upgrades the running store (its state migrated by code_change), rolls back, and
-// stops the node.
+// stops the node. And each wrong use of the release functions stops the configuration or the build
+// with a message naming it.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -165,6 +166,35 @@ TEST_F(install_test, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndR
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store '{get, c}'"), "3\n");
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store stats"), "{error,{unknown_call,stats}}\n");
   EXPECT_EQ(ok(otpctl + " stop" + at), "node " + node + " stopped\n");
+}
+
+TEST_F(install_test, EachWrongUseOfTheReleaseFunctionsIsNamed) {
+  const otp::test::installed_project installed = otp::test::install(OTP_TEST_BINARY_DIR, scratch_.path());
+  ASSERT_EQ(installed.error, "");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"undeclared_application",
+       "otp_add_release(kv 1.0.0): no application kv-1.0.0 (declare it with otp_add_application(<app> VSN <vsn> ...) "
+       "first)"},
+      {"not_a_module", "otp_add_application(kv): MODULES 'not_a_module' is not built by otp_add_module"},
+      {"missing_app_file",
+       "otp_add_application(kv): APP_FILE " OTP_TEST_BROKEN_PROJECT_DIR "/nowhere/kv.app.yaml does not exist"},
+      {"declared_twice", "otp_add_application(kv): version 1.0.0 is declared twice"},
+      {"module_without_its_file", "/lib/kv-1.0.0/modules: missing module file kv_store-1.0.0.so (or kv_store.so)"},
+  };
+  for (const auto& [name, message] : cases) {
+    otp::test::installed_project project = installed;
+    project.build = scratch_.path() / ("broken_" + name);
+    project.log = scratch_.path() / ("broken_" + name + ".log");
+    otp::test::configure_and_build(project, OTP_TEST_BROKEN_PROJECT_DIR, OTP_TEST_CXX_FLAGS, "-DOTP_BROKEN=" + name);
+    EXPECT_NE(project.error, "") << name << " was accepted";
+    // CMake wraps long messages: compare with the log's whitespace runs made single spaces.
+    std::string log;
+    for (const char c : tail_of(project.log)) {
+      const char d = (c == '\n' || c == ' ') ? ' ' : c;
+      if (d != ' ' || log.empty() || log.back() != ' ') log += d;
+    }
+    EXPECT_NE(log.find(message), std::string::npos) << name << ": " << tail_of(project.log);
+  }
 }
 
 }  // namespace

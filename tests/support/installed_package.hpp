@@ -33,22 +33,35 @@ struct installed_project {
   std::filesystem::path build;   // the project's build directory
   std::filesystem::path log;     // every command and its output
   std::string error;             // empty when every step succeeded, else what failed and the log's tail
+
+  // Runs `command` (logged) unless a step failed already; records its failure.
+  void step(const std::string& command) {
+    if (error.empty() && run_logged(command, log) != 0) error = "failed: " + command + "\n" + tail_of(log);
+  }
 };
 
-// `cmake --install <build_tree> --prefix <scratch>/prefix`, then `cmake -S <source> -B
-// <scratch>/build -DCMAKE_PREFIX_PATH=<prefix>` (Ninja, Release, `cxx_flags`) and
-// `cmake --build`.
+// `cmake --install <build_tree> --prefix <scratch>/prefix`; the project's build will be
+// <scratch>/build.
+inline installed_project install(const std::filesystem::path& build_tree, const std::filesystem::path& scratch) {
+  installed_project p{scratch / "prefix", scratch / "build", scratch / "commands.log", {}};
+  p.step("cmake --install '" + build_tree.string() + "' --prefix '" + p.prefix.string() + "'");
+  return p;
+}
+
+// `cmake -S <source> -B <p.build> -DCMAKE_PREFIX_PATH=<p.prefix>` (Ninja, Release, `cxx_flags`,
+// then `cmake_args`) and `cmake --build`.
+inline void configure_and_build(installed_project& p, const std::filesystem::path& source, const std::string& cxx_flags,
+                                const std::string& cmake_args = "") {
+  p.step("cmake -S '" + source.string() + "' -B '" + p.build.string() + "' -G Ninja -DCMAKE_PREFIX_PATH='" +
+         p.prefix.string() + "' -DCMAKE_CXX_FLAGS='" + cxx_flags + "' -DCMAKE_BUILD_TYPE=Release " + cmake_args);
+  p.step("cmake --build '" + p.build.string() + "'");
+}
+
+// Both: this build installed into <scratch>/prefix, `source` built against it in <scratch>/build.
 inline installed_project install_and_build(const std::filesystem::path& build_tree, const std::filesystem::path& source,
                                            const std::filesystem::path& scratch, const std::string& cxx_flags) {
-  installed_project p{scratch / "prefix", scratch / "build", scratch / "commands.log", {}};
-  auto step = [&](const std::string& command) {
-    if (!p.error.empty()) return;
-    if (run_logged(command, p.log) != 0) p.error = "failed: " + command + "\n" + tail_of(p.log);
-  };
-  step("cmake --install '" + build_tree.string() + "' --prefix '" + p.prefix.string() + "'");
-  step("cmake -S '" + source.string() + "' -B '" + p.build.string() + "' -G Ninja -DCMAKE_PREFIX_PATH='" +
-       p.prefix.string() + "' -DCMAKE_CXX_FLAGS='" + cxx_flags + "' -DCMAKE_BUILD_TYPE=Release");
-  step("cmake --build '" + p.build.string() + "'");
+  installed_project p = install(build_tree, scratch);
+  configure_and_build(p, source, cxx_flags);
   return p;
 }
 
