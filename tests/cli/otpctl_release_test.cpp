@@ -67,7 +67,7 @@ TEST(OtpctlRelease, UnpackSendsAReleaseOnceAndNamesWhatItCannotSend) {
 
   const outcome nothing = otpctl_at(node, "unpack", {"/nonexistent/root"});
   EXPECT_EQ(nothing.code, 1);
-  EXPECT_EQ(nothing.err, "otpctl unpack: /nonexistent/root holds no release\n");
+  EXPECT_EQ(nothing.err, "otpctl unpack: /nonexistent/root: neither a release archive nor a release root directory\n");
 }
 
 TEST(OtpctlRelease, RelupDryRunPrintsTheScriptAndChangesNothing) {
