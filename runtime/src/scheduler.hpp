@@ -1,4 +1,4 @@
-// scheduler — the threads that run processes (private; DESIGN D3).
+// scheduler — the threads that run processes (private).
 //
 // N threads, each with its own run queue. A process woken by a process running on a scheduler
 // thread joins that thread's queue (a request and its reply stay on one core); an idle thread
@@ -6,6 +6,16 @@
 // owner is about to take. Each process runs for a bounded number of messages before it goes to
 // the back of the queue (fairness). With an idle_poller installed, one idle thread waits in its
 // event loop rather than asleep, and runs the process an event wakes itself.
+//
+// The invariant that keeps a runnable process from being stranded: a process whose state is
+// `queued` is in exactly one run queue, and every queue that holds one is looked at within a
+// bounded time — by its owner, which takes its own next process itself before it looks elsewhere
+// or waits; by a thread woken because the queue holds more than its owner is about to take or
+// because the work came from outside the schedulers (a timer, the IO thread, a foreign thread);
+// or by an idle thread's look around, at most every 5 ms, which also steals a lone process from a
+// thread that has not started a new slice while it looked. So while any scheduler thread is idle,
+// a queued process waits a few milliseconds at most; a wait of seconds has a cause outside the
+// scheduler (under ThreadSanitizer a new fiber costs ~5 ms: docs/design-notes.md).
 //
 // Thread-safety: `schedule` may be called from any thread; start/stop from the owning runtime.
 #pragma once

@@ -282,8 +282,9 @@ TEST_F(cluster_test, ANodeWhoseSoftPurgeCannotSucceedRefusesToPrepareAndNothingC
     for (const term& c : tree.find(atom("children"))->elements())
       if (*c.find(atom("id")) == atom("a")) a = *c.find(atom("pid"));
     ASSERT_TRUE(a.is_pid());
-    otp::gen_server::cast(a, atom("block"));
-    EXPECT_THROW(otp::gen_server::call(a, atom("vsn"), 300ms), otp::exit_exception) << "a is held in its callback";
+    otp::gen_server::cast(a, otp::tuple(atom("block"), otp::self()));
+    ASSERT_TRUE(otp::receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("blocked")); }, 5000ms))
+        << "a did not enter its block callback";
     ASSERT_EQ(otp::release::node_agent::load(atom("seq_a"), agent), tuple(atom("module"), atom("seq_a")));
 
     const cluster::outcome r = cluster::install("1.1.0", names());

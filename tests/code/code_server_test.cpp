@@ -16,10 +16,10 @@ struct watched {
   term pid;
   term ref;
 };
-watched spawn_counter(std::int64_t start = 0) {
-  const term pid = code::spawn("counter"_a, term(start));
-  return {pid, otp::monitor(pid)};
-}
+// A counter process started from the code path, known to be looping in the version that was
+// current when it started (a spawned process takes the current version when it first runs, as
+// Erlang's does; a load before that would give it the new one), and a monitor on it.
+watched spawn_counter(std::int64_t start = 0);
 
 // {counter, Sum, Vsn} from a counter process.
 term ask_counter(const term& pid) {
@@ -27,6 +27,13 @@ term ask_counter(const term& pid) {
   auto reply = otp::receive([](const term& m) { return m.is_tuple(3) && m[0].is_atom("counter"_a); }, 3000ms);
   if (!reply) throw std::runtime_error("the counter did not answer");
   return *reply;
+}
+
+watched spawn_counter(std::int64_t start) {
+  const term pid = code::spawn("counter"_a, term(start));
+  const watched counter{pid, otp::monitor(pid)};
+  ask_counter(pid);
+  return counter;
 }
 
 std::optional<term> down_reason(const term& ref, otp::milliseconds within) {

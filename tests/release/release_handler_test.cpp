@@ -215,8 +215,11 @@ TEST_P(release_handler_failure_test, LeavesEveryProcessWithItsVersionAndStateAnd
     if (what == "changed_file")
       fs::copy_file(built("seq_b-1.so"), lib("1.1.0") / "modules" / "seq_b.so", fs::copy_options::overwrite_existing);
     if (what == "soft_purge_refused") {  // a runs old code of seq_a: reloaded while a is inside it
-      otp::gen_server::cast(a, atom("block"));
-      otp::sys::get_status(b);  // (b answers while a is busy)
+      // a tells us once it is inside its callback: a cast handled after the load would run the
+      // new current version instead.
+      otp::gen_server::cast(a, tuple(atom("block"), otp::self()));
+      ASSERT_TRUE(otp::receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("blocked")); }, 3000ms))
+          << "a did not enter its block callback";
       ASSERT_TRUE(otp::code::load(lib("1.0.0") / "modules" / "seq_a.so"));
     }
     if (what == "suspend_timeout") otp::gen_server::cast(b, atom("block"));

@@ -2,7 +2,7 @@
 //   vsn 1: state Sum.               vsn 2: state {Sum, Count}; adds call `count`.
 //   vsn 3: code_change fails: it throws for OldVsn "1" and returns an error otherwise.
 // Calls: {add, N} -> ok, total -> Sum, vsn -> the version that answered. Cast block: waits in the
-// callback for one message.
+// callback for one message (with {block, Pid}, after telling Pid {blocked, Vsn}).
 #include "otp/gen_server.hpp"
 #include "otp/module.hpp"
 #include "otp/process.hpp"
@@ -41,9 +41,12 @@ class acc_server : public otp::gen_server::behaviour {
     return result::reply(otp::tuple(atom("error"), atom("unknown_call")), state);
   }
 
-  // `block`: waits inside the callback for any message (the process then runs this version's code).
+  // `block` or `{block, Pid}`: waits inside the callback for any message (the process then runs
+  // this version's code); with a Pid, tells it {blocked, Vsn} first.
   result handle_cast(const term& request, const term& state) override {
-    if (request.is_atom(atom("block"))) otp::receive();
+    if (request.is_tuple(2) && request[0].is_atom(atom("block")))
+      otp::send(request[1], otp::tuple(atom("blocked"), otp::binary(ACC_VSN)));
+    if (request.is_atom(atom("block")) || (request.is_tuple(2) && request[0].is_atom(atom("block")))) otp::receive();
     return result::noreply(state);
   }
 

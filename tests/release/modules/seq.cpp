@@ -3,7 +3,8 @@
 //   version 1: {Last, Errors}            version 2: {v2, Last, Errors}
 // cast {seq, N}: N should be Last + 1; any other N counts as an error (a lost or reordered
 // message). call report -> {Last, Errors}; call vsn -> the version that answered.
-// cast block: waits inside the callback for the message go_on (the process runs this version).
+// cast block or {block, Pid}: waits inside the callback for the message go_on (the process runs
+// this version); with a Pid, tells it {blocked, Vsn} first.
 // code_change(OldVsn, State, Extra) tells the process registered as `observer` (if any)
 // {code_change, Module, OldVsn, self()}, then, by Extra: crash -> throws; fail -> returns an error;
 // {sleep, Ms} -> takes Ms before migrating; anything else migrates: up to version 2's shape, down
@@ -44,7 +45,9 @@ class seq_server : public otp::gen_server::behaviour {
   }
 
   result handle_cast(const term& request, const term& state) override {
-    if (request.is_atom(atom("block"))) {
+    const bool tells = request.is_tuple(2) && request[0].is_atom(atom("block"));
+    if (request.is_atom(atom("block")) || tells) {
+      if (tells) otp::send(request[1], otp::tuple(atom("blocked"), otp::binary(SEQ_VSN)));
       otp::receive([](const term& m) { return m.is_atom(atom("go_on")); });
       return result::noreply(state);
     }
