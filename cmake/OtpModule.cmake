@@ -3,9 +3,10 @@
 #
 # Builds a hot-loadable otp-cpp module (otp/module.hpp) as <dir>/<name>-<vsn>.so: a MODULE library
 # linked to the otp runtime shared library, with the flags that make unloading real
-# (-fvisibility=hidden, inline visibility hidden, -fno-gnu-unique; spikes.md Q3) and with
+# (-fvisibility=hidden, inline visibility hidden, -fno-gnu-unique) and with
 # OTP_MODULE_NAME / OTP_MODULE_VSN defined, so the OTP_*_MODULE macro is checked against them.
 # The target is named <name>-<vsn> unless TARGET is given; <dir> defaults to the current binary dir.
+# Its property OTP_MODULE is <name> (otp_add_application's MODULES read it).
 # Works in the otp-cpp tree and, after `find_package(otp-cpp)`, in any other project.
 function(otp_add_module name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "VSN;OUTPUT_DIRECTORY;TARGET" "SOURCES;LINK_LIBRARIES")
@@ -42,7 +43,8 @@ function(otp_add_module name)
     SUFFIX ".so"
     LIBRARY_OUTPUT_DIRECTORY ${dir}
     CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
+    VISIBILITY_INLINES_HIDDEN ON
+    OTP_MODULE ${name})
   if(COMMAND otp_project_warnings)
     otp_project_warnings(${target})
   endif()

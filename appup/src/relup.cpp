@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "otp/term_text.hpp"
+#include "otp/version_order.hpp"
 #include "text.hpp"
 
 namespace otp::appup {
@@ -483,6 +484,12 @@ relup_script plan_upgrade(const release& running, const release& target, const a
 relup_script plan_downgrade(const release& running, const release& target, const app_catalog& apps,
                             const plan_options& options) {
   return plan(change_mode::down, running, target, apps, options);
+}
+
+relup_script plan_relup(const release& running, const release& target, const app_catalog& apps,
+                        const plan_options& options) {
+  return version_less(running.vsn, target.vsn) ? plan_upgrade(running, target, apps, options)
+                                               : plan_downgrade(running, target, apps, options);
 }
 
 std::vector<low_instruction> translate_scripts(change_mode mode, const std::vector<std::vector<instruction>>& scripts,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "commands/archive.hpp"
 #include "commands/call.hpp"
 #include "commands/cast.hpp"
 #include "commands/check.hpp"
@@ -13,6 +14,7 @@
 #include "commands/nodes.hpp"
 #include "commands/permanent.hpp"
 #include "commands/ping.hpp"
+#include "commands/plan.hpp"
 #include "commands/purge.hpp"
 #include "commands/releases.hpp"
 #include "commands/relup.hpp"
@@ -31,10 +33,11 @@ namespace po = boost::program_options;
 
 namespace {
 constexpr const command* table[] = {
-    &commands::start,    &commands::stop,   &commands::ping,    &commands::nodes,     &commands::status,
-    &commands::releases, &commands::unpack, &commands::relup,   &commands::permanent, &commands::rollback,
-    &commands::cluster,  &commands::remove, &commands::history, &commands::load,      &commands::purge,
-    &commands::which,    &commands::call,   &commands::cast,    &commands::send,      &commands::check,
+    &commands::start,    &commands::stop,    &commands::ping,    &commands::nodes,     &commands::status,
+    &commands::releases, &commands::unpack,  &commands::relup,   &commands::permanent, &commands::rollback,
+    &commands::cluster,  &commands::remove,  &commands::history, &commands::load,      &commands::purge,
+    &commands::which,    &commands::call,    &commands::cast,    &commands::send,      &commands::check,
+    &commands::plan,     &commands::archive,
 };
 }  // namespace
 

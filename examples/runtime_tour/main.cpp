@@ -1,10 +1,13 @@
 // runtime_tour — a small runnable tour of the otp-cpp runtime (the README's first command runs it
 // until the release demo exists).
 //
-// It shows seed 003's counter twice: as a plain process with a receive loop, and as a registered
+// It shows the counter twice: as a plain process with a receive loop, and as a registered
 // gen_server; then a crash seen through a monitor and a link, and sys:get_state / get_status.
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "otp/gen_server.hpp"
 #include "otp/runtime.hpp"
@@ -47,6 +50,13 @@ class counter_server : public gen_server::behaviour {
   }
 };
 
+// The first message `matches` accepts within a second; a tour that waits longer has gone wrong.
+term expect(const std::function<bool(const term&)>& matches, const char* what) {
+  auto m = receive(matches, milliseconds(1000));
+  if (!m) throw std::runtime_error(std::string("no ") + what + " within a second");
+  return std::move(*m);
+}
+
 }  // namespace
 
 int main() {
@@ -61,7 +71,7 @@ int main() {
     send(pid, atom("print"));
     send(pid, tuple(atom("counter"), self()));
     const term answer =
-        *receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("counter")); }, milliseconds(1000));
+        expect([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("counter")); }, "answer from the counter");
     std::printf("  it answered %s\n", answer.to_string().c_str());
     send(pid, atoms::stop);
 
@@ -81,9 +91,9 @@ int main() {
     });
     const term ref = monitor(crasher);
     send(crasher, atom("go"));
-    const term down = *receive([&](const term& m) { return m.is_tuple(5) && m[1] == ref; }, milliseconds(1000));
+    const term down = expect([&](const term& m) { return m.is_tuple(5) && m[1] == ref; }, "'DOWN' of the crasher");
     const term exit_message =
-        *receive([&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_); }, milliseconds(1000));
+        expect([&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_); }, "'EXIT' of the crasher");
     std::printf("  monitor: %s\n  link:    %s\n", down.to_string().c_str(), exit_message.to_string().c_str());
 
     std::printf("4. a call that times out carries OTP's reason\n");

@@ -329,9 +329,7 @@ class handler final : public gen_server::behaviour {
     plan p{root_.load(vsn), {}};
     const appup::app_catalog catalog = root_.catalog({current_.release.vsn, vsn});
     try {
-      p.script = version_less(current_.release.vsn, vsn)
-                     ? appup::plan_upgrade(current_.release, p.target.release, catalog)
-                     : appup::plan_downgrade(current_.release, p.target.release, catalog);
+      p.script = appup::plan_relup(current_.release, p.target.release, catalog);
     } catch (const appup::relup_error& e) {
       throw request_failed{tuple(atom("no_relup"), e.reason(), binary(e.what()))};
     }

@@ -212,7 +212,14 @@ void print_binary(std::string& out, std::string_view bytes) {
   out += ">>";
 }
 
-void print(std::string& out, const term& t) {
+// Compounds are printed from an explicit stack of what is left to write, so a deeply nested term
+// (an ETF term may nest a thousand levels) costs heap, never the stack of the fiber printing it.
+struct print_step {
+  const term* value = nullptr;  // a term to print, or
+  const char* text = nullptr;   // punctuation to append
+};
+
+void print_scalar(std::string& out, const term& t) {
   switch (t.kind()) {
     case term_kind::integer: print_integer(out, t.as_int()); break;
     case term_kind::floating: print_float(out, t.as_float()); break;
@@ -239,45 +246,71 @@ void print(std::string& out, const term& t) {
       out += '>';
       break;
     }
+    case term_kind::binary: print_binary(out, t.as_binary()); break;
+    default: break;
+  }
+}
+
+// Pushes the steps of a compound's contents, last first, so they pop in order.
+void push_compound(std::vector<print_step>& todo, const term& t) {
+  switch (t.kind()) {
     case term_kind::tuple: {
-      out += '{';
+      todo.push_back({nullptr, "}"});
       const auto elements = t.elements();
-      for (std::size_t i = 0; i < elements.size(); ++i) {
-        if (i > 0) out += ',';
-        print(out, elements[i]);
+      for (std::size_t i = elements.size(); i-- > 0;) {
+        todo.push_back({&elements[i], nullptr});
+        if (i > 0) todo.push_back({nullptr, ","});
       }
-      out += '}';
+      todo.push_back({nullptr, "{"});
       break;
     }
     case term_kind::nil:
     case term_kind::list: {
-      out += '[';
-      const auto elements = t.elements();
-      for (std::size_t i = 0; i < elements.size(); ++i) {
-        if (i > 0) out += ',';
-        print(out, elements[i]);
-      }
+      todo.push_back({nullptr, "]"});
       if (!t.list_tail().is_nil()) {
-        out += '|';
-        print(out, t.list_tail());
+        todo.push_back({&t.list_tail(), nullptr});
+        todo.push_back({nullptr, "|"});
       }
-      out += ']';
+      const auto elements = t.elements();
+      for (std::size_t i = elements.size(); i-- > 0;) {
+        todo.push_back({&elements[i], nullptr});
+        if (i > 0) todo.push_back({nullptr, ","});
+      }
+      todo.push_back({nullptr, "["});
       break;
     }
     case term_kind::map: {
-      out += "#{";
-      bool first = true;
-      for (const auto& [key, value] : t.map_pairs()) {
-        if (!first) out += ',';
-        first = false;
-        print(out, key);
-        out += " => ";
-        print(out, value);
+      todo.push_back({nullptr, "}"});
+      const auto pairs = t.map_pairs();
+      for (std::size_t i = pairs.size(); i-- > 0;) {
+        todo.push_back({&pairs[i].second, nullptr});
+        todo.push_back({nullptr, " => "});
+        todo.push_back({&pairs[i].first, nullptr});
+        if (i > 0) todo.push_back({nullptr, ","});
       }
-      out += '}';
+      todo.push_back({nullptr, "#{"});
       break;
     }
-    case term_kind::binary: print_binary(out, t.as_binary()); break;
+    default: break;
+  }
+}
+
+bool is_compound(const term& t) {
+  const term_kind k = t.kind();
+  return k == term_kind::tuple || k == term_kind::nil || k == term_kind::list || k == term_kind::map;
+}
+
+void print(std::string& out, const term& root) {
+  std::vector<print_step> todo{{&root, nullptr}};
+  while (!todo.empty()) {
+    const print_step step = todo.back();
+    todo.pop_back();
+    if (step.text != nullptr)
+      out += step.text;
+    else if (is_compound(*step.value))
+      push_compound(todo, *step.value);
+    else
+      print_scalar(out, *step.value);
   }
 }
 

@@ -68,7 +68,7 @@ TEST(OtpctlRelease, UnpackSendsAReleaseOnceAndNamesWhatItCannotSend) {
 
   const outcome nothing = otpctl_at(node, "unpack", {"/nonexistent/root"});
   EXPECT_EQ(nothing.code, 1);
-  EXPECT_EQ(nothing.err, "otpctl unpack: /nonexistent/root holds no release\n");
+  EXPECT_EQ(nothing.err, "otpctl unpack: /nonexistent/root: neither a release archive nor a release root directory\n");
 }
 
 // A release whose application directory is a link out of its root is not sent; one whose

@@ -3,44 +3,20 @@
 // load the module it produced and call it.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
+#include "../support/installed_package.hpp"
 #include "code_test_support.hpp"
 #include "otp/gen_server.hpp"
 
 namespace otp_test {
 namespace {
 
-// Runs a shell command with its output in `log`; returns its exit status.
-int run(const std::string& command, const fs::path& log) {
-  return std::system((command + " >>" + log.string() + " 2>&1").c_str());
-}
-
-std::string tail_of(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream all;
-  all << in.rdbuf();
-  const std::string text = all.str();
-  return text.size() > 4000 ? text.substr(text.size() - 4000) : text;
-}
-
 TEST_F(code_test, AnInstalledOtpCppIsFoundByAnotherProjectWhoseModuleLoadsAndAnswers) {
-  const fs::path prefix = scratch_ / "prefix";
-  const fs::path build = scratch_ / "build";
-  const fs::path log = scratch_ / "commands.log";
-  ASSERT_EQ(run("cmake --install '" OTP_TEST_BINARY_DIR "' --prefix '" + prefix.string() + "'", log), 0)
-      << tail_of(log);
-  ASSERT_TRUE(fs::exists(prefix / "lib" / "cmake" / "otp-cpp" / "otp-cppConfig.cmake")) << tail_of(log);
-  ASSERT_EQ(run("cmake -S '" OTP_TEST_OUT_OF_TREE_DIR "' -B '" + build.string() + "' -G Ninja -DCMAKE_PREFIX_PATH='" +
-                    prefix.string() + "' -DCMAKE_CXX_FLAGS='" OTP_TEST_CXX_FLAGS "' -DCMAKE_BUILD_TYPE=Release",
-                log),
-            0)
-      << tail_of(log);
-  ASSERT_EQ(run("cmake --build '" + build.string() + "'", log), 0) << tail_of(log);
-  const fs::path module = build / "greeter-1.0.so";
-  ASSERT_TRUE(fs::exists(module)) << tail_of(log);
+  const otp::test::installed_project project =
+      otp::test::install_and_build(OTP_TEST_BINARY_DIR, OTP_TEST_OUT_OF_TREE_DIR, scratch_, OTP_TEST_CXX_FLAGS);
+  ASSERT_EQ(project.error, "");
+  ASSERT_TRUE(fs::exists(project.prefix / "lib" / "cmake" / "otp-cpp" / "otp-cppConfig.cmake"));
+  const fs::path module = project.build / "greeter-1.0.so";
+  ASSERT_TRUE(fs::exists(module)) << otp::test::tail_of(project.log);
 
   rt_.run([&] {
     const code::load_result loaded = code::load_abs(module);

@@ -194,7 +194,7 @@ TEST_F(Interop, AWrongCookieIsRefusedInBothDirections) {
   EXPECT_EQ(node::ping(erl.node()), atom("pang"));
   EXPECT_TRUE(logs.contains("cannot connect to " + erl.name));
   EXPECT_EQ(erl.eval("net_adm:ping(" + quoted(node::name()) + ")."), "pang");
-  EXPECT_TRUE(logs.contains("(node " + erl.name + ") rejected: invalid challenge reply"));
+  EXPECT_TRUE(logs.contains("(node '" + erl.name + "') rejected: invalid challenge reply"));
   EXPECT_FALSE(contains(node::nodes(node::node_set::connected), erl.node()));
   // Nothing else is affected: a node with the right cookie still connects.
   test_node good(cookie);

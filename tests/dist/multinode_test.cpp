@@ -211,7 +211,7 @@ TEST_F(MultiNode, AWrongCookieIsRefusedBothWaysAndCostsNothingElse) {
   // Their attempt, refused by us.
   bad.child.write_line("ping " + std::string(node::name().text()));
   EXPECT_EQ(bad.child.expect_line("ping "), "ping pang");
-  EXPECT_TRUE(logs.contains("(node " + bad.name + ") rejected: invalid challenge reply")) << [&] {
+  EXPECT_TRUE(logs.contains("(node '" + bad.name + "') rejected: invalid challenge reply")) << [&] {
     std::string all;
     for (auto& l : logs.lines()) all += l + "\n";
     return all;

@@ -1,6 +1,7 @@
 // The distribution protocol's pure parts: the cookie digest (vectors from erlang:md5 on OTP 25),
-// handshake messages, mandatory flags, EPMD requests and answers, framing limits and malformed
-// frames, and the cookie file's rules (created 0400, refused when others may read it).
+// handshake messages, mandatory flags, EPMD requests and answers, framing limits, buffer growth and
+// malformed frames, the caps on pending handshakes, and the cookie file's rules (created 0400,
+// refused when others may read it).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include "dist/flags.hpp"
 #include "dist/framing.hpp"
 #include "dist/handshake.hpp"
+#include "dist/pending_handshakes.hpp"
 #include "dist_test_support.hpp"
 #include "otp/external_format.hpp"
 #include "otp/node.hpp"
@@ -70,6 +72,18 @@ TEST(DistHandshake, GarbledMessagesAreRefusedWithAReason) {
   EXPECT_THROW(parse_challenge_reply("r123"), handshake_error);
   EXPECT_THROW(parse_challenge_ack(std::string("a") + std::string(17, 'x')), handshake_error);
   EXPECT_THROW(parse_status("xok"), handshake_error);
+}
+
+TEST(DistHandshake, ErrorsQuoteOnlyAShortPrintableExcerptOfWhatThePeerSent) {
+  EXPECT_EQ(quoted_excerpt("a@b"), "'a@b'");
+  EXPECT_EQ(quoted_excerpt(std::string("a\n\0'", 4)), "'a\\x0a\\x00\\x27'");
+  EXPECT_EQ(quoted_excerpt(std::string(100, 'x'), 3), "'xxx'...(100 bytes)");
+  try {
+    parse_send_name(encode_send_name({flags::ours(false), 1, std::string(60000, 'A')}));
+    FAIL() << "a name without @ was accepted";
+  } catch (const handshake_error& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u) << e.what();
+  }
 }
 
 TEST(DistHandshake, ChallengeReplyAndAckRoundTrip) {
@@ -161,6 +175,46 @@ TEST(DistFraming, AFrameOverTheLimitIsRefusedFromItsLengthAlone) {
   std::copy(ok, ok + 4, exact.prepare(4));
   exact.commit(4);
   EXPECT_FALSE(exact.next().has_value()) << "100 bytes are allowed; waits for them";
+}
+
+TEST(DistFraming, TheBufferGrowsWithTheBytesThatArriveNotWithTheAnnouncedLength) {
+  frame_splitter s(128u << 20);
+  const char header[4] = {0x07, static_cast<char>(0x80), 0, 0};  // 120 MiB announced
+  std::copy(header, header + 4, s.prepare(4));
+  s.commit(4);
+  EXPECT_FALSE(s.next().has_value());
+  std::size_t arrived = 4;
+  for (int i = 0; i < 8; ++i) {  // 8 reads of 16 KiB
+    s.prepare(16 * 1024);
+    s.commit(16 * 1024);
+    arrived += 16 * 1024;
+    EXPECT_FALSE(s.next().has_value());
+    EXPECT_LE(s.capacity(), arrived + 64 * 1024) << "room for " << s.capacity() << " bytes after " << arrived;
+  }
+}
+
+TEST(DistPendingHandshakes, OverACapTheOldestPendingHandshakeIsEvicted) {
+  pending_handshakes table(4, 2);
+  std::vector<std::string> evicted;
+  auto admit = [&](const std::string& address, const std::string& label) {
+    return table.admit(address, [&evicted, label](const char*) { evicted.push_back(label); });
+  };
+  admit("10.0.0.1", "a1");
+  const auto a2 = admit("10.0.0.1", "a2");
+  admit("10.0.0.1", "a3");  // over the per-address cap: a1 goes
+  EXPECT_EQ(evicted, std::vector<std::string>{"a1"});
+  EXPECT_EQ(table.from("10.0.0.1"), 2u);
+  admit("10.0.0.2", "b1");
+  admit("10.0.0.3", "c1");
+  EXPECT_EQ(evicted.size(), 1u) << "at the total cap, not over it";
+  admit("10.0.0.4", "d1");  // over the total cap: the oldest of all (a2) goes
+  EXPECT_EQ(evicted, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(table.size(), 4u);
+  table.finish(a2);  // already evicted: ignored
+  EXPECT_EQ(table.size(), 4u);
+  table.evict_all();
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(evicted.size(), 6u);
 }
 
 TEST(DistFraming, MalformedPayloadsAreRefused) {

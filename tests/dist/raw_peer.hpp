@@ -23,14 +23,17 @@ namespace otp::dist_test {
 
 class raw_peer {
  public:
-  explicit raw_peer(std::uint16_t port) {
+  // Connects to `port` on `host` (an IPv4 address); throws when refused.
+  explicit raw_peer(std::uint16_t port, const char* host = "127.0.0.1") {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-      throw std::runtime_error("raw_peer: cannot connect");
+    ::inet_pton(AF_INET, host, &address.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd_);
+      throw std::runtime_error(std::string("raw_peer: cannot connect to ") + host);
+    }
   }
   ~raw_peer() { ::close(fd_); }
   raw_peer(const raw_peer&) = delete;
@@ -98,12 +101,33 @@ class raw_peer {
     }
   }
 
-  // Completes the handshake as initiator named `name` with `cookie`; throws when refused.
-  void handshake(const std::string& name, const std::string& cookie, const std::string& peer) {
+  // True when the other side has closed the connection (checked now, without waiting).
+  bool is_closed() {
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return false;
+      char chunk[4096];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return true;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  // Sends send_name as the node `name`.
+  void send_name(const std::string& name) {
     using namespace detail::dist;
     send(packet2(encode_send_name({flags::mandatory | flags::mandatory_25_digest | flags::published, 1, name})));
+  }
+
+  // Completes the handshake as initiator named `name` with `cookie`; throws when refused. With
+  // `replacing`, the node is expected to have a connection to `name` already (status alive) and is
+  // told that it is stale.
+  void handshake(const std::string& name, const std::string& cookie, const std::string& peer, bool replacing = false) {
+    using namespace detail::dist;
+    send_name(name);
     const std::string status = parse_status(recv_packet2());
-    if (status != "ok") throw std::runtime_error("raw_peer: status " + status);
+    if (status != (replacing ? "alive" : "ok")) throw std::runtime_error("raw_peer: status " + status);
+    if (replacing) send(packet2(encode_status("true")));
     const challenge_message challenge = parse_challenge(recv_packet2());
     if (challenge.name != peer) throw std::runtime_error("raw_peer: wrong peer " + challenge.name);
     send(packet2(encode_challenge_reply({1234, gen_digest(challenge.challenge, cookie)})));

@@ -2,6 +2,7 @@
 #include "otp/term_text.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <array>
 #include <bit>
@@ -155,6 +156,43 @@ TEST(TermPrint, OurOwnChoices) {
   // Pids and references of other nodes show their node-table index.
   EXPECT_EQ(term::make_pid({3, 1, 2}).to_string(), "<3.1.2>");
   EXPECT_EQ(ref(2, {7}).to_string(), "#Ref<2.7>");
+}
+
+// A process prints on a fiber stack of a few hundred KiB; a term may nest a thousand levels when it
+// comes from the wire and far more when built in code. Printing must not recurse per level.
+TEST(TermPrint, ANestingFarDeeperThanAnyStackPrintsOnASmallThread) {
+  constexpr int depth = 200000;
+  term nested = otp::list(1);
+  for (int i = 0; i < depth; ++i)
+    nested = i % 3 == 0 ? otp::tuple(nested, 2) : i % 3 == 1 ? otp::list(nested) : otp::map({{1, nested}});
+  std::string text;
+  // A thread with a 64 KiB stack: a printer that recursed per level would need megabytes.
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, 64 * 1024);
+  struct job {
+    const term* value;
+    std::string* out;
+  } work{&nested, &text};
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attributes,
+                [](void* arg) -> void* {
+                  auto* w = static_cast<job*>(arg);
+                  *w->out = w->value->to_string();
+                  return nullptr;
+                },
+                &work),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attributes);
+  std::string opening;
+  std::string closing;
+  for (int i = depth; i-- > 0;) {
+    opening += i % 3 == 0 ? "{" : i % 3 == 1 ? "[" : "#{1 => ";
+  }
+  for (int i = 0; i < depth; ++i) closing += i % 3 == 0 ? ",2}" : i % 3 == 1 ? "]" : "}";
+  EXPECT_TRUE(text == opening + "[1]" + closing) << "printed " << text.size() << " bytes";
 }
 
 TEST(TermPrint, StreamOperator) {

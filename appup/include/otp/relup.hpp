@@ -110,6 +110,11 @@ relup_script plan_upgrade(const release& running, const release& target, const a
                           const plan_options& options = {});
 relup_script plan_downgrade(const release& running, const release& target, const app_catalog& apps,
                             const plan_options& options = {});
+// What a node installing `target` while it runs `running` plans (the release handler's install,
+// `otpctl relup --dry-run`, `otpctl plan`): an upgrade when the target's vsn is the newer one
+// (otp::version_less), a downgrade otherwise.
+relup_script plan_relup(const release& running, const release& target, const app_catalog& apps,
+                        const plan_options& options = {});
 
 // The planner's core, as systools_rc:translate_scripts: per-application scripts in order (each
 // may hold its own point_of_no_return), the target release's applications with their modules

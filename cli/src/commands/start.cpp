@@ -11,6 +11,7 @@
 #include "cookie_option.hpp"
 #include "otp/node.hpp"
 #include "otp/node_runner.hpp"
+#include "otp/release_archive.hpp"
 
 namespace otpctl::commands {
 
@@ -66,6 +67,8 @@ void declare(po::options_description& options, po::options_description&, po::pos
   add("name", po::value<std::string>()->value_name("NAME@HOST"), "the node's long name (erl -name)");
   add("sname", po::value<std::string>()->value_name("NAME"), "the node's short name (erl -sname)");
   add("root", po::value<std::string>()->value_name("DIR"), "the release root to boot (required)");
+  add("release", po::value<std::string>()->value_name("ARCHIVE"),
+      "first set up DIR from this release archive (its release is the first boot's)");
   declare_cookie_options(options);
   add("first-boot", po::value<std::string>()->value_name("VSN"),
       "the release a root that never booted boots (default: its newest)");
@@ -83,6 +86,15 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   const long timeout_ms = args["timeout"].as<long>();
   if (timeout_ms <= 0) throw usage_error("--timeout must be a positive number of milliseconds");
   const daemon::log_rotation rotation = rotation_from(args);
+  if (args.count("release")) {
+    try {
+      const auto set_up = otp::release::extract_release_archive(args["release"].as<std::string>(), config.root);
+      if (!config.first_boot_vsn) config.first_boot_vsn = set_up.vsn;
+    } catch (const otp::release::archive_error& e) {
+      err << "otpctl start: " << e.what() << "\n";
+      return exit_code::failed;
+    }
+  }
   if (!fs::is_directory(config.root)) {
     err << "otpctl start: no release root at " << config.root.string() << ": not a directory\n";
     return exit_code::failed;
@@ -105,11 +117,15 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 
 const command start{
     "start",
-    "start (--name NAME@HOST | --sname NAME) --root DIR [--cookie C | --cookie-file PATH] [--first-boot VSN] "
-    "[--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N]]",
+    "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
+    "[--first-boot VSN] [--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
     "Boots the permanent release of the release root DIR (docs/release-handler.md) as the distributed\n"
     "node NAME: on the root's first boot, the release --first-boot names or else its newest.\n\n"
+    "With --release ARCHIVE (a release archive, <name>-<vsn>.tar.gz), DIR is first set up from it: its\n"
+    "checksums are verified and its files written into DIR (created if missing; files DIR has already\n"
+    "with the same bytes are kept, a differing one is refused and nothing is written), and its release\n"
+    "is the one a first boot boots.\n\n"
     "Without --daemon the node runs in this process: it logs to stderr, prints 'node NODE is running\n"
     "release REL VSN' once up, and stops cleanly (applications stopped in reverse order) on Ctrl-C,\n"
     "SIGTERM or 'otpctl stop'.\n\n"
@@ -121,7 +137,7 @@ const command start{
     "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
     "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
     "Exit status: 0 the node stopped cleanly (foreground) or is up (--daemon); 1 it could not start\n"
-    "(the node's error on stderr); 2 usage.",
+    "(the node's error on stderr) or ARCHIVE is not a valid release archive; 2 usage.",
     &declare,
     &run,
 };

@@ -13,8 +13,10 @@
 // otp-cpp node and returns each node's result.
 //
 // Failures of other nodes never throw here: a wrong cookie, a bad digest, a garbled handshake, an
-// oversized or malformed frame costs that connection only and is logged (warning) with the peer's
-// address and the reason.
+// oversized or malformed frame costs that connection only and is logged (warning, at most a few
+// lines a second) with the peer's address and the reason. Before a peer proved the cookie nothing
+// it sent outlives its connection: no atom, no table entry, no displaced connection.
+// The node listens on the address its name gives (x@127.0.0.1: 127.0.0.1 only).
 //
 // Ownership: the node belongs to the running otp::runtime; `stop` (or the runtime's destructor)
 // ends it. At most one node per OS process. The registered processes net_kernel and otp_code_push
@@ -58,6 +60,11 @@ struct options {
   std::chrono::milliseconds net_ticktime{60000};
   // net_setuptime: how long a handshake may take.
   std::chrono::milliseconds setup_time{7000};
+  // Incoming handshakes under way at once, in all and from one IP address. When a new connection
+  // would go over a cap, the oldest pending handshake (from that address, or of all) is closed to
+  // make room, so stalled connections cannot keep a real peer out.
+  std::size_t max_pending_handshakes = 64;
+  std::size_t max_pending_handshakes_per_address = 16;
   // Incoming frames longer than this close their connection.
   std::size_t max_frame_size = 128u << 20;
   // The port to listen on; 0 lets the OS choose (inet_dist_listen_min/max unset).

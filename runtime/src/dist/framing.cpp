@@ -1,5 +1,6 @@
 #include "dist/framing.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "otp/external_format.hpp"
@@ -53,7 +54,14 @@ char* frame_splitter::prepare(std::size_t n) {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (buffer_.size() - end_ < n) buffer_.resize(end_ + n);
+  if (buffer_.size() - end_ < n) {
+    // Double at most, and never past the frame being read: the buffer follows the bytes that
+    // arrived, not the length a peer announced.
+    const std::size_t needed = end_ + n;
+    std::size_t size = std::max(needed, 2 * buffer_.size());
+    if (frame_bytes_ != 0) size = std::max(needed, std::min(size, frame_bytes_));
+    buffer_.resize(size);
+  }
   return buffer_.data() + end_;
 }
 
@@ -68,12 +76,12 @@ std::optional<std::string_view> frame_splitter::next() {
   if (length > max_)
     throw frame_error("frame of " + std::to_string(length) + " bytes over the limit of " + std::to_string(max_));
   if (available - 4 < length) {
-    // Make sure the whole frame will fit, so the reader never has to read in tiny steps.
-    if (buffer_.size() - begin_ < length + 4) prepare(length + 4 - available);
+    frame_bytes_ = length + 4;
     return std::nullopt;
   }
   std::string_view payload(buffer_.data() + begin_ + 4, length);
   begin_ += 4 + length;
+  frame_bytes_ = 0;
   return payload;
 }
 

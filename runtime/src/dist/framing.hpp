@@ -4,7 +4,8 @@
 // atom cache a payload is 'p' (112), 131, Control, and for messages 131, Message.
 //
 // `frame_splitter` cuts a byte stream into payloads, refusing (frame_error) a length over the
-// limit before buffering it. `encode_frame` appends one whole frame; `decode_payload` decodes one
+// limit before buffering it. Its buffer grows with the bytes that arrive (doubling at most), never
+// ahead of them to the length a frame announces. `encode_frame` appends one whole frame; `decode_payload` decodes one
 // payload and throws frame_error for anything malformed: a wrong tag, a control that is not a tuple
 // starting with an integer, bytes after the message, or ETF that does not decode.
 // Not thread-safe: a splitter belongs to one connection's reader.
@@ -41,7 +42,8 @@ class frame_splitter {
  public:
   explicit frame_splitter(std::size_t max_frame_size) : max_(max_frame_size) {}
 
-  // Room for at least `n` more bytes; write into it, then commit what was written.
+  // Room for at least `n` more bytes (more when the buffer has it); write into it, then commit what
+  // was written.
   char* prepare(std::size_t n);
   std::size_t capacity() const noexcept { return buffer_.size() - end_; }
   void commit(std::size_t n) noexcept { end_ += n; }
@@ -55,6 +57,7 @@ class frame_splitter {
   std::vector<char> buffer_ = std::vector<char>(64 * 1024);
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::size_t frame_bytes_ = 0;  // header and payload of the frame being read, from begin_; 0: unknown
 };
 
 }  // namespace otp::detail::dist

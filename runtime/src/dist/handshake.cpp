@@ -57,14 +57,32 @@ class reader {
 
 std::string node_name(reader& r, const char* what) {
   const auto length = static_cast<std::size_t>(r.u(2));
-  std::string name(r.take(length));
-  if (name.empty() || name.find('@') == std::string::npos || name.find('@') == 0 || name.back() == '@' ||
-      name.size() > 255)
-    throw handshake_error(std::string(what) + ": not a node name: '" + name + "'");
-  return name;
+  const std::string_view name = r.take(length);
+  const auto at = name.find('@');
+  if (at == std::string_view::npos || at == 0 || name.back() == '@' || name.size() > 255)
+    throw handshake_error(std::string(what) + ": not a node name: " + quoted_excerpt(name));
+  return std::string(name);
 }
 
 }  // namespace
+
+std::string quoted_excerpt(std::string_view text, std::size_t max_bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (const char c : text.substr(0, max_bytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\' && c != '\'') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(hex[byte >> 4]);
+      out.push_back(hex[byte & 15]);
+    }
+  }
+  out.push_back('\'');
+  if (text.size() > max_bytes) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
 
 std::string packet2(std::string_view payload) {
   if (payload.size() > 0xffff) throw handshake_error("handshake message too long");

@@ -1,10 +1,10 @@
 // handshake — the messages of the distribution handshake, version 6 (otp-reference §7.2).
 //
 // Encoders produce a message's payload without its {packet,2} length (`packet2` adds it); parsers
-// take a payload and throw handshake_error naming what is wrong with a garbled one. Trailing bytes
-// after a send_name are ignored, as OTP does. The flows that use these (initiator and acceptor,
-// timeouts, simultaneous connects) live in net_kernel.cpp.
-// Pure functions; thread-safe.
+// take a payload and throw handshake_error naming what is wrong with a garbled one; an error quotes
+// at most a short excerpt of what the peer sent. Trailing bytes after a send_name are ignored, as
+// OTP does. Nothing here makes an atom: a peer's name stays a string until its cookie is proven. The flows that use
+// these (initiator and acceptor, timeouts, simultaneous connects) live in net_kernel.cpp. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,10 @@ struct challenge_reply_message {
 };
 
 std::string packet2(std::string_view payload);
+
+// `text` quoted for a log line: at most `max_bytes` of it, bytes outside printable ASCII as \xHH,
+// and "...(N bytes)" when it was cut. For names and status texts a peer sent.
+std::string quoted_excerpt(std::string_view text, std::size_t max_bytes = 64);
 
 std::string encode_send_name(const send_name_message& m);
 send_name_message parse_send_name(std::string_view payload);

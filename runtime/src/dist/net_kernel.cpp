@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
@@ -45,29 +46,41 @@ std::pair<std::string, std::string> split_node_name(std::string_view full) {
   return {std::string(full.substr(0, at)), std::string(full.substr(at + 1))};
 }
 
-std::string endpoint_text(const tcp::socket& s) {
+// Where the node listens: on the address its name gives (x@127.0.0.1 on 127.0.0.1 only, x@localhost
+// on the loopback), else on every interface, as Erlang does for a host name (which other hosts may
+// resolve to an address this one does not know itself by).
+asio::ip::address listen_address_for(const std::string& host) {
   boost::system::error_code ec;
-  const auto ep = s.remote_endpoint(ec);
-  return ec ? std::string("unknown address") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  const asio::ip::address ip = asio::ip::make_address(host, ec);
+  if (!ec) return ip;
+  if (host == "localhost") return asio::ip::address_v4::loopback();
+  return asio::ip::address_v4::any();
 }
 
-// What a handshake coroutine shares with its setup timer: the socket the timer closes.
+// A pause of the accept loop when accepting fails for want of descriptors or memory.
+constexpr std::chrono::milliseconds accept_backoff{100};
+// Lines a second about rejected connection attempts (the rest are counted).
+constexpr std::size_t rejections_logged_per_second = 5;
+
+// What a handshake coroutine shares with the timer and the cap that may close its socket.
 struct setup_state {
   explicit setup_state(asio::io_context& io) : socket(io) {}
   tcp::socket socket;
-  bool timed_out = false;
+  const char* closed_because = nullptr;  // set when closed by the timer or the cap
 };
+
+void close_setup(setup_state& s, const char* because) {
+  s.closed_because = because;
+  boost::system::error_code ignored;
+  s.socket.close(ignored);
+}
 
 void arm_setup_timer(asio::steady_timer& timer, const std::shared_ptr<setup_state>& setup,
                      std::chrono::milliseconds limit) {
   timer.expires_after(limit);
   timer.async_wait([weak = std::weak_ptr<setup_state>(setup)](boost::system::error_code ec) {
     if (ec) return;
-    if (auto s = weak.lock()) {
-      s->timed_out = true;
-      boost::system::error_code ignored;
-      s->socket.close(ignored);
-    }
+    if (auto s = weak.lock()) close_setup(*s, "handshake timed out (net_setuptime)");
   });
 }
 
@@ -91,7 +104,7 @@ asio::awaitable<void> write_packet2(tcp::socket& socket, const std::string& payl
 
 // The reason a handshake failed, timeouts named as such.
 std::string failure(const setup_state& s, const std::exception& e) {
-  if (s.timed_out) return "handshake timed out (net_setuptime)";
+  if (s.closed_because != nullptr) return s.closed_because;
   if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
     if (system->code() == asio::error::eof)
       return "the peer closed the connection during the handshake (wrong cookie?)";
@@ -123,7 +136,10 @@ net_kernel::net_kernel(node::options options, std::string full_name, std::string
       full_name_(std::move(full_name)),
       name_(full_name_),
       cookie_(std::move(cookie)),
+      pending_(options_.max_pending_handshakes, options_.max_pending_handshakes_per_address),
       acceptor_(io_),
+      accept_backoff_(io_),
+      rejections_(io_, rejections_logged_per_second, "rejected connection attempts"),
       epmd_(io_) {}
 
 net_kernel::~net_kernel() { shutdown(); }
@@ -141,16 +157,16 @@ void net_kernel::set_current(std::shared_ptr<net_kernel> k) {
 std::uint64_t net_kernel::our_flags() const noexcept { return flags::ours(options_.hidden); }
 
 void net_kernel::start() {
+  const auto [alive, host] = split_node_name(full_name_);
   boost::system::error_code ec;
-  const tcp::endpoint any(asio::ip::address_v4::any(), options_.port);
-  acceptor_.open(any.protocol(), ec);
+  const tcp::endpoint listen_on(listen_address_for(host), options_.port);
+  acceptor_.open(listen_on.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(any, ec);
+  if (!ec) acceptor_.bind(listen_on, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    throw node::start_error("cannot listen for distribution on port " + std::to_string(options_.port) + ": " +
-                            ec.message());
-  const auto [alive, host] = split_node_name(full_name_);
+    throw node::start_error("cannot listen for distribution on " + listen_on.address().to_string() + " port " +
+                            std::to_string(options_.port) + ": " + ec.message());
   try {
     creation_ = register_node(epmd_, options_.epmd_port.value_or(default_epmd_port()), alive,
                               acceptor_.local_endpoint().port(), options_.hidden);
@@ -200,6 +216,9 @@ void net_kernel::shutdown() {
   asio::post(io_, [this, &closed] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    accept_backoff_.cancel();
+    pending_.evict_all();
+    rejections_.stop();
     for (const auto& c : connections()) c->close("the node stopped");
     // After the closes just posted: the node leaves EPMD last.
     asio::post(io_, [this, &closed] {
@@ -225,11 +244,44 @@ std::shared_ptr<connection> net_kernel::get(atom node, bool connect) {
   if (at == std::string::npos || at == 0 || at + 1 == text.size()) return nullptr;  // not a node name
   std::unique_lock lock(mutex_);
   if (auto it = connections_.find(node.index()); it != connections_.end()) return it->second;
+  if (auto incoming = accepting_.find(text); incoming != accepting_.end()) {
+    // The node is connecting to this one: wait for that handshake rather than start another.
+    auto c = std::make_shared<connection>(shared_from_this(), node, incoming->second.back());
+    connections_.emplace(node.index(), c);
+    return c;
+  }
   const std::uint64_t attempt = next_attempt_++;
   auto c = std::make_shared<connection>(shared_from_this(), node, attempt);
   connections_.emplace(node.index(), c);
   asio::co_spawn(io_, connect_handshake(c, attempt), asio::detached);
   return c;
+}
+
+void net_kernel::forget_accepting_locked(const std::string& name, std::uint64_t attempt) {
+  auto it = accepting_.find(name);
+  if (it == accepting_.end()) return;
+  std::erase(it->second, attempt);
+  if (it->second.empty()) accepting_.erase(it);
+}
+
+std::shared_ptr<connection> net_kernel::end_accepting(const std::string& name, std::uint64_t attempt) {
+  if (attempt == 0) return nullptr;
+  std::unique_lock lock(mutex_);
+  forget_accepting_locked(name, attempt);
+  auto c = find_locked(name);
+  if (!c || c->attempt() != attempt || c->current_state() != connection::state::pending) return nullptr;
+  if (auto other = accepting_.find(name); other != accepting_.end()) {
+    c->set_attempt(other->second.back());  // another handshake from that name may still finish it
+    return nullptr;
+  }
+  return c;
+}
+
+std::shared_ptr<connection> net_kernel::find_locked(std::string_view name) const {
+  // A name that is no atom names no connection; checking first keeps it from becoming one.
+  if (!atom::exists(name)) return nullptr;
+  const auto it = connections_.find(atom(name).index());
+  return it == connections_.end() ? nullptr : it->second;
 }
 
 std::vector<std::shared_ptr<connection>> net_kernel::connections() const {
@@ -308,8 +360,16 @@ void net_kernel::monitor_nodes(const term& pid, bool on, bool include_hidden) {
 asio::awaitable<void> net_kernel::accept_loop() {
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec == asio::error::connection_aborted) continue;  // the peer gave up before it was taken
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays in the backlog and a
+      // retry now would fail at once, so pause rather than spin.
+      rejections_.warn("dist: cannot accept connections: " + ec.message() + "; pausing " +
+                       std::to_string(accept_backoff.count()) + " ms");
+      accept_backoff_.expires_after(accept_backoff);
+      auto [wait_ec] = co_await accept_backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (wait_ec || !acceptor_.is_open()) co_return;
       continue;
     }
     asio::co_spawn(io_, accept_handshake(std::move(socket)), asio::detached);
@@ -319,7 +379,14 @@ asio::awaitable<void> net_kernel::accept_loop() {
 asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
   auto setup = std::make_shared<setup_state>(io_);
   setup->socket = std::move(socket);
-  const std::string address = endpoint_text(setup->socket);
+  boost::system::error_code endpoint_ec;
+  const tcp::endpoint remote = setup->socket.remote_endpoint(endpoint_ec);
+  const std::string ip = endpoint_ec ? std::string("unknown") : remote.address().to_string();
+  const std::string address = endpoint_ec ? "an unknown address" : ip + ":" + std::to_string(remote.port());
+  const pending_handshake_slot slot(pending_,
+                                    pending_.admit(ip, [weak = std::weak_ptr<setup_state>(setup)](const char* because) {
+                                      if (auto s = weak.lock()) close_setup(*s, because);
+                                    }));
   asio::steady_timer timer(io_);
   arm_setup_timer(timer, setup, options_.setup_time);
   std::shared_ptr<connection> c;
@@ -335,27 +402,29 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
       co_await write_packet2(setup->socket, refusal);
       throw handshake_error("mandatory distribution flags missing: " + missing);
     }
-    const atom peer(hello.name);
+    // Until the peer proved the cookie its name is only a claim: it stays a string, and what this
+    // node has (its connections, its atoms) is only looked at.
     std::string status;
-    std::shared_ptr<connection> replaced;
+    std::shared_ptr<connection> claimed;  // up now; the peer says it is stale
     {
       std::unique_lock lock(mutex_);
-      auto it = connections_.find(peer.index());
-      if (it == connections_.end()) {
+      const std::shared_ptr<connection> existing = find_locked(hello.name);
+      const auto incoming = accepting_.find(hello.name);
+      const bool waits_for_incoming =
+          existing && incoming != accepting_.end() &&
+          std::find(incoming->second.begin(), incoming->second.end(), existing->attempt()) != incoming->second.end();
+      if (!existing || waits_for_incoming) {
+        // Several handshakes may claim the name; the first to prove the cookie takes the connection.
         attempt = next_attempt_++;
-        c = std::make_shared<connection>(shared_from_this(), peer, attempt);
-        connections_.emplace(peer.index(), c);
+        accepting_[hello.name].push_back(attempt);
         status = "ok";
-      } else if (it->second->current_state() == connection::state::up) {
-        replaced = it->second;
+      } else if (existing->current_state() == connection::state::up) {
+        claimed = existing;
         status = "alive";
       } else if (full_name_ > hello.name) {
         status = "nok";  // simultaneous connect: the greater name keeps its own attempt
       } else {
-        attempt = next_attempt_++;
-        c = it->second;
-        c->set_attempt(attempt);  // simultaneous connect: ours gives way to this one
-        status = "ok_simultaneous";
+        status = "ok_simultaneous";  // ours gives way to this one, once it proved the cookie
       }
     }
     std::string status_message = encode_status(status);
@@ -366,14 +435,10 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
       co_return;
     }
     if (status == "alive") {
-      // The peer says whether the connection we still have to it is a stale one.
+      // The peer says whether the connection we have to it is a stale one; it is replaced only
+      // once the peer proved the cookie (OTP 25's dist_util does the same).
       const std::string answer = co_await read_packet2(setup->socket);
       if (parse_status(answer) != "true") throw handshake_error("the peer already has a connection to this node");
-      replaced->close("replaced by a new connection from the same node");
-      std::unique_lock lock(mutex_);
-      attempt = next_attempt_++;
-      c = std::make_shared<connection>(shared_from_this(), peer, attempt);
-      connections_[peer.index()] = c;
     }
     const std::uint32_t challenge = new_challenge();
     std::string challenge_bytes = encode_challenge({our_flags(), challenge, creation_, full_name_});
@@ -382,6 +447,27 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     const challenge_reply_message reply = parse_challenge_reply(reply_bytes);
     if (!digests_equal(reply.answer, gen_digest(challenge, cookie_)))
       throw handshake_error("invalid challenge reply (wrong cookie?)");
+    // The peer proved the cookie: now it is a node of the cluster, and takes its place in the table.
+    const atom peer(hello.name);
+    std::shared_ptr<connection> replaced;
+    {
+      std::unique_lock lock(mutex_);
+      if (attempt == 0) attempt = next_attempt_++;
+      forget_accepting_locked(hello.name, attempt);
+      auto it = connections_.find(peer.index());
+      if (it != connections_.end() && it->second->current_state() == connection::state::pending) {
+        c = it->second;
+        c->set_attempt(attempt);  // waiting for this node, or a simultaneous connect of ours giving way
+      } else if (it != connections_.end() && it->second->current_state() == connection::state::up &&
+                 it->second != claimed) {
+        throw handshake_error("already connected to that node");
+      } else {
+        if (it != connections_.end() && it->second == claimed) replaced = claimed;
+        c = std::make_shared<connection>(shared_from_this(), peer, attempt);
+        connections_[peer.index()] = c;
+      }
+    }
+    if (replaced) replaced->close("replaced by a new connection from the same node");
     std::string ack_bytes = encode_challenge_ack(gen_digest(reply.challenge, cookie_));
     co_await write_packet2(setup->socket, ack_bytes);
     timer.cancel();
@@ -392,15 +478,12 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     const bool hidden = options_.hidden || (hello.flags & flags::published) == 0;
     c->attach(std::move(setup->socket), our_flags() & hello.flags, hello.creation, hidden);
   } catch (const std::exception& e) {
-    log::write(log::level::warning, "dist: connection attempt from " + address +
-                                        (peer_name.empty() ? std::string() : " (node " + peer_name + ")") +
-                                        " rejected: " + failure(*setup, e));
-    bool ours = false;
-    if (c) {
-      std::shared_lock lock(mutex_);
-      ours = c->attempt() == attempt;
-    }
-    if (ours) c->fail(failure(*setup, e));  // before the peer sees the close
+    const std::string reason = failure(*setup, e);
+    if (running_)
+      rejections_.warn("dist: connection attempt from " + address +
+                       (peer_name.empty() ? std::string() : " (node " + quoted_excerpt(peer_name) + ")") +
+                       " rejected: " + reason);
+    if (auto left_pending = end_accepting(peer_name, attempt)) left_pending->fail(reason);  // before the close
     boost::system::error_code ignored;
     setup->socket.close(ignored);
   }
@@ -450,14 +533,26 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
       co_return;
     }
     if (status == "alive") {
-      std::string yes = encode_status("true");
-      co_await write_packet2(setup->socket, yes);
+      // The peer still has a connection to this node: a stale one, unless this attempt was given up
+      // meanwhile (an incoming connection took over), as dist_util's is_pending tells.
+      bool still_ours = false;
+      {
+        std::shared_lock lock(mutex_);
+        still_ours = c->attempt() == attempt && c->current_state() == connection::state::pending;
+      }
+      std::string answer = encode_status(still_ours ? "true" : "false");
+      co_await write_packet2(setup->socket, answer);
+      if (!still_ours) {
+        boost::system::error_code ignored;
+        setup->socket.close(ignored);
+        co_return;
+      }
     } else if (status != "ok" && status != "ok_simultaneous") {
-      throw handshake_error("the peer refused the connection (" + status + ")");
+      throw handshake_error("the peer refused the connection (" + quoted_excerpt(status) + ")");
     }
     const std::string challenge_bytes = co_await read_packet2(setup->socket);
     const challenge_message challenge = parse_challenge(challenge_bytes);
-    if (challenge.name != peer_name) throw handshake_error("the peer calls itself " + challenge.name);
+    if (challenge.name != peer_name) throw handshake_error("the peer calls itself " + quoted_excerpt(challenge.name));
     if (const std::string missing = missing_mandatory_flags(challenge.flags); !missing.empty())
       throw handshake_error("mandatory distribution flags missing: " + missing);
     const std::uint32_t ours = new_challenge();

@@ -15,6 +15,10 @@
 // table drops them as they go down, so a stopped kernel ends with its last connection.
 // The connection table is keyed by node name. A node has at most one connection; simultaneous
 // connects are resolved as OTP does (the greater name keeps its own attempt).
+// An incoming handshake keeps the peer's name as a string, and touches neither the table nor the
+// atom table, until the peer proved the cookie; only then does it take its place in the table (and
+// replace a connection the peer said was stale, as OTP 25 does). Incoming handshakes are capped
+// (pending_handshakes.hpp) and must end within setup_time; rejections are logged rate-limited.
 // Thread-safety: every public member may be called from any thread.
 #pragma once
 
@@ -32,6 +36,8 @@
 #include <vector>
 
 #include "dist/connection.hpp"
+#include "dist/pending_handshakes.hpp"
+#include "dist/rate_limited_log.hpp"
 #include "idle_poller.hpp"
 #include "otp/node.hpp"
 #include "otp/term.hpp"
@@ -81,6 +87,13 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  // The connection to the node named `name`, without making an atom of it. mutex_ held.
+  std::shared_ptr<connection> find_locked(std::string_view name) const;
+  // An incoming handshake (`attempt`) from `name` ends: it no longer counts as under way. The
+  // second returns the connection it leaves pending with no handshake to finish it (a local send
+  // waited for it), for the caller to fail.
+  void forget_accepting_locked(const std::string& name, std::uint64_t attempt);
+  std::shared_ptr<connection> end_accepting(const std::string& name, std::uint64_t attempt);
   boost::asio::awaitable<void> accept_handshake(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> connect_handshake(std::shared_ptr<connection> c, std::uint64_t attempt);
   void register_with_epmd();
@@ -109,10 +122,14 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
     boost::asio::io_context& io_;
   };
 
+  // Before io_: the handshakes destroyed with it (the node stopping) leave it last.
+  pending_handshakes pending_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   io_poller poller_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_backoff_;  // the accept loop waits on it when out of descriptors
+  rate_limited_log rejections_;
   boost::asio::ip::tcp::socket epmd_;  // open while registered: closing it unregisters
   std::thread thread_;                 // the kernel's own IO thread (io_thread_main)
   std::mutex thread_mutex_;
@@ -123,6 +140,10 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::uint32_t, std::shared_ptr<connection>> connections_;  // atom index ->
   std::uint64_t next_attempt_ = 1;
+  // Incoming handshakes under way for a name no connection had: name -> their attempts. A local
+  // send to that name waits for them (its pending connection takes one's attempt) rather than
+  // connecting too. Entries end with their handshakes, so the peer's claim outlives nothing.
+  std::unordered_map<std::string, std::vector<std::uint64_t>> accepting_;
   std::vector<std::pair<term, atom>> node_watchers_;  // monitor_node(Node, true), one entry each
   struct subscriber {
     term pid;

@@ -1,7 +1,10 @@
 // otp_dist_test_node: an otp-cpp node for the multi-node tests and benchmarks.
 //
-//   otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>]
+//   otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>] [nofile=<n>]
+//                      [max_pending=<n>] [max_pending_per_address=<n>]
 //
+// nofile lowers its descriptor limit (RLIMIT_NOFILE) before anything opens; the max_pending ones
+// set node::options' caps on pending handshakes.
 // Starts a runtime and the node, registers:
 //   echo      a plain process: {From, Msg} -> From ! {echo, node(), Msg}
 //   test_srv  a gen_server: ping -> pong; {echo, X} -> X; node -> node(); self; nodes -> nodes();
@@ -15,6 +18,8 @@
 // then prints "ready <node name>" on stdout and runs until its stdin closes (the test that
 // started it went away) or it is killed. The stdin line "ping <node>" is answered "ping <result>". With codedir, that
 // directory is the code path (nl).
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -109,7 +114,8 @@ class test_server final : public gen_server::behaviour {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>]\n";
+    std::cerr << "usage: otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>] "
+                 "[nofile=<n>] [max_pending=<n>] [max_pending_per_address=<n>]\n";
     return 2;
   }
   node::options options;
@@ -121,6 +127,17 @@ int main(int argc, char** argv) {
     if (arg == "hidden") options.hidden = true;
     if (arg.starts_with("ticktime=")) options.net_ticktime = milliseconds(std::stol(arg.substr(9)));
     if (arg.starts_with("codedir=")) code_dir = arg.substr(8);
+    if (arg.starts_with("max_pending=")) options.max_pending_handshakes = std::stoul(arg.substr(12));
+    if (arg.starts_with("max_pending_per_address="))
+      options.max_pending_handshakes_per_address = std::stoul(arg.substr(24));
+    if (arg.starts_with("nofile=")) {
+      const rlim_t n = std::stoul(arg.substr(7));
+      const rlimit limit{n, n};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        std::cout << "failed setrlimit" << std::endl;
+        return 1;
+      }
+    }
   }
   runtime rt;
   try {

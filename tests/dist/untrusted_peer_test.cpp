@@ -1,0 +1,317 @@
+// A peer that can reach the distribution port but has no cookie must not hurt the node: what it
+// sends before proving the cookie makes no atom and displaces no connection; stalled handshakes
+// are capped and cannot keep a real peer out; out of descriptors the accept loop pauses instead of
+// spinning; rejections are logged a few a second with names cut short; the node listens on the
+// address its name gives; and a frame's buffer grows with the bytes that arrive, not with the
+// length a peer announces. Node processes are otp_dist_test_node children (their memory, CPU time
+// and descriptors read from /proc) or this test process.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dist/framing.hpp"
+#include "dist/handshake.hpp"
+#include "dist_test_support.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/log.hpp"
+#include "otp/node.hpp"
+#include "otp/process.hpp"
+#include "otp/runtime.hpp"
+#include "raw_peer.hpp"
+
+namespace otp::dist_test {
+namespace {
+
+using namespace detail::dist;
+using std::chrono::steady_clock;
+
+const std::string cookie = "untrustedcookie";
+
+std::string alive_of(const std::string& node_name) { return node_name.substr(0, node_name.find('@')); }
+std::string this_node() { return std::string(node::name().text()); }
+std::uint16_t port_of_node(const std::string& node_name) { return raw_peer::port_of(alive_of(node_name)); }
+term srv(const test_node& n) { return tuple(atom("test_srv"), n.node()); }
+
+// From /proc/<pid>/status, in KiB.
+long resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  throw std::runtime_error("no VmRSS for " + std::to_string(pid));
+}
+
+// User plus system CPU time from /proc/<pid>/stat, in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(all.substr(all.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  for (int i = 3; i < 14; ++i) fields >> field;  // state .. cmajflt
+  long user = 0, system = 0;
+  fields >> user >> system;
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  const auto dir = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+}
+
+// Waits for `condition` until `limit`; true when it held.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = must_happen_within) {
+  const auto deadline = steady_clock::now() + limit;
+  while (!condition()) {
+    if (steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Sends send_name as `name`, takes the status and the challenge, answers with a wrong digest.
+void fail_the_challenge(raw_peer& peer, const std::string& name, const std::string& expected_status = "ok") {
+  peer.send_name(name);
+  ASSERT_EQ(parse_status(peer.recv_packet2()), expected_status);
+  if (expected_status == "alive") peer.send(packet2(encode_status("true")));
+  parse_challenge(peer.recv_packet2());
+  peer.send(packet2(encode_challenge_reply({1, digest{}})));
+}
+
+// The next frame that is not a tick; nullopt when none comes.
+std::optional<control_frame> next_frame(raw_peer& peer) {
+  try {
+    for (;;) {
+      const std::string header = peer.recv_exact(4);
+      std::size_t length = 0;
+      for (const char byte : header) length = (length << 8) | static_cast<unsigned char>(byte);
+      if (length != 0) return decode_payload(peer.recv_exact(length));
+    }
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+
+bool is_reg_send_of_hello(const std::optional<control_frame>& frame) {
+  return frame && frame->op() == 6 && frame->control[3] == term(atom("someone")) && frame->message &&
+         *frame->message == term(atom("hello"));
+}
+
+class UntrustedPeer : public testing::Test {
+ protected:
+  otp::runtime rt{otp::runtime_options{.schedulers = 2}};
+};
+
+TEST_F(UntrustedPeer, NamesSentBeforeTheCookieIsProvenMakeNoAtoms) {
+  local_node me(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  const std::string prefix = unique_alive("flood");
+  auto name = [&](int i) { return prefix + "n" + std::to_string(i) + "@10.1.2.3"; };
+  constexpr int attempts = 2000;
+  for (int i = 0; i < attempts; ++i) {
+    raw_peer peer(port);
+    fail_the_challenge(peer, name(i));
+    ASSERT_TRUE(peer.closed_within(must_happen_within)) << i;
+  }
+  for (int i = 0; i < attempts; ++i) ASSERT_FALSE(atom::exists(name(i))) << "an atom was made of " << name(i);
+  test_node good(cookie);
+  good.child.write_line("ping " + this_node());
+  EXPECT_EQ(good.child.expect_line("ping "), "ping pong") << "a node with the cookie still connects";
+}
+
+TEST_F(UntrustedPeer, AClaimToBeAConnectedNodeDoesNotDisplaceIt) {
+  local_node me(cookie);
+  test_node b(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  rt.run([&] {
+    ASSERT_EQ(node::ping(b.node()), atom("pong"));
+    node::monitor_node(b.node(), true);
+    // One claim stalls after its send_name; another says the connection is stale, then fails the
+    // challenge.
+    raw_peer stalled(port);
+    stalled.send_name(b.name);
+    raw_peer liar(port);
+    fail_the_challenge(liar, b.name, "alive");
+    EXPECT_TRUE(liar.closed_within(must_happen_within));
+    EXPECT_EQ(gen_server::call(srv(b), atom("ping")), term(atom("pong")));
+    EXPECT_FALSE(receive([&](const term& m) { return m == tuple(atoms::nodedown, b.node()); }, milliseconds(300)))
+        << "the authenticated connection was dropped";
+    const auto visible = node::nodes();
+    EXPECT_NE(std::find(visible.begin(), visible.end(), b.node()), visible.end());
+    node::monitor_node(b.node(), false);
+  });
+}
+
+TEST_F(UntrustedPeer, APeerThatProvesTheCookieStillReplacesItsStaleConnection) {
+  local_node me(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  const std::string name = unique_node("raw");
+  raw_peer first(port);
+  first.handshake(name, cookie, this_node());
+  raw_peer second(port);
+  second.handshake(name, cookie, this_node(), /*replacing=*/true);
+  EXPECT_TRUE(first.closed_within(must_happen_within)) << "the stale connection was kept";
+  EXPECT_FALSE(second.is_closed());
+}
+
+TEST_F(UntrustedPeer, AClaimOnANameStillUnconnectedDoesNotKeepThatNodeOut) {
+  local_node me(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  const std::string name = unique_node("raw");
+  raw_peer squatter(port);
+  squatter.send_name(name);
+  ASSERT_EQ(parse_status(squatter.recv_packet2()), "ok");
+  const challenge_message challenge = parse_challenge(squatter.recv_packet2());
+  rt.run([&] { send(tuple(atom("someone"), atom(name)), atom("hello")); });  // waits for a handshake
+  raw_peer real(port);
+  ASSERT_NO_THROW(real.handshake(name, cookie, this_node())) << "the first claim kept the node out";
+  EXPECT_TRUE(is_reg_send_of_hello(next_frame(real))) << "what was sent meanwhile did not come";
+  squatter.send(packet2(encode_challenge_reply({1, gen_digest(challenge.challenge, "not-the-cookie")})));
+  EXPECT_TRUE(squatter.closed_within(must_happen_within));
+  EXPECT_TRUE(eventually([&] {
+    const auto visible = node::nodes();
+    return std::find(visible.begin(), visible.end(), atom(name)) != visible.end();
+  }));
+  EXPECT_FALSE(real.is_closed());
+}
+
+TEST_F(UntrustedPeer, ASendToANodeWhoseHandshakeIsUnderWayWaitsForIt) {
+  local_node me(cookie);
+  const std::string name = unique_node("raw");  // registered nowhere: connecting to it fails at once
+  raw_peer peer(port_of_node(this_node()));
+  peer.send_name(name);
+  ASSERT_EQ(parse_status(peer.recv_packet2()), "ok");
+  const challenge_message challenge = parse_challenge(peer.recv_packet2());
+  rt.run([&] {
+    send(tuple(atom("someone"), atom(name)), atom("hello"));
+    node::monitor_node(atom(name), true);
+    EXPECT_FALSE(
+        receive([&](const term& m) { return m.is_tuple(2) && m[0].is_atom(atoms::nodedown); }, milliseconds(300)))
+        << "the node tried to connect to it instead of waiting for its handshake";
+  });
+  peer.send(packet2(encode_challenge_reply({1234, gen_digest(challenge.challenge, cookie)})));
+  EXPECT_TRUE(digests_equal(parse_challenge_ack(peer.recv_packet2()), gen_digest(1234, cookie)));
+  EXPECT_TRUE(is_reg_send_of_hello(next_frame(peer))) << "what was sent meanwhile did not come";
+}
+
+TEST_F(UntrustedPeer, WhatWaitsForAHandshakeThatFailsGetsNodedown) {
+  local_node me(cookie);
+  const std::string name = unique_node("raw");
+  raw_peer peer(port_of_node(this_node()));
+  peer.send_name(name);
+  ASSERT_EQ(parse_status(peer.recv_packet2()), "ok");
+  parse_challenge(peer.recv_packet2());
+  rt.run([&] {
+    send(tuple(atom("someone"), atom(name)), atom("hello"));
+    node::monitor_node(atom(name), true);
+    peer.send(packet2(encode_challenge_reply({1, digest{}})));
+    EXPECT_TRUE(receive([&](const term& m) { return m == tuple(atoms::nodedown, atom(name)); }, must_happen_within));
+  });
+  EXPECT_TRUE(peer.closed_within(must_happen_within));
+}
+
+TEST_F(UntrustedPeer, StalledHandshakesOverTheCapDoNotKeepARealPeerOut) {
+  local_node me(cookie);
+  // Without the cap, 100 stalled connections would use up its 64 descriptors.
+  test_node target(cookie, {"nofile=64", "max_pending=16", "max_pending_per_address=8"});
+  const std::uint16_t port = port_of_node(target.name);
+  std::vector<std::unique_ptr<raw_peer>> stalled;
+  for (int i = 0; i < 100; ++i) {
+    stalled.push_back(std::make_unique<raw_peer>(port));
+    stalled.back()->send_name(unique_node("stall"));
+  }
+  const auto start = steady_clock::now();
+  EXPECT_EQ(node::ping(target.node()), atom("pong"));
+  EXPECT_LT(steady_clock::now() - start, std::chrono::milliseconds(2000)) << "the ping waited for the stalled ones";
+  EXPECT_TRUE(eventually([&] {
+    return std::count_if(stalled.begin(), stalled.end(), [](auto& p) { return p->is_closed(); }) >= 100 - 8;
+  })) << "more stalled handshakes than the cap stayed open";
+}
+
+TEST_F(UntrustedPeer, OutOfDescriptorsTheAcceptLoopPausesInsteadOfSpinning) {
+  local_node me(cookie);
+  constexpr std::size_t descriptors = 48;
+  test_node target(cookie,
+                   {"nofile=" + std::to_string(descriptors), "max_pending=1000", "max_pending_per_address=1000"});
+  const pid_t pid = target.child.pid();
+  const std::uint16_t port = port_of_node(target.name);
+  std::vector<std::unique_ptr<raw_peer>> flood;
+  for (int i = 0; i < 80; ++i) flood.push_back(std::make_unique<raw_peer>(port));
+  ASSERT_TRUE(eventually([&] { return open_descriptors(pid) >= descriptors - 1; }))
+      << "the node never ran out of descriptors (" << open_descriptors(pid) << " open)";
+  // Its CPU time over one second while connections wait in the backlog it cannot accept.
+  const double cpu_before = cpu_seconds(pid);
+  const auto start = steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the measurement window, not a wait for an event
+  const double wall = std::chrono::duration<double>(steady_clock::now() - start).count();
+  const double used = cpu_seconds(pid) - cpu_before;
+  EXPECT_LT(used, 0.2 * wall) << "the node spun: " << used << " s of CPU in " << wall << " s";
+  flood.clear();
+  EXPECT_EQ(node::ping(target.node()), atom("pong")) << "it did not accept again once descriptors were free";
+}
+
+TEST_F(UntrustedPeer, AFramesBufferGrowsWithTheBytesThatArriveNotWithItsAnnouncedLength) {
+  test_node target(cookie);  // frames up to 128 MiB
+  const pid_t pid = target.child.pid();
+  raw_peer peer(port_of_node(target.name));
+  peer.handshake(unique_node("raw"), cookie, target.name);
+  const long before = resident_kib(pid);
+  peer.send(std::string("\x07\x80\x00\x00", 4) + "p" + std::string(100, 'x'));  // 120 MiB announced, 101 sent
+  // Watched for half a second: reading the header must not make the node allocate the frame.
+  long peak = before;
+  const auto until = steady_clock::now() + std::chrono::milliseconds(500);
+  while (steady_clock::now() < until) {
+    peak = std::max(peak, resident_kib(pid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_LT(peak - before, 16 * 1024) << "RSS went from " << before << " KiB to " << peak << " KiB";
+  EXPECT_FALSE(peer.is_closed()) << "a frame under the limit is allowed";
+}
+
+TEST_F(UntrustedPeer, RejectionsAreLoggedAFewASecondWithACountAndNamesCutShort) {
+  log::capture logs;
+  local_node me(cookie);
+  const std::uint16_t port = port_of_node(this_node());
+  auto rejections = [&] {
+    std::vector<std::string> found;
+    for (const std::string& line : logs.lines())
+      if (line.find("rejected:") != std::string::npos) found.push_back(line);
+    return found;
+  };
+  {
+    raw_peer peer(port);
+    peer.send(packet2(encode_send_name({flags::mandatory, 1, std::string(60000, 'A')})));
+    EXPECT_TRUE(peer.closed_within(must_happen_within));
+  }
+  ASSERT_EQ(rejections().size(), 1u);
+  EXPECT_LT(rejections()[0].size(), 300u) << rejections()[0].substr(0, 300);
+  EXPECT_NE(rejections()[0].find("(60000 bytes)"), std::string::npos) << rejections()[0].substr(0, 300);
+  for (int i = 0; i < 60; ++i) {
+    raw_peer peer(port);
+    fail_the_challenge(peer, unique_node(std::string(200, 'z')));
+    ASSERT_TRUE(peer.closed_within(must_happen_within));
+  }
+  EXPECT_LE(rejections().size(), 10u) << "one line per rejected attempt";
+  for (const std::string& line : rejections()) EXPECT_LT(line.size(), 300u) << line;
+  EXPECT_TRUE(eventually([&] { return logs.contains("more rejected connection attempts in the last second"); }))
+      << "no count of the lines left out";
+}
+
+TEST_F(UntrustedPeer, ANodeNamedAtAnAddressListensOnThatAddressOnly) {
+  local_node me(cookie);  // named ...@127.0.0.1
+  const std::uint16_t port = port_of_node(this_node());
+  EXPECT_NO_THROW(raw_peer(port, "127.0.0.1"));
+  EXPECT_THROW(raw_peer(port, "127.0.0.2"), std::runtime_error) << "it listens on every interface";
+}
+
+}  // namespace
+}  // namespace otp::dist_test
