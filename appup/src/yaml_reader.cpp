@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "otp/file_name.hpp"
 #include "otp/term_text.hpp"
 
 namespace otp::appup::detail {
@@ -99,19 +100,43 @@ atom yaml_reader::name(const YAML::Node& n, const std::string& what) const {
   }
 }
 
+// Checked before the name becomes an atom: a refused name leaves nothing in the atom table.
+void yaml_reader::require_file_name(const YAML::Node& n, const std::string& what) const {
+  if (!n.IsScalar() || n.Scalar().empty()) return;  // name() and version() say what is wrong
+  if (const auto problem = file_name_problem(n.Scalar()))
+    fail(n, cat(what, " must be a plain file name, got '", n.Scalar(), "': ", *problem, " (", file_name_rule(), ")"));
+}
+
+atom yaml_reader::file_name(const YAML::Node& n, const std::string& what) const {
+  require_file_name(n, what);
+  return name(n, what);
+}
+
+std::string yaml_reader::file_version(const YAML::Node& n, const std::string& what) const {
+  std::string v = version(n, what);
+  require_file_name(n, what);
+  return v;
+}
+
 std::vector<atom> yaml_reader::names(const YAML::Node& n, const std::string& what) const {
-  return name_list(n, what, false);
+  return name_list(n, what, false, name_kind::any);
 }
 
 std::vector<atom> yaml_reader::distinct_names(const YAML::Node& n, const std::string& what) const {
-  return name_list(n, what, true);
+  return name_list(n, what, true, name_kind::any);
 }
 
-std::vector<atom> yaml_reader::name_list(const YAML::Node& n, const std::string& what, bool distinct) const {
+std::vector<atom> yaml_reader::distinct_file_names(const YAML::Node& n, const std::string& what) const {
+  return name_list(n, what, true, name_kind::file);
+}
+
+std::vector<atom> yaml_reader::name_list(const YAML::Node& n, const std::string& what, bool distinct,
+                                         name_kind kind) const {
   if (!n.IsSequence()) fail(n, cat(what, " must be a list of names, e.g. [a, b], got ", describe(n)));
   std::vector<atom> out;
   for (const auto& item : n) {
-    atom a = name(item, cat("each entry of ", what));
+    const std::string entry = cat("each entry of ", what);
+    atom a = kind == name_kind::file ? file_name(item, entry) : name(item, entry);
     if (distinct && std::find(out.begin(), out.end(), a) != out.end())
       fail(item, cat("'", item.Scalar(), "' is listed twice in ", what));
     out.push_back(a);

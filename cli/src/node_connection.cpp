@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 
+#include "cookie_option.hpp"
 #include "epmd_lookup.hpp"
 #include "node_errors.hpp"
 #include "otp/log.hpp"
@@ -47,7 +48,9 @@ otp::node::name_kind names_for(const std::string& host) {
 }
 
 // Why the target answered pang: the one-line explanation.
-std::string why_unreachable(const target_name& target, bool cookie_given) {
+// `cookie_source` is the option that gave the cookie ("--cookie", "--cookie-file PATH"), empty when
+// none did.
+std::string why_unreachable(const target_name& target, const std::string& cookie_source) {
   switch (epmd_lookup(target.host, target.alive, std::chrono::seconds(3))) {
     case epmd_answer::unresolvable: return "cannot resolve the host of node " + target.full;
     case epmd_answer::no_epmd:
@@ -59,8 +62,9 @@ std::string why_unreachable(const target_name& target, bool cookie_given) {
     case epmd_answer::registered: break;
   }
   return "node " + target.full + " refused the connection: most likely a wrong cookie (" +
-         (cookie_given ? std::string("--cookie does not match the node's")
-                       : std::string("give the node's cookie with --cookie, or put it in ~/.erlang.cookie")) +
+         (!cookie_source.empty()
+              ? cookie_source + " does not match the node's"
+              : std::string("give the node's cookie with --cookie-file, or put it in ~/.erlang.cookie")) +
          ")";
 }
 
@@ -72,11 +76,10 @@ exit_code node_session::fail(const std::string& message) const {
 }
 
 void declare_node_options(po::options_description& options) {
-  options.add_options()("node", po::value<std::string>()->required()->value_name("NAME@HOST"), "the node to talk to")(
-      "cookie", po::value<std::string>()->value_name("COOKIE"),
-      "the node's cookie (default: the one in ~/.erlang.cookie)")(
-      "timeout", po::value<std::int64_t>()->default_value(default_timeout_ms)->value_name("MS"),
-      "how long the node may take to answer, in milliseconds");
+  options.add_options()("node", po::value<std::string>()->required()->value_name("NAME@HOST"), "the node to talk to");
+  declare_cookie_options(options);
+  options.add_options()("timeout", po::value<std::int64_t>()->default_value(default_timeout_ms)->value_name("MS"),
+                        "how long the node may take to answer, in milliseconds");
 }
 
 exit_code with_node(std::string_view command, const po::variables_map& args, std::ostream& err,
@@ -86,9 +89,14 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
   const std::int64_t timeout_ms = args["timeout"].as<std::int64_t>();
   if (timeout_ms <= 0 || timeout_ms > max_timeout_ms)
     throw usage_error("--timeout must be a positive number of milliseconds, at most " + std::to_string(max_timeout_ms));
-  const std::optional<std::string> cookie =
-      args.count("cookie") ? std::optional<std::string>(args["cookie"].as<std::string>()) : std::nullopt;
   const std::string prefix = "otpctl " + std::string(command) + ": ";
+  std::optional<std::string> cookie;
+  try {
+    cookie = cookie_from(args);
+  } catch (const cookie_file_error& e) {
+    err << prefix << e.what() << "\n";
+    return exit_code::failed;
+  }
   if (std::getenv("OTP_LOG_LEVEL") == nullptr) otp::log::set_level(otp::log::level::error);
 
   otp::runtime rt(otp::runtime_options{.schedulers = 2});
@@ -107,7 +115,11 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
     const otp::atom node(target.full);
     if (!(otp::node::ping(node) == otp::atom("pong"))) {
       if (on_unreachable) on_unreachable();
-      err << prefix << why_unreachable(target, cookie.has_value()) << "\n";
+      const std::string cookie_source = args.count("cookie") ? std::string("--cookie")
+                                        : args.count("cookie-file")
+                                            ? "--cookie-file " + args["cookie-file"].as<std::string>()
+                                            : std::string();
+      err << prefix << why_unreachable(target, cookie_source) << "\n";
       otp::node::stop();
       return exit_code::failed;
     }

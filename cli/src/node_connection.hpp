@@ -2,7 +2,8 @@
 // takes, and with_node, which connects and runs the command's body as a process of a hidden node.
 //
 //   --node NAME@HOST   the target (required)
-//   --cookie COOKIE    the cookie; default: ~/.erlang.cookie, read (or created) as erl does
+//   --cookie COOKIE    the cookie; or --cookie-file PATH (cookie_option.hpp); default:
+//                      ~/.erlang.cookie, read (or created) as erl does
 //   --timeout MS       how long the node may take to do what it is asked (default 60000)
 //
 // with_node starts an otp::runtime and makes this process the hidden node otpctl_<ospid>@HOST
@@ -12,6 +13,7 @@
 // one line on `err`, "otpctl <command>: ...", and exit_code::failed:
 //   - the target is not running: EPMD on HOST knows no such name, or no EPMD answers there;
 //   - the target refused the connection although it is registered: most likely a wrong cookie;
+//   - the --cookie-file cannot be used (missing, readable by others, empty);
 //   - a call in `body` failed (node_errors.hpp explains noproc, nodedown, timeout);
 //   - `body` did not finish in time (it is killed).
 // A malformed --node throws usage_error. Runtime log records below `error` are silenced unless
@@ -47,7 +49,7 @@ struct node_session {
   std::string node_name() const { return std::string(node.text()); }
 };
 
-// Adds --node, --cookie and --timeout to `options`.
+// Adds --node, --cookie, --cookie-file and --timeout to `options`.
 void declare_node_options(boost::program_options::options_description& options);
 
 // Connects to the node of `args` and runs `body` (see above). `on_unreachable`, when given, runs

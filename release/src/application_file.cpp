@@ -49,12 +49,12 @@ class app_reader : public yaml_reader {
     auto fs = fields(root, what, {"name", "vsn", "description", "modules", "registered", "applications", "supervisor"});
     application_spec app;
     app.source = file();
-    app.name = name(require(root, fs, "name", what).value, "'name'");
-    app.vsn = version(require(root, fs, "vsn", what).value, "'vsn'");
+    app.name = file_name(require(root, fs, "name", what).value, "'name'");
+    app.vsn = file_version(require(root, fs, "vsn", what).value, "'vsn'");
     if (const field* f = get(fs, "description")) app.description = scalar(f->value, "'description'");
-    if (const field* f = get(fs, "modules")) app.modules = distinct_names(f->value, "'modules'");
+    if (const field* f = get(fs, "modules")) app.modules = distinct_file_names(f->value, "'modules'");
     if (const field* f = get(fs, "registered")) app.registered = distinct_names(f->value, "'registered'");
-    if (const field* f = get(fs, "applications")) app.applications = distinct_names(f->value, "'applications'");
+    if (const field* f = get(fs, "applications")) app.applications = distinct_file_names(f->value, "'applications'");
     if (const field* f = get(fs, "supervisor")) app.supervisor = tree(f->value, "the 'supervisor'");
     return app;
   }

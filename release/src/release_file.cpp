@@ -22,7 +22,7 @@ class rel_reader : public appup::detail::yaml_reader {
     appup::release rel;
     rel.name = scalar(require(root, fs, "name", what).value, "'name'");
     if (rel.name.empty()) fail(require(root, fs, "name", what).value, "'name' must not be empty");
-    rel.vsn = version(require(root, fs, "vsn", what).value, "'vsn'");
+    rel.vsn = file_version(require(root, fs, "vsn", what).value, "'vsn'");
     const field& apps = require(root, fs, "applications", what);
     if (!apps.value.IsSequence())
       fail(apps.value,
@@ -30,8 +30,8 @@ class rel_reader : public appup::detail::yaml_reader {
     for (const auto& item : apps.value) {
       const std::string entry = "an application entry";
       auto efs = fields(item, entry, {"name", "vsn", "type"});
-      appup::release_app a{name(require(item, efs, "name", entry).value, "'name'"),
-                           version(require(item, efs, "vsn", entry).value, "'vsn'"), appup::start_type::permanent};
+      appup::release_app a{file_name(require(item, efs, "name", entry).value, "'name'"),
+                           file_version(require(item, efs, "vsn", entry).value, "'vsn'"), appup::start_type::permanent};
       if (const field* f = get(efs, "type")) {
         const std::string t = f->value.IsScalar() ? f->value.Scalar() : std::string();
         if (t == "permanent")

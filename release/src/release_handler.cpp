@@ -248,31 +248,36 @@ class handler final : public gen_server::behaviour {
   // the unpack fails.
   term unpack_files(const std::string& vsn, const term& files) {
     if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
-    struct incoming {
-      fs::path relative;
-      std::string_view bytes;
-    };
-    std::vector<incoming> to_write;
+    std::vector<release_root::incoming_file> sent;
     for (const term& f : files.elements()) {
       if (!f.is_tuple(3) || !f[0].is_binary() || !f[1].is_binary() || !f[2].is_binary())
         throw request_failed{tuple(atom("bad_file_entry"), f)};
-      const fs::path relative = fs::path(std::string(f[0].as_binary())).lexically_normal();
-      if (relative.is_absolute() || relative.empty() || *relative.begin() == ".." ||
-          (*relative.begin() != "releases" && *relative.begin() != "lib"))
-        throw request_failed{tuple(atom("bad_path"), f[0])};
+      const fs::path relative(std::string(f[0].as_binary()));
+      if (const auto problem = root_.incoming_path_problem(relative))
+        throw request_failed{tuple(atom("bad_path"), f[0], binary(*problem))};
       if (sha256_hex(f[1].as_binary()) != f[2].as_binary())
         throw request_failed{tuple(atom("checksum_mismatch"), f[0])};
-      const fs::path target = root_.root() / relative;
+      sent.push_back({relative, f[1].as_binary()});
+    }
+    std::vector<release_root::incoming_file> to_write;
+    for (const release_root::incoming_file& f : sent) {
+      const fs::path target = root_.root() / f.relative;
       std::error_code ec;
       if (fs::exists(target, ec)) {
-        if (sha256_file_hex(target) != f[2].as_binary()) throw request_failed{tuple(atom("conflicting_file"), f[0])};
+        if (sha256_file_hex(target) != sha256_hex(f.bytes))
+          throw request_failed{tuple(atom("conflicting_file"), binary(f.relative.string()))};
         continue;  // an application version this node has already
       }
-      to_write.push_back({relative, f[1].as_binary()});
+      to_write.push_back({f.relative, f.bytes});
+    }
+    if (const auto problems = root_.check_incoming(vsn, sent); !problems.empty()) {
+      std::vector<term> listed;
+      for (const std::string& p : problems) listed.push_back(binary(p));
+      throw request_failed{tuple(atom("bad_release"), binary(vsn), term::make_list(listed))};
     }
     std::vector<fs::path> written;
     try {
-      for (const incoming& f : to_write) {
+      for (const release_root::incoming_file& f : to_write) {
         const fs::path target = root_.root() / f.relative;
         fs::create_directories(target.parent_path());
         const fs::path part = target.string() + ".part";
@@ -335,6 +340,7 @@ class handler final : public gen_server::behaviour {
   void check_files(const std::string& vsn) const {
     for (const module_file_record& f : history_->files_of(vsn)) {
       const fs::path file = root_.root() / f.path;
+      root_.refuse_links(file);
       std::error_code ec;
       if (!fs::is_regular_file(file, ec)) throw request_failed{tuple(atom("missing_file"), binary(file.string()))};
       if (sha256_file_hex(file) != f.sha256)
@@ -402,6 +408,9 @@ class handler final : public gen_server::behaviour {
     } catch (const request_failed& f) {
       failed.ok = false;
       failed.reason = f.reason;
+    } catch (const std::exception& e) {  // its files changed since the unpack (a link, a broken file)
+      failed.ok = false;
+      failed.reason = tuple(atom("bad_release"), binary(vsn), list(binary(e.what())));
     }
     if (!failed.ok) return end_install(failed);
     return std::nullopt;

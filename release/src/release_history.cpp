@@ -1,7 +1,10 @@
 // The release history in SQLite: schema migrations, the event rows and the status transitions.
 #include "otp/release_history.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -136,6 +139,26 @@ class statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// The history says what ran and why installs failed: its files are for the node's user only
+// (0600), whatever the umask. A new database is created here with that mode before SQLite opens
+// it, and SQLite gives the -wal and -shm files it creates the database's mode; files made before
+// with a wider mode are narrowed by path: an existing file is never opened here (closing a
+// descriptor of a database this process has open would drop SQLite's locks on it).
+void keep_to_owner(const std::filesystem::path& database) {
+  const int fd = ::open(database.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, S_IRUSR | S_IWUSR);
+  if (fd >= 0) {
+    ::fchmod(fd, S_IRUSR | S_IWUSR);
+    ::close(fd);
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string file = database.string() + suffix;
+    struct stat info {};
+    if (::lstat(file.c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::geteuid() &&
+        (info.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+      ::chmod(file.c_str(), S_IRUSR | S_IWUSR);
+  }
+}
+
 }  // namespace
 
 history_error::history_error(std::string database, std::string statement, std::string message)
@@ -163,6 +186,7 @@ release_status release_status_from(std::string_view s) {
 }
 
 release_history::release_history(std::filesystem::path database) : path_(std::move(database)) {
+  keep_to_owner(path_);
   const int rc =
       sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

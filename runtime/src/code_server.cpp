@@ -1,5 +1,6 @@
 // The code server (otp/code.hpp): the module table, the process that serialises every change to
 // it, loading (copy, dlopen, descriptor checks), purging with the process scan, and the code path.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,11 +9,13 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <system_error>
 #include <unordered_map>
 
 #include "module_bodies.hpp"
 #include "otp/code.hpp"
+#include "otp/file_name.hpp"
 #include "otp/log.hpp"
 #include "otp/runtime.hpp"
 #include "otp/version_order.hpp"
@@ -69,10 +72,64 @@ struct open_failure {
   std::string cause;
 };
 
+// The private copies live in TMPDIR/otp-cpp-modules-<pid>-<start time>-XXXXXX, made at the first
+// load. An OS process killed with SIGKILL leaves its directory behind; the next process to make
+// one removes those whose process is gone: directories (not links) of this user, named this way,
+// whose pid no longer runs or runs another process (its start time differs).
+constexpr std::string_view copies_prefix = "otp-cpp-modules-";
+
+// Field 22 of /proc/<pid>/stat (the process's start time in clock ticks since boot), or "" when
+// there is no such process.
+std::string process_start_time(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const auto name_end = line.rfind(") ");
+  if (name_end == std::string::npos) return {};
+  std::istringstream fields(line.substr(name_end + 2));  // field 3 onwards
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return {};
+}
+
+// "<pid>-<start time>" of a copies directory's name, or nullopt when it is not one of ours.
+std::optional<std::pair<std::string, std::string>> owner_of_copies(std::string_view name) {
+  if (!name.starts_with(copies_prefix)) return std::nullopt;
+  name.remove_prefix(copies_prefix.size());
+  const auto first = name.find('-');
+  const auto second = first == std::string_view::npos ? first : name.find('-', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  const std::string_view pid = name.substr(0, first), start = name.substr(first + 1, second - first - 1);
+  auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(pid) || !digits(start)) return std::nullopt;
+  return std::pair{std::string(pid), std::string(start)};
+}
+
+void remove_stale_copies(const fs::path& temp) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(temp, ec)) {
+    const auto owner = owner_of_copies(entry.path().filename().string());
+    if (!owner) continue;
+    struct stat info {};
+    if (::lstat(entry.path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid()) continue;
+    if (process_start_time(owner->first) == owner->second) continue;  // its process still runs
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
 // The directory that holds the private copies (each is unlinked as soon as it is open).
 const fs::path& copies_directory() {
   static const fs::path dir = [] {
-    std::string pattern = (fs::temp_directory_path() / "otp-cpp-modules-XXXXXX").string();
+    const fs::path temp = fs::temp_directory_path();
+    remove_stale_copies(temp);
+    const std::string pid = std::to_string(::getpid());
+    std::string pattern =
+        (temp / (std::string(copies_prefix) + pid + "-" + process_start_time(pid) + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr)
       throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
     return fs::path(pattern);
@@ -391,7 +448,10 @@ load_result load_request(const fs::path& file, bool purge_first, std::optional<a
 load_result missing(atom module) {
   load_result r;
   r.reason = nofile;
-  r.message = std::string(module.text()) + ": not found in the code path";
+  const auto problem = file_name_problem(module.text());
+  r.message = std::string(module.text()) +
+              (problem ? ": not a module name that can be a file name (" + *problem + "); nothing loaded"
+                       : ": not found in the code path");
   log::write(log::level::error, "Loading of " + r.message);
   return r;
 }
@@ -474,15 +534,20 @@ std::vector<fs::path> get_path() {
 
 std::optional<fs::path> find_in_path(atom module) {
   const std::string name(module.text());
+  if (!is_safe_file_name(name)) return std::nullopt;  // "../x" or "a/b" would leave the directory
+  auto is_plain_file = [](const fs::path& file) {     // a link could lead anywhere: refused
+    std::error_code ec;
+    return fs::symlink_status(file, ec).type() == fs::file_type::regular;
+  };
   for (const fs::path& dir : get_path()) {
     std::error_code ec;
-    if (fs::is_regular_file(dir / (name + ".so"), ec)) return dir / (name + ".so");
+    if (is_plain_file(dir / (name + ".so"))) return dir / (name + ".so");
     std::optional<fs::path> best;
     std::string best_vsn;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       const std::string stem = entry.path().stem().string();
       if (entry.path().extension() != ".so" || stem.size() <= name.size() + 1 ||
-          stem.compare(0, name.size() + 1, name + "-") != 0)
+          stem.compare(0, name.size() + 1, name + "-") != 0 || !is_plain_file(entry.path()))
         continue;
       const std::string vsn = stem.substr(name.size() + 1);
       if (!best || otp::version_less(best_vsn, vsn)) {

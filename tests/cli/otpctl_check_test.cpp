@@ -57,6 +57,29 @@ TEST(OtpctlCheck, BrokenFilesFailWithTheirLineAndColumn) {
   }
 }
 
+// A module or application name, or a version, that would lead out of a release root.
+TEST(OtpctlCheck, NamesThatAreNotPlainFileNamesAreRefused) {
+  const struct {
+    std::string file;
+    std::string error;
+  } cases[] = {
+      {data("escaping.app.yaml"), data("escaping.app.yaml") +
+                                      ":3:17: each entry of 'modules' must be a plain file name, got "
+                                      "'../../../../tmp/x/evil': it contains '/' (a name is 1 to 128 letters, digits "
+                                      "and _ - . @ +, starts with a letter, a digit or _, and has no '..')\n"},
+      {data("escaping.rel.yaml"), data("escaping.rel.yaml") +
+                                      ":2:6: 'vsn' must be a plain file name, got '../../2.0': it contains '/' (a "
+                                      "name is 1 to 128 letters, digits and _ - . @ +, starts with a letter, a digit "
+                                      "or _, and has no '..')\n"},
+  };
+  for (const auto& c : cases) {
+    const outcome r = otpctl({"check", c.file});
+    EXPECT_EQ(r.code, 1) << c.file;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, c.error);
+  }
+}
+
 TEST(OtpctlCheck, OneBadFileAmongGoodOnesFailsTheCheckAndEveryFileIsReported) {
   const std::string good = example_files().front();
   const std::string missing = data("missing.rel.yaml");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,41 @@ TEST(OtpctlRelease, UnpackSendsAReleaseOnceAndNamesWhatItCannotSend) {
   const outcome nothing = otpctl_at(node, "unpack", {"/nonexistent/root"});
   EXPECT_EQ(nothing.code, 1);
   EXPECT_EQ(nothing.err, "otpctl unpack: /nonexistent/root: neither a release archive nor a release root directory\n");
+}
+
+// A release whose application directory is a link out of its root is not sent; one whose
+// application lists a module named ../x is refused by the node before it writes anything.
+TEST(OtpctlRelease, UnpackRefusesAReleaseThatLeadsOutOfItsRoot) {
+  counter_root root;
+  test_node node(root);
+  temp_dir crafted("crafted");
+  const fs::path source = crafted.path() / "root";
+  fs::create_directories(source / "releases");
+  fs::create_directories(source / "lib");
+  fs::copy(example_counter_root() / "releases" / "1.1.0", source / "releases" / "1.1.0", fs::copy_options::recursive);
+  fs::copy(example_counter_root() / "lib" / "counter-1.1.0", crafted.path() / "elsewhere", fs::copy_options::recursive);
+  fs::create_directory_symlink(crafted.path() / "elsewhere", source / "lib" / "counter-1.1.0");
+  const outcome linked = otpctl_at(node, "unpack", {source.string()});
+  EXPECT_EQ(linked.code, 1);
+  EXPECT_EQ(linked.err, "otpctl unpack: " + (source / "lib" / "counter-1.1.0").string() +
+                            ": is a symbolic link; the files and directories of a release root must not be links\n");
+
+  fs::remove(source / "lib" / "counter-1.1.0");
+  fs::rename(crafted.path() / "elsewhere", source / "lib" / "counter-1.1.0");
+  const fs::path app = source / "lib" / "counter-1.1.0" / "counter.app.yaml";
+  std::string text = slurp(app);
+  const auto modules = text.find("modules: [");
+  ASSERT_NE(modules, std::string::npos) << text;
+  text.insert(modules + 10, "\"../../../../tmp/evil\", ");
+  std::ofstream(app, std::ios::trunc) << text;
+  const outcome escaping = otpctl_at(node, "unpack", {source.string()});
+  EXPECT_EQ(escaping.code, 1);
+  EXPECT_NE(escaping.err.find("each entry of 'modules' must be a plain file name, got '../../../../tmp/evil'"),
+            std::string::npos)
+      << escaping.err;
+  EXPECT_FALSE(fs::exists(root.root() / "releases" / "1.1.0")) << "nothing written";
+  EXPECT_FALSE(fs::exists(root.root() / "lib" / "counter-1.1.0"));
+  EXPECT_EQ(releases_of(node), (releases{{"1.0.0", "permanent"}}));
 }
 
 TEST(OtpctlRelease, RelupDryRunPrintsTheScriptAndChangesNothing) {

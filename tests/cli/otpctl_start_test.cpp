@@ -3,9 +3,14 @@
 // and log files and answers; its watchdog boots a node killed with SIGKILL into the permanent
 // release again, ends with a clean stop of the node, stops the node on SIGTERM, takes the node
 // with it when killed, and gives up on a node that cannot boot any more; a bad root, a second
-// start and a bad command line fail.
+// start and a bad command line fail. The cookie never shows in the daemon's command line or
+// environment, --cookie-file gives it (owner-only files only), the daemon's files are 0600, and
+// node.log rotates by size.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 
 #include "otp/gen_server.hpp"
@@ -46,6 +51,8 @@ class OtpctlStart : public ::testing::Test {
     return here_.run([&] { return otp::gen_server::call(otp::tuple(atom(server), atom(node_)), request); });
   }
   term handler() const { return otp::tuple(rh::registered_name, atom(node_)); }
+
+  fs::path rotated(int i) const { return root_.log_file().string() + "." + std::to_string(i); }
 
   // Starts the daemon node; its pids are reaped at the end of the test.
   outcome start_daemon() {
@@ -209,6 +216,135 @@ TEST_F(OtpctlStart, ABadRootFailsWithTheNodesMessage) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_EQ(missing.err,
             "otpctl start: no release root at " + (root_.dir / "nowhere").string() + ": not a directory\n");
+}
+
+// --- the cookie and the daemon's files -------------------------------------------------------------
+
+// /proc/PID/cmdline or /proc/PID/environ, NULs and all.
+std::string proc_file(pid_t pid, const std::string& which) {
+  return slurp("/proc/" + std::to_string(pid) + "/" + which);
+}
+
+mode_t mode_of(const fs::path& file) {
+  struct stat info {};
+  EXPECT_EQ(::stat(file.c_str(), &info), 0) << file;
+  return info.st_mode & 07777;
+}
+
+// A file holding `text`, with mode `mode`.
+fs::path cookie_file(const counter_root& root, const std::string& text, mode_t mode) {
+  const fs::path file = root.dir / ("cookie-" + std::to_string(mode));
+  std::ofstream(file) << text << "\n";
+  ::chmod(file.c_str(), mode);
+  return file;
+}
+
+TEST_F(OtpctlStart, TheCookieIsInNeitherTheCommandLineNorTheEnvironmentOfTheDaemon) {
+  ASSERT_EQ(start_daemon().code, 0) << "started with --cookie " << cookie;
+  const pid_t watchdog = *read_pid(root_.watchdog_pid_file());
+  const pid_t node = *read_pid(root_.node_pid_file());
+  for (const pid_t pid : {watchdog, node}) {
+    const std::string cmdline = proc_file(pid, "cmdline");
+    EXPECT_NE(cmdline.find(std::string("--cookie") + '\0'), std::string::npos) << "the command line is otpctl's";
+    EXPECT_EQ(cmdline.find(cookie), std::string::npos) << "pid " << pid << ": " << cmdline;
+    EXPECT_EQ(proc_file(pid, "environ").find(cookie), std::string::npos) << "pid " << pid;
+  }
+  EXPECT_EQ(here_.ping(node_), atom("pong")) << "the node has its cookie";
+}
+
+TEST_F(OtpctlStart, ACookieFileGivesTheCookieAndMustBeTheOwnersOnly) {
+  const fs::path good = cookie_file(root_, cookie, 0400);
+  std::vector<std::string> args = daemon_args(node_, root_);
+  args.erase(std::find(args.begin(), args.end(), "--cookie"), std::find(args.begin(), args.end(), "--cookie") + 2);
+  args.insert(args.end(), {"--cookie-file", good.string()});
+  const outcome started = run_otpctl(args);
+  for (const fs::path& file : {root_.watchdog_pid_file(), root_.node_pid_file()})
+    if (const auto pid = read_pid(file)) reaper_.track(*pid);
+  ASSERT_EQ(started.code, 0) << started.err;
+  EXPECT_EQ(here_.ping(node_), atom("pong")) << "the node has the file's cookie";
+  EXPECT_EQ(proc_file(*read_pid(root_.node_pid_file()), "cmdline").find(cookie), std::string::npos);
+
+  const outcome ping = run_otpctl({"ping", "--node", node_, "--cookie-file", good.string()});
+  EXPECT_EQ(ping.code, 0) << ping.err;
+  EXPECT_EQ(ping.out, "pong\n");
+
+  const fs::path wrong = root_.dir / "wrong-cookie";
+  std::ofstream(wrong) << "not_the_cookie\n";
+  ::chmod(wrong.c_str(), 0600);
+  const outcome refused = run_otpctl({"ping", "--node", node_, "--cookie-file", wrong.string()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_EQ(refused.err, "otpctl ping: node " + node_ +
+                             " refused the connection: most likely a wrong cookie (--cookie-file " + wrong.string() +
+                             " does not match the node's)\n");
+
+  const fs::path readable = cookie_file(root_, cookie, 0644);
+  for (const std::string command : {"ping", "start"}) {
+    const outcome r = command == "ping" ? run_otpctl({"ping", "--node", node_, "--cookie-file", readable.string()})
+                                        : run_otpctl({"start", "--name", unique_node("st"), "--root",
+                                                      root_.root.string(), "--cookie-file", readable.string()});
+    EXPECT_EQ(r.code, 1) << command;
+    EXPECT_EQ(r.err, "otpctl " + command + ": cookie file " + readable.string() +
+                         " must be accessible by owner only (chmod 400 it)\n");
+  }
+  const outcome missing = run_otpctl({"ping", "--node", node_, "--cookie-file", (root_.dir / "none").string()});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(missing.err,
+            "otpctl ping: cannot read cookie file " + (root_.dir / "none").string() + ": No such file or directory\n");
+  EXPECT_FALSE(fs::exists(root_.dir / "none")) << "not created, unlike ~/.erlang.cookie";
+  const outcome both = run_otpctl({"ping", "--node", node_, "--cookie", "c", "--cookie-file", good.string()});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_EQ(both.err.rfind("otpctl ping: give either --cookie or --cookie-file\n", 0), 0u) << both.err;
+}
+
+TEST_F(OtpctlStart, TheDaemonsFilesAreForItsOwnerOnlyWhateverTheUmask) {
+  const mode_t previous = ::umask(0);
+  const outcome r = start_daemon();
+  ::umask(previous);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const fs::path history = root_.root / "releases" / "history.sqlite";
+  for (const fs::path& file : {root_.log_file(), root_.node_pid_file(), root_.watchdog_pid_file(), history,
+                               fs::path(history.string() + "-wal"), fs::path(history.string() + "-shm")})
+    EXPECT_EQ(mode_of(file), 0600u) << file;
+}
+
+TEST_F(OtpctlStart, NodeLogIsRotatedBySizeKeepingTheNewestFiles) {
+  std::vector<std::string> args = daemon_args(node_, root_);
+  args.insert(args.end(), {"--log-max-size", "3000", "--log-keep", "2"});
+  const outcome started = run_otpctl(args);
+  for (const fs::path& file : {root_.watchdog_pid_file(), root_.node_pid_file()})
+    if (const auto pid = read_pid(file)) reaper_.track(*pid);
+  ASSERT_EQ(started.code, 0) << started.err;
+  const fs::path first = rotated(1), second = rotated(2);
+  auto logged = [&](const std::string& text) {
+    for (const fs::path& f : {root_.log_file(), first, second})
+      if (slurp(f).find(text) != std::string::npos) return true;
+    return false;
+  };
+  // Each message the counter does not handle is logged with its text: about 1 KB a line. The next
+  // one goes once the log has been rotated when it had to be.
+  auto rotated_if_due = [&] {
+    std::error_code ec;
+    const auto size = fs::file_size(root_.log_file(), ec);
+    return !ec && size <= 3000;
+  };
+  for (int i = 1; i <= 16; ++i) {
+    const std::string tag = "message-" + std::to_string(i) + "-";
+    here_.run([&] { otp::send(otp::tuple(atom("counter"), atom(node_)), otp::binary(tag + std::string(1000, 'x'))); });
+    ASSERT_TRUE(wait_for_files(root_.otpctl_dir(), [&] { return logged(tag) && rotated_if_due(); }))
+        << tag << " never logged, or node.log never rotated";
+  }
+  // 16 KB through a 3000-byte log: four rotations at least, and --log-keep 2 dropped the oldest.
+  EXPECT_TRUE(wait_for_files(root_.otpctl_dir(), [&] { return fs::exists(second) && !logged("message-1-"); }))
+      << "the oldest lines went with the oldest file";
+  EXPECT_FALSE(fs::exists(rotated(3))) << "--log-keep 2";
+  EXPECT_TRUE(logged("message-16-"));
+  for (const fs::path& f : {root_.log_file(), first, second}) EXPECT_EQ(mode_of(f), 0600u) << f;
+  EXPECT_EQ(here_.ping(node_), atom("pong"));
+  EXPECT_EQ(here_.run([&] { return otp::release::node_agent::stop(otp::tuple(atom("node_agent"), atom(node_))); }),
+            atom("ok"));
+  ASSERT_TRUE(wait_for_files(root_.otpctl_dir(), [&] { return !fs::exists(root_.watchdog_pid_file()); }));
+  EXPECT_TRUE(logged("the node stopped, the watchdog ends")) << "the watchdog writes to the current node.log";
+  EXPECT_NE(slurp(root_.log_file()).find("the watchdog ends"), std::string::npos);
 }
 
 TEST(OtpctlStartUsage, ANameIsRequiredOnceAndTheRootToo) {

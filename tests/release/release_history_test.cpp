@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <set>
 #include <string>
@@ -98,6 +99,28 @@ TEST(ReleaseHistory, CreatesTheSchemaInWalMode) {
   // Reopening is idempotent.
   release_history again(db);
   EXPECT_EQ(again.user_version(), release_history::schema_version);
+}
+
+// The history names releases and install failures: only the node's user may read it, whatever the
+// umask, its -wal and -shm files included; a database made before with a wider mode is narrowed.
+TEST(ReleaseHistory, ItsFilesAreForItsOwnerOnly) {
+  rel_test::temp_dir dir;
+  const auto db = dir.path() / "history.sqlite";
+  auto mode = [](const std::filesystem::path& p) {
+    struct stat info {};
+    EXPECT_EQ(::stat(p.c_str(), &info), 0) << p;
+    return info.st_mode & 07777;
+  };
+  const mode_t previous = ::umask(0);
+  {
+    release_history h(db);
+    h.record_boot("rel", "1.0");
+    for (const char* suffix : {"", "-wal", "-shm"}) EXPECT_EQ(mode(db.string() + suffix), 0600u) << suffix;
+  }
+  ::chmod(db.c_str(), 0644);
+  { release_history again(db); }
+  EXPECT_EQ(mode(db), 0600u) << "narrowed at the next open";
+  ::umask(previous);
 }
 
 TEST(ReleaseHistory, MigratesAVersionOneDatabase) {

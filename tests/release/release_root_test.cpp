@@ -166,4 +166,64 @@ TEST(ReleaseRoot, ReportsEveryProblemOfAnIncompleteRelease) {
   EXPECT_TRUE(has_problem(r.check_unpacked("2.0"), "several release files"));
 }
 
+// A root where release 2.0's counter 1.1.0 lives outside the root, reached through a link.
+struct linked_root {
+  rel_test::temp_dir dir;
+  std::filesystem::path root = dir.path() / "root";
+  std::filesystem::path outside = dir.path() / "outside";
+  linked_root() {
+    make_root(root);
+    std::filesystem::rename(root / "lib/counter-1.1.0", outside);
+  }
+};
+
+TEST(ReleaseRoot, AnApplicationDirectoryThatIsALinkIsRefused) {
+  linked_root r;
+  std::filesystem::create_directory_symlink(r.outside, r.root / "lib/counter-1.1.0");
+  const release_root root(r.root);
+  const auto check = root.check_unpacked("2.0");
+  EXPECT_TRUE(has_problem(check, (r.root / "lib/counter-1.1.0").string() +
+                                     ": is a symbolic link; the files and directories of a release root must not be "
+                                     "links"))
+      << (check.problems.empty() ? "no problem" : check.problems[0]);
+  EXPECT_TRUE(check.files.size() == 1u) << "only kernel's module was hashed";
+  EXPECT_THROW(root.load("2.0"), layout_error);
+  EXPECT_THROW(root.release_files("2.0"), layout_error) << "otpctl unpack sends nothing through a link";
+  EXPECT_EQ(root.find_module(atom("counter"), "1.1.0", atom("counter")), std::nullopt);
+  EXPECT_TRUE(root.check_unpacked("1.0").ok()) << "release 1.0 does not use it";
+}
+
+TEST(ReleaseRoot, AModuleFileOrAReleaseFileThatIsALinkIsRefused) {
+  linked_root r;
+  std::filesystem::create_directories(r.root / "lib/counter-1.1.0/modules");
+  std::filesystem::copy_file(r.outside / "counter.app.yaml", r.root / "lib/counter-1.1.0/counter.app.yaml");
+  std::filesystem::copy_file(r.outside / "modules/counter_store-1.1.0.so",
+                             r.root / "lib/counter-1.1.0/modules/counter_store-1.1.0.so");
+  std::filesystem::create_symlink(r.outside / "modules/counter-1.1.0.so",
+                                  r.root / "lib/counter-1.1.0/modules/counter-1.1.0.so");
+  const release_root root(r.root);
+  EXPECT_EQ(root.find_module(atom("counter"), "1.1.0", atom("counter")), std::nullopt);
+  const auto check = root.check_unpacked("2.0");
+  EXPECT_TRUE(has_problem(check, "counter-1.1.0.so: is a symbolic link"))
+      << (check.problems.empty() ? "no problem" : check.problems[0]);
+  EXPECT_THROW(root.release_files("2.0"), layout_error);
+
+  std::filesystem::rename(r.root / "releases/1.0/myrel.rel.yaml", r.outside / "myrel.rel.yaml");
+  std::filesystem::create_symlink(r.outside / "myrel.rel.yaml", r.root / "releases/1.0/myrel.rel.yaml");
+  EXPECT_TRUE(has_problem(root.check_unpacked("1.0"), "myrel.rel.yaml: is a symbolic link"));
+  EXPECT_EQ(root.release_versions(), std::vector<std::string>{"2.0"}) << "a linked release is not listed";
+}
+
+TEST(ReleaseRoot, PathsOfNamesThatAreNotFileNamesAreRefused) {
+  const release_root r("/opt/node");
+  EXPECT_THROW(r.release_dir("../../etc"), layout_error);
+  EXPECT_THROW(r.lib_dir(atom("../x"), "1.0"), layout_error);
+  EXPECT_THROW(r.lib_dir(atom("x"), "1/../../.."), layout_error);
+  EXPECT_EQ(r.find_module(atom("x"), "1.0", atom("../../../../tmp/evil")), std::nullopt);
+  rel_test::temp_dir dir;
+  make_root(dir.path());
+  EXPECT_TRUE(has_problem(release_root(dir.path()).check_unpacked("../2.0"),
+                          "the release version '../2.0' is not a plain file name: it contains '/'"));
+}
+
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands/start_daemon.hpp"
+#include "cookie_option.hpp"
 #include "otp/node.hpp"
 #include "otp/node_runner.hpp"
 #include "otp/release_archive.hpp"
@@ -29,16 +30,26 @@ otp::release::node_config config_from(const po::variables_map& args) {
   otp::release::node_config config;
   config.node.name = args[long_name ? "name" : "sname"].as<std::string>();
   config.node.names = long_name ? otp::node::name_kind::longnames : otp::node::name_kind::shortnames;
-  if (args.count("cookie")) config.node.cookie = args["cookie"].as<std::string>();
   config.root = fs::absolute(args["root"].as<std::string>()).lexically_normal();
   if (args.count("first-boot")) config.first_boot_vsn = args["first-boot"].as<std::string>();
   return config;
 }
 
-exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout, std::ostream& out,
-                     std::ostream& err) {
+daemon::log_rotation rotation_from(const po::variables_map& args) {
+  daemon::log_rotation rotation;
+  const long long max_bytes = args["log-max-size"].as<long long>();
+  const int keep = args["log-keep"].as<int>();
+  if (max_bytes <= 0) throw usage_error("--log-max-size must be a positive number of bytes");
+  if (keep < 1 || keep > 1000) throw usage_error("--log-keep must be between 1 and 1000");
+  rotation.max_bytes = static_cast<std::uint64_t>(max_bytes);
+  rotation.keep = keep;
+  return rotation;
+}
+
+exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout,
+                     daemon::log_rotation rotation, std::ostream& out, std::ostream& err) {
   try {
-    const daemon::started_node node = daemon::launch(config, timeout);
+    const daemon::started_node node = daemon::launch(config, timeout, rotation);
     const daemon::daemon_files files(config.root);
     out << "node " << node.node << " is running release " << node.release << " " << node.vsn << "\n"
         << "  os pid " << node.node_pid << " (" << files.node_pid.string() << "), watchdog os pid " << node.watchdog_pid
@@ -58,18 +69,23 @@ void declare(po::options_description& options, po::options_description&, po::pos
   add("root", po::value<std::string>()->value_name("DIR"), "the release root to boot (required)");
   add("release", po::value<std::string>()->value_name("ARCHIVE"),
       "first set up DIR from this release archive (its release is the first boot's)");
-  add("cookie", po::value<std::string>()->value_name("C"), "the cookie (default: ~/.erlang.cookie)");
+  declare_cookie_options(options);
   add("first-boot", po::value<std::string>()->value_name("VSN"),
       "the release a root that never booted boots (default: its newest)");
   add("daemon", "detach under a watchdog; return once the node is up");
   add("timeout", po::value<long>()->value_name("MS")->default_value(default_timeout_ms),
       "with --daemon: how long to wait for the node to be up");
+  add("log-max-size", po::value<long long>()->value_name("BYTES")->default_value(daemon::log_rotation{}.max_bytes),
+      "with --daemon: node.log is rotated once larger than this");
+  add("log-keep", po::value<int>()->value_name("N")->default_value(daemon::log_rotation{}.keep),
+      "with --daemon: how many rotated logs to keep (node.log.1 ... node.log.N)");
 }
 
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
   otp::release::node_config config = config_from(args);
   const long timeout_ms = args["timeout"].as<long>();
   if (timeout_ms <= 0) throw usage_error("--timeout must be a positive number of milliseconds");
+  const daemon::log_rotation rotation = rotation_from(args);
   if (args.count("release")) {
     try {
       const auto set_up = otp::release::extract_release_archive(args["release"].as<std::string>(), config.root);
@@ -83,7 +99,13 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     err << "otpctl start: no release root at " << config.root.string() << ": not a directory\n";
     return exit_code::failed;
   }
-  if (args.count("daemon")) return run_daemon(config, std::chrono::milliseconds(timeout_ms), out, err);
+  try {
+    config.node.cookie = cookie_from(args);
+  } catch (const cookie_file_error& e) {
+    err << "otpctl start: " << e.what() << "\n";
+    return exit_code::failed;
+  }
+  if (args.count("daemon")) return run_daemon(config, std::chrono::milliseconds(timeout_ms), rotation, out, err);
   config.on_ready = [&out](const std::string& release, const std::string& vsn) {
     out << "node " << otp::node::name().text() << " is running release " << release << " " << vsn
         << " (Ctrl-C or SIGTERM stops it)" << std::endl;
@@ -95,8 +117,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 
 const command start{
     "start",
-    "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C] [--first-boot VSN] "
-    "[--daemon [--timeout MS]]",
+    "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
+    "[--first-boot VSN] [--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
     "Boots the permanent release of the release root DIR (docs/release-handler.md) as the distributed\n"
     "node NAME: on the root's first boot, the release --first-boot names or else its newest.\n\n"
@@ -108,9 +130,12 @@ const command start{
     "release REL VSN' once up, and stops cleanly (applications stopped in reverse order) on Ctrl-C,\n"
     "SIGTERM or 'otpctl stop'.\n\n"
     "With --daemon the node detaches under a watchdog (Erlang's heart) and otpctl returns once it is\n"
-    "up. DIR/otpctl/ holds node.pid (the node's OS pid), watchdog.pid and node.log (all output). A node\n"
+    "up. DIR/otpctl/ holds node.pid (the node's OS pid), watchdog.pid and node.log (all output), each\n"
+    "readable by its owner only; node.log is rotated by size (--log-max-size, --log-keep). A node\n"
     "that dies other than by a clean stop is booted again into the permanent release; SIGTERM to the\n"
     "watchdog stops the node and the watchdog.\n\n"
+    "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
+    "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
     "Exit status: 0 the node stopped cleanly (foreground) or is up (--daemon); 1 it could not start\n"
     "(the node's error on stderr) or ARCHIVE is not a valid release archive; 2 usage.",
     &declare,

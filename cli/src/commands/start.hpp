@@ -1,4 +1,4 @@
-// otpctl start --name NAME@HOST | --sname NAME --root DIR [--release ARCHIVE] [--cookie C]
+// otpctl start --name NAME@HOST | --sname NAME --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH]
 //              [--first-boot VSN] [--daemon [--timeout MS]]
 // boots the permanent release of the release root DIR as a distributed node (relx's
 // `bin/<rel> foreground` and `daemon`; otp::release::run_node).

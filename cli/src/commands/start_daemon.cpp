@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,14 +74,17 @@ std::optional<pid_t> read_pid_file(const fs::path& file) {
   return std::nullopt;
 }
 
-// Written to a temporary file, then renamed: a reader sees the old pid or the new one, whole.
+// Written to a temporary file (mode 0600 whatever the umask), then renamed: a reader sees the old
+// pid or the new one, whole.
 void write_pid_file(const fs::path& file, pid_t pid) {
   const fs::path temporary = file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << pid << "\n";
-  }
   std::error_code ignored;
+  fs::remove(temporary, ignored);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) return;
+  ::fchmod(fd, S_IRUSR | S_IWUSR);
+  write_all(fd, std::to_string(pid) + "\n");
+  ::close(fd);
   fs::rename(temporary, file, ignored);
 }
 
@@ -105,16 +109,24 @@ std::string describe_exit(int status) {
   return "ended";
 }
 
-void log_line(otp::log::level level, const std::string& text) { otp::log::write(level, "otpctl watchdog: " + text); }
+// A line of the watchdog's in node.log: the file is opened again first, in case the node rotated
+// it.
+void log_line(const fs::path& log, otp::log::level level, const std::string& text) {
+  reattach_log(log);
+  otp::log::write(level, "otpctl watchdog: " + text);
+}
 
 // The node process: run_node, reporting its readiness or its error on `report_fd`.
-[[noreturn]] void become_node(otp::release::node_config config, int report_fd, pid_t watchdog) {
+[[noreturn]] void become_node(otp::release::node_config config, int report_fd, pid_t watchdog,
+                              const daemon_files& files, log_rotation rotation) {
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != watchdog) ::_exit(1);  // the watchdog died before the line above
   ::signal(SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reattach_log(files.log);
+  start_log_rotation(files.log, rotation);
   config.on_ready = [report_fd](const std::string& release, const std::string& vsn) {
     write_all(report_fd, "ready " + std::string(otp::node::name().text()) + " " + release + " " + vsn + "\n");
   };
@@ -128,8 +140,12 @@ void log_line(otp::log::level level, const std::string& text) { otp::log::write(
 
 class watchdog {
  public:
-  watchdog(otp::release::node_config config, daemon_files files, int launcher_fd)
-      : config_(std::move(config)), files_(std::move(files)), launcher_fd_(launcher_fd), self_(::getpid()) {}
+  watchdog(otp::release::node_config config, daemon_files files, log_rotation rotation, int launcher_fd)
+      : config_(std::move(config)),
+        files_(std::move(files)),
+        rotation_(rotation),
+        launcher_fd_(launcher_fd),
+        self_(::getpid()) {}
 
   [[noreturn]] void run() {
     sigset_t watched;
@@ -144,8 +160,9 @@ class watchdog {
     if (signal_fd_ < 0) fail_first_boot("the watchdog cannot watch signals: " + errno_text(errno));
     write_pid_file(files_.watchdog_pid, self_);
     tell_launcher("watchdog " + std::to_string(self_));
-    log_line(otp::log::level::notice, "started (os pid " + std::to_string(self_) + "), booting node " +
-                                          config_.node.name + " from " + config_.root.string());
+    log_line(files_.log, otp::log::level::notice,
+             "started (os pid " + std::to_string(self_) + "), booting node " + config_.node.name + " from " +
+                 config_.root.string());
     boot();
     for (;;) wait_and_handle();
   }
@@ -164,7 +181,7 @@ class watchdog {
       ::close(signal_fd_);
       if (launcher_fd_ >= 0) ::close(launcher_fd_);
       if (report_fd_ >= 0) ::close(report_fd_);  // the previous boot's
-      become_node(config_, report[1], self_);
+      become_node(config_, report[1], self_, files_, rotation_);
     }
     ::close(report[1]);
     if (pid < 0) {
@@ -189,7 +206,7 @@ class watchdog {
     if (fds[0].revents != 0) read_signals();
     const auto now = clock::now();
     if (kill_at_ && now >= *kill_at_ && node_pid_ > 0) {
-      log_line(otp::log::level::error,
+      log_line(files_.log, otp::log::level::error,
                "the node did not stop within " + std::to_string(stop_grace.count() / 1000) + " s; killing it");
       ::kill(node_pid_, SIGKILL);
       kill_at_.reset();
@@ -216,7 +233,8 @@ class watchdog {
         const char* abbrev = sigabbrev_np(static_cast<int>(info.ssi_signo));
         const std::string name = abbrev != nullptr ? std::string("SIG") + abbrev : "a signal";
         if (node_pid_ <= 0) finish(0, name + ": no node process runs; ending");
-        log_line(otp::log::level::notice, name + ": stopping the node (os pid " + std::to_string(node_pid_) + ")");
+        log_line(files_.log, otp::log::level::notice,
+                 name + ": stopping the node (os pid " + std::to_string(node_pid_) + ")");
         ::kill(node_pid_, SIGTERM);
         kill_at_ = clock::now() + stop_grace;
       }
@@ -268,8 +286,9 @@ class watchdog {
       tell_launcher("ready " + node + " " + std::to_string(node_pid_) + " " + release + " " + vsn);
       close_launcher();
     } else {
-      log_line(otp::log::level::notice, "node " + node + " is up again (os pid " + std::to_string(node_pid_) +
-                                            "), running release " + release + " " + vsn);
+      log_line(files_.log, otp::log::level::notice,
+               "node " + node + " is up again (os pid " + std::to_string(node_pid_) + "), running release " + release +
+                   " " + vsn);
     }
   }
 
@@ -284,7 +303,7 @@ class watchdog {
     if (!first_boot_done_)
       fail_first_boot(node_error_.empty() ? what + " before it was up; see " + files_.log.string() : node_error_);
     if (node_up_) {
-      log_line(otp::log::level::error, what + "; booting the permanent release again");
+      log_line(files_.log, otp::log::level::error, what + "; booting the permanent release again");
       boot();
       return;
     }
@@ -298,7 +317,7 @@ class watchdog {
     if (failed_boots_ >= max_failed_boots)
       finish(1, what + "; " + std::to_string(failed_boots_) + " boots in a row failed, the watchdog gives up");
     const milliseconds delay = first_retry_delay * (1 << (failed_boots_ - 1));
-    log_line(otp::log::level::error, what + "; booting again in " + std::to_string(delay.count()) + " ms");
+    log_line(files_.log, otp::log::level::error, what + "; booting again in " + std::to_string(delay.count()) + " ms");
     reboot_at_ = clock::now() + delay;
   }
 
@@ -308,7 +327,7 @@ class watchdog {
   }
 
   [[noreturn]] void finish(int code, const std::string& why) {
-    log_line(code == 0 ? otp::log::level::notice : otp::log::level::critical, why);
+    log_line(files_.log, code == 0 ? otp::log::level::notice : otp::log::level::critical, why);
     std::error_code ignored;
     fs::remove(files_.node_pid, ignored);
     fs::remove(files_.watchdog_pid, ignored);
@@ -331,6 +350,7 @@ class watchdog {
 
   otp::release::node_config config_;
   daemon_files files_;
+  log_rotation rotation_;
   int launcher_fd_;
   const pid_t self_;
   int signal_fd_ = -1;
@@ -357,8 +377,8 @@ int above_stdio(int fd) {
 
 // In the first child: a new session, then the watchdog as its child (no terminal can be acquired
 // by a process that is not a session leader). The first child exits at once.
-[[noreturn]] void detach(const otp::release::node_config& config, const daemon_files& files, int launcher_fd,
-                         int log_fd) {
+[[noreturn]] void detach(const otp::release::node_config& config, const daemon_files& files, log_rotation rotation,
+                         int launcher_fd, int log_fd) {
   ::setsid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -380,7 +400,7 @@ int above_stdio(int fd) {
     write_all(3, "error cannot change to /: " + errno_text(errno) + "\n");
     ::_exit(1);
   }
-  watchdog(config, files, 3).run();
+  watchdog(config, files, rotation, 3).run();
 }
 
 // The launcher's side of the pipe: lines until the node is up, or until EOF after an error (the
@@ -427,7 +447,7 @@ started_node await_node(int fd, const daemon_files& files, std::chrono::millisec
 
 }  // namespace
 
-started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout) {
+started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout, log_rotation rotation) {
   const daemon_files files(config.root);
   if (const auto running = read_pid_file(files.watchdog_pid); running && is_live_otpctl(*running))
     throw launch_error("a node already runs from " + config.root.string() + " (watchdog os pid " +
@@ -435,7 +455,7 @@ started_node launch(const otp::release::node_config& config, std::chrono::millis
   std::error_code error;
   fs::create_directories(files.dir, error);
   if (error) throw launch_error("cannot create " + files.dir.string() + ": " + error.message());
-  const int log_fd = above_stdio(::open(files.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  const int log_fd = above_stdio(open_log(files.log));
   if (log_fd < 0) throw launch_error("cannot open " + files.log.string() + ": " + errno_text(errno));
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -452,7 +472,7 @@ started_node launch(const otp::release::node_config& config, std::chrono::millis
   const pid_t first = ::fork();
   if (first == 0) {
     ::close(pipe_fds[0]);
-    detach(config, files, pipe_fds[1], log_fd);
+    detach(config, files, rotation, pipe_fds[1], log_fd);
   }
   ::close(pipe_fds[1]);
   ::close(log_fd);

@@ -5,7 +5,8 @@
 // adopted by init. The watchdog writes its pid to ROOT/otpctl/watchdog.pid, sends its stdout and
 // stderr (and the node's) to ROOT/otpctl/node.log, and forks the node process, which runs
 // otp::release::run_node; the node's OS pid goes to ROOT/otpctl/node.pid (rewritten atomically at
-// each boot). Then the watchdog watches:
+// each boot). The pid files and node.log are readable by their owner only (0600, whatever the
+// umask); node.log rotates by size (log_rotation.hpp). Then the watchdog watches:
 //   - the node exits with 0 (otpctl stop, SIGTERM to the node): the watchdog removes the pid files
 //     and ends too;
 //   - the node dies otherwise (a signal, a non-zero exit): the watchdog logs it and boots the
@@ -19,6 +20,10 @@
 // The launcher waits, up to `timeout`, for the first boot's outcome, which the node reports to the
 // watchdog (on_ready / on_error through a pipe) and the watchdog to the launcher (another pipe).
 //
+// The watchdog and the node are forks of the launcher, never new programs: the cookie of `config`
+// reaches them in memory, and their command line is the launcher's (cookie_option.hpp hides a
+// --cookie value there).
+//
 // Thread-safety: launch() forks without exec, so it must be called while the OS process has a
 // single thread (otpctl before any runtime starts).
 #pragma once
@@ -30,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "commands/log_rotation.hpp"
 #include "otp/node_runner.hpp"
 
 namespace otpctl::commands::daemon {
@@ -60,8 +66,10 @@ class launch_error : public std::runtime_error {
 };
 
 // Starts the watchdog and its node from `config` (config.root must be an absolute path; on_ready
-// and on_error are replaced) and returns once the node is up. Throws launch_error when a node
+// and on_error are replaced), node.log rotating as `rotation` says, and returns once the node is
+// up. Throws launch_error when a node
 // already runs from the root, the node reports an error, or it is not up within `timeout`.
-started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout);
+started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout,
+                    log_rotation rotation = {});
 
 }  // namespace otpctl::commands::daemon

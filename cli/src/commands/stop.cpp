@@ -35,7 +35,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 
 const command stop{
     "stop",
-    "stop --node NAME@HOST [--cookie C] [--timeout MS]",
+    "stop --node NAME@HOST [--cookie C | --cookie-file PATH] [--timeout MS]",
     "Stop a node cleanly.",
     "Asks the node's agent to stop: the release handler stops the applications in reverse order, the node\n"
     "leaves EPMD and its OS process exits. Waits until the node's connection is gone, then prints\n"

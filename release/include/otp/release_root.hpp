@@ -14,6 +14,12 @@
 // directory throws layout_error naming the path. check_unpacked never throws for problems in the
 // release: it lists them.
 //
+// Nothing outside the root is ever read: every application name, module name and version that
+// goes into a path must be a plain file name (otp/file_name.hpp; the parsers check them, the
+// path functions below check them again and throw layout_error), and no file or directory below
+// the root may be a symbolic link (refused with a layout_error, or by find_module as no file).
+// The root directory itself may be a link.
+//
 // Ownership and thread-safety: a release_root holds only its path; its methods read the disk and
 // may be called from several threads.
 #pragma once
@@ -59,7 +65,8 @@ class release_root {
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path releases_dir() const { return root_ / "releases"; }
-  std::filesystem::path release_dir(const std::string& vsn) const { return releases_dir() / vsn; }
+  // These throw layout_error when a name or version is not a plain file name.
+  std::filesystem::path release_dir(const std::string& vsn) const;
   std::filesystem::path lib_dir(atom app, const std::string& vsn) const;
   std::filesystem::path app_file(atom app, const std::string& vsn) const;
   std::filesystem::path appup_file(atom app, const std::string& vsn) const;
@@ -79,7 +86,8 @@ class release_root {
   // modules and its appup (if any).
   appup::app_catalog catalog(const std::vector<std::string>& release_vsns) const;
 
-  // modules/<module>-<vsn>.so, else modules/<module>.so; nullopt when neither exists.
+  // modules/<module>-<vsn>.so, else modules/<module>.so; nullopt when neither is a regular file
+  // reached without a symbolic link, or when a name is not a plain file name.
   std::optional<std::filesystem::path> find_module(atom app, const std::string& vsn, atom module) const;
 
   // The files that make release <vsn> — everything under releases/<vsn>/ and under the lib
@@ -93,7 +101,29 @@ class release_root {
   // (`applications`) is in the release; each module file's sha256 is computed.
   unpack_check check_unpacked(const std::string& vsn) const;
 
+  // For a release sent as files, before any of them is written (release_handler's unpack):
+  // why `relative` may not be written below the root — not relative, a part that is not a plain
+  // file name, outside releases/ and lib/, or an existing part that is a symbolic link — or
+  // nullopt when it may.
+  std::optional<std::string> incoming_path_problem(const std::filesystem::path& relative) const;
+  // The incoming files of release `vsn` (paths relative to the root, with their contents), read as
+  // unpack will read them once written: its release file parses (names and versions checked) and
+  // has version `vsn`, each application file sent parses, and every lib/ directory is one of the
+  // release's application versions. Lists every problem; empty when none.
+  struct incoming_file {
+    std::filesystem::path relative;
+    std::string_view bytes;
+  };
+  std::vector<std::string> check_incoming(const std::string& vsn, const std::vector<incoming_file>& files) const;
+
+  // Throws layout_error when `path` (below the root) or one of its parent directories below the
+  // root is a symbolic link. Parts that do not exist are not checked.
+  void refuse_links(const std::filesystem::path& path) const;
+
  private:
+  // The first part of `path` below the root that is a symbolic link, if any.
+  std::optional<std::filesystem::path> first_link(const std::filesystem::path& path) const;
+
   std::filesystem::path root_;
 };
 

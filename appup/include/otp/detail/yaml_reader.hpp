@@ -66,6 +66,11 @@ class yaml_reader {
   // A list of names; `names` lets a name repeat, `distinct_names` refuses the second one.
   std::vector<atom> names(const YAML::Node& n, const std::string& what) const;
   std::vector<atom> distinct_names(const YAML::Node& n, const std::string& what) const;
+  // A module or application name, or a release's or application's version: these become parts of
+  // file names, so they must also follow otp/file_name.hpp's rule (no '/', no '..', ...).
+  atom file_name(const YAML::Node& n, const std::string& what) const;
+  std::vector<atom> distinct_file_names(const YAML::Node& n, const std::string& what) const;
+  std::string file_version(const YAML::Node& n, const std::string& what) const;
   std::vector<std::string> strings(const YAML::Node& n, const std::string& what) const;
   // An Erlang term written as a YAML string ("{config, 1}").
   term erlang_term(const YAML::Node& n, const std::string& what) const;
@@ -92,7 +97,9 @@ class yaml_reader {
   }
 
  private:
-  std::vector<atom> name_list(const YAML::Node& n, const std::string& what, bool distinct) const;
+  enum class name_kind { any, file };
+  std::vector<atom> name_list(const YAML::Node& n, const std::string& what, bool distinct, name_kind kind) const;
+  void require_file_name(const YAML::Node& n, const std::string& what) const;
 
   std::string file_;
   std::string name_noun_;

@@ -1,0 +1,44 @@
+// How otpctl takes a cookie without showing it to other users: --cookie and --cookie-file, and the
+// command line rewritten so that `ps` and /proc/PID/cmdline no longer show a --cookie value.
+//
+//   --cookie C          the cookie itself. Visible to every user of the machine until otpctl has
+//                       rewritten its command line (hide_cookie_arguments), so --cookie-file or
+//                       ~/.erlang.cookie is the way to give it on a shared machine.
+//   --cookie-file PATH  the first line of PATH, which must exist, be a regular file and be
+//                       readable by its owner only (mode 0400 or 0600), as erl requires of
+//                       ~/.erlang.cookie.
+// Neither given: nullopt, and the node reads (or creates) ~/.erlang.cookie as erl does.
+//
+// A daemon's watchdog and node are forks of otpctl (start_daemon.hpp): they inherit the cookie in
+// memory and the rewritten command line; no cookie goes through an environment variable or an
+// argument of a program otpctl starts.
+//
+// Thread-safety: hide_cookie_arguments once from main, before any thread starts; the rest is pure.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace otpctl {
+
+// A --cookie-file that cannot be used; what() names the file and why (one line).
+class cookie_file_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Adds --cookie and --cookie-file to `options`.
+void declare_cookie_options(boost::program_options::options_description& options);
+
+// The cookie the command line gives, if any. Throws usage_error when both options are given and
+// cookie_file_error when the file is missing, unreadable, readable by others or empty.
+std::optional<std::string> cookie_from(const boost::program_options::variables_map& args);
+
+// Overwrites, in the process's own argument memory, every value given with --cookie (as
+// "--cookie C" or "--cookie=C", up to a "--") with 'x's. Program_options has copied the
+// arguments already, so the parse is unaffected.
+void hide_cookie_arguments(int argc, char** argv);
+
+}  // namespace otpctl
