@@ -1,4 +1,4 @@
-// scheduler — the threads that run processes (private; DESIGN D3).
+// scheduler — the threads that run processes (private).
 //
 // N threads, each with its own run queue. A process woken by a process running on a scheduler
 // thread joins that thread's queue (a request and its reply stay on one core); an idle thread

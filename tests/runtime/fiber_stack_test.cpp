@@ -1,5 +1,5 @@
 // A process that overflows its fiber stack must be caught by the guard page and reported, never
-// silently corrupt memory (DESIGN D3).
+// silently corrupt memory.
 #include <gtest/gtest.h>
 
 #include "otp/runtime.hpp"
