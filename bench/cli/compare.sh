@@ -2,7 +2,7 @@
 # Usage: bench/cli/compare.sh <build-dir> [repetitions]   (called by scripts/bench.sh)
 # Startup and tool round trip on 127.0.0.1: otp_cli_bench times otpctl and erl alike (bench/cli/
 # main.cpp) and this prints the table: ours | Erlang | ratio (Erlang's time / ours: > 1, otp-cpp
-# faster). Issue 7 quotes Erlang/OTP 25 at about 115 ms for `erl -noshell -s erlang halt` and
+# faster). Erlang/OTP 25 takes about 115 ms for `erl -noshell -s erlang halt` and
 # 124 ms with -name on a quiet machine.
 set -euo pipefail
 build_dir=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bench/cluster/compare.sh <build-dir> [repetitions]   (called by scripts/bench.sh)
 # A release installed on 3 nodes as one operation (prepare everywhere, then commit) against the
-# same on 1 node, and the longest suspension of any process during it (issue 8). There is no
+# same on 1 node, and the longest suspension of any process during it. There is no
 # Erlang twin: OTP has no coordinated cluster install to time (sync_nodes only makes handlers wait).
 set -euo pipefail
 build_dir=$1

@@ -1,5 +1,5 @@
 // otp_cluster_bench: how long a cluster install takes on 1 and on 3 nodes, and the longest time any
-// process stayed suspended during it (issue 8). Nodes are real: `otpctl start --daemon` on copies
+// process stayed suspended during it. Nodes are real: `otpctl start --daemon` on copies
 // of the counter example's release root (release 1.0.0, 1.1.0 unpacked on each beforehand, so the
 // figure is the install itself); this program joins as a hidden node and runs
 // otp::release::cluster::install up (1.1.0) and down (1.0.0), `repetitions` times each.

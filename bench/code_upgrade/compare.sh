@@ -2,7 +2,7 @@
 # Usage: bench/code_upgrade/compare.sh <build-dir> [repetitions]   (called by scripts/bench.sh)
 # Runs otp_code_upgrade_bench and its Erlang twin (bench/erlang/code_upgrade_bench.erl) on this
 # machine with the same sizes, and prints otp-cpp's figure, Erlang's, the ratio and the target.
-# Targets (issue 3): at 10k and 100k servers, total time and longest suspension at most half of
+# Targets: at 10k and 100k servers, total time and longest suspension at most half of
 # Erlang's (ratio >= 2); loading one module is reported without a target.
 set -euo pipefail
 build_dir=$1

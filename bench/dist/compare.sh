@@ -2,7 +2,7 @@
 # Usage: bench/dist/compare.sh <build-dir> [repetitions]   (called by scripts/bench.sh)
 # Distribution between two nodes on 127.0.0.1: otp_dist_bench (otp-cpp <-> otp-cpp) and its Erlang
 # twin bench/erlang/dist_bench.erl (erl <-> erl), same cases, then one table:
-# ours | Erlang | ratio (> 1: otp-cpp better) | target (issue 5: calls/s >= 2x, round trip <= 1/2).
+# ours | Erlang | ratio (> 1: otp-cpp better) | target (calls/s >= 2x, round trip <= 1/2).
 set -euo pipefail
 build_dir=$1
 repetitions=${2:-5}

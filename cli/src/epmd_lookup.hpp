@@ -1,5 +1,5 @@
-// Asking a host's EPMD whether a node name is registered there (PORT_PLEASE2_REQ, otp-reference
-// §7.1): how otpctl tells a node that is not running from one that refused its connection.
+// Asking a host's EPMD whether a node name is registered there (PORT_PLEASE2_REQ): how
+// otpctl tells a node that is not running from one that refused its connection.
 //
 // epmd_lookup connects to EPMD on `host` (EPMD's port: ERL_EPMD_PORT when set, else 4369), asks
 // for `alive` (the part of a node name before '@') and reads the answer, all within `timeout`. It

@@ -1,4 +1,4 @@
-// otpctl: otp-cpp's command-line tool (DESIGN D8, docs/otpctl.md). `otpctl --help` lists the
+// otpctl: otp-cpp's command-line tool (docs/otpctl.md). `otpctl --help` lists the
 // subcommands, `otpctl <command> --help` explains one; exit codes 0 success, 1 failure, 2 usage.
 #include <iostream>
 #include <string>

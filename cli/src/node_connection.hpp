@@ -1,4 +1,4 @@
-// How an otpctl subcommand reaches a running node (DESIGN D8): the options every node command
+// How an otpctl subcommand reaches a running node: the options every node command
 // takes, and with_node, which connects and runs the command's body as a process of a hidden node.
 //
 //   --node NAME@HOST   the target (required)

@@ -1,6 +1,6 @@
-// The adder of seed 002 (Erlang's demo:add/2) as an OTP gen_server, registered as `adder`. Built
-// twice from this source: module vsn "1" (application adder 1.0.0) and, with ADDER_LIKE_A_BOSS,
-// vsn "2" (adder 1.1.0), which also logs "Calculating like a boss!" — the seed's edit.
+// The adder (Erlang's demo:add/2) as an OTP gen_server, registered as `adder`. Built twice from
+// this source: module vsn "1" (application adder 1.0.0) and, with ADDER_LIKE_A_BOSS, vsn "2" (adder
+// 1.1.0), which also logs "Calculating like a boss!" — the edit of the Erlang original.
 //   call {add, A, B}  replies A + B
 // Any other call is answered {error, {unknown_call, Request}}. The server keeps no state ([]), so
 // a new version needs no code_change: the appup loads it (load_module), and the next call runs it,

@@ -1,7 +1,7 @@
-// Seed 002 on one node, step by step: the adder on version 1 answers add(4, 5); version 2 (it also
-// logs "Calculating like a boss!") is loaded with l/1 semantics and the very next call runs it.
-// Pushing it to every node of a cluster (nl/1, `otpctl load adder --all-nodes`) needs two nodes:
-// see README.md.
+// The adder on one node, step by step: version 1 answers add(4, 5); version 2 (it also logs
+// "Calculating like a boss!") is loaded with l/1 semantics and the very next call runs it. Pushing
+// it to every node of a cluster (nl/1, `otpctl load adder --all-nodes`) needs two nodes: see
+// README.md.
 //   build/<preset>/examples/adder/adder [module-dir]
 #include <filesystem>
 #include <iostream>

@@ -1,4 +1,4 @@
-// The counter of seed 003 as an OTP gen_server, registered as `counter`. Built twice from this
+// The counter as an OTP gen_server, registered as `counter`. Built twice from this
 // source: module vsn "1" (application counter 1.0.0) and, with COUNTER_KNOWS_RESET, vsn "2"
 // (counter 1.1.0), as if the source had been edited.
 //   cast {increment, N}  adds N             cast print  logs "Sum is N"

@@ -1,8 +1,8 @@
-// Seed 003 with OTP's tools, step by step: the counter gen_server on version 1 keeps a sum and does
-// not know `reset`; version 2, whose state is {Sum, Resets}, is put in the way a release upgrade
-// does it ({update, counter, {advanced, []}}: suspend, load, code_change, resume), and the sum is
-// still there while `reset` now works. The release root (root/, README.md) does the same through
-// the relup planner.
+// The counter with OTP's tools, step by step: the counter gen_server on version 1 keeps a sum and
+// does not know `reset`; version 2, whose state is {Sum, Resets}, is put in the way a release
+// upgrade does it ({update, counter, {advanced, []}}: suspend, load, code_change, resume), and the
+// sum is still there while `reset` now works. The release root (root/, README.md) does the same
+// through the relup planner.
 //   build/<preset>/examples/counter/counter [module-dir]
 #include <filesystem>
 #include <iostream>

@@ -18,7 +18,7 @@ using namespace otp;
 
 namespace {
 
-// The seed's loop(Sum): {increment, N}, {counter, Pid} and print.
+// The counter's loop(Sum), as in Erlang: {increment, N}, {counter, Pid} and print.
 void counter_loop() {
   std::int64_t sum = 0;
   for (;;) {
@@ -64,7 +64,7 @@ int main() {
   std::printf("otp-cpp runtime tour: %u scheduler threads\n", rt.scheduler_count());
 
   rt.run([] {
-    std::printf("1. a plain process (seed 003's counter loop)\n");
+    std::printf("1. a plain process (the counter loop)\n");
     const term pid = spawn(counter_loop);
     send(pid, tuple(atom("increment"), 3));
     send(pid, tuple(atom("increment"), 4));

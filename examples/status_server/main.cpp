@@ -1,5 +1,5 @@
-// Seed 004, step by step: a registered status server, its module "recompiled" with a new status
-// text and loaded with l/1 semantics, no change until `reload`, then the new text.
+// The status server, step by step: a registered status server, its module "recompiled" with a new
+// status text and loaded with l/1 semantics, no change until `reload`, then the new text.
 //   build/release/examples/status_server/status_server [module-dir]
 #include <unistd.h>
 

@@ -1,11 +1,11 @@
-// The status server of seed 004: a registered plain process.
+// The status server: a registered plain process.
 //   status          logs the status text
 //   {status, Pid}   also sends {status, Text} to Pid
 //   reload          continues in the module's current version (Erlang's test:loop())
 //   quit            ends the process
 // Started with a name as its argument (a supervisor's {status, start_link, [status]}), it registers
-// itself under it, as the seed's start() does; a reload keeps the name. With any other argument
-// the caller registers it.
+// itself under it, as the Erlang original's start() does; a reload keeps the name. With any other
+// argument the caller registers it.
 #include <otp/log.hpp>
 #include <otp/module.hpp>
 #include <otp/process.hpp>

@@ -1,5 +1,5 @@
 // idle_poller — an event loop that an idle scheduler thread runs instead of sleeping (private;
-// docs/design-notes.md, "an idle scheduler thread polls the distribution's sockets").
+// docs/design-notes.md, "An idle scheduler thread polls the node's sockets").
 //
 // Distribution installs one (its sockets' io_context) in the scheduler pool. A scheduler thread
 // with nothing to run takes the turn and waits in the event loop: a frame that arrives is read,

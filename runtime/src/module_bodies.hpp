@@ -1,4 +1,4 @@
-// module_bodies — how a module's code runs in processes (private; DESIGN D2).
+// module_bodies — how a module's code runs in processes (private).
 //
 // A module's gen_server is the generic gen_server loop with callbacks that forward every call to
 // the module's current version (module_server.cpp). A module's plain process loops in the version

@@ -1,5 +1,5 @@
 // module_version — one loaded version of a module, the slot naming a module's current version, and
-// the pin by which a process runs a version (private to the runtime; DESIGN D2).
+// the pin by which a process runs a version (private to the runtime).
 //
 // Ownership: the code server's table owns every module_version (current and old). Destroying one
 // destroys the objects its code made, then closes its library. A slot exists once per module name

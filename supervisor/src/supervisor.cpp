@@ -325,7 +325,7 @@ term sup_server::start_children(std::size_t from) {
   return term();
 }
 
-// --- stopping (otp-reference §1.5) ----------------------------------------------------------------
+// --- stopping ------------------------------------------------------------------------------------
 
 bool shutdown_reason_ok(const term& reason, bool permanent, bool brutal) {
   if (brutal && reason.is_atom(atoms::killed)) return true;
@@ -464,7 +464,7 @@ void sup_server::terminate(const term&, const term&) {
   }
 }
 
-// --- restarting (otp-reference §1.3, §1.4) --------------------------------------------------------
+// --- restarting ----------------------------------------------------------------------------------
 
 child sup_server::dynamic_child(const term& pid, const term& args, bool is_restarting) const {
   child c = children_.front();
@@ -837,7 +837,7 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
   return reply(tuple(atoms::error, tuple(atom("unknown_request"), request)));
 }
 
-// --- code_change (otp-reference §1.7) -------------------------------------------------------------
+// --- code_change ---------------------------------------------------------------------------------
 
 term sup_server::update_childspecs(const sup_init& r) {
   flags new_flags;

@@ -1,4 +1,4 @@
-// Supervisor reports (otp-reference §1.9): progress (info) and supervisor_report (error) through
+// Supervisor reports as OTP makes them: progress (info) and supervisor_report (error) through
 // otp::log, with OTP's fields. Nothing is built when the level drops the record.
 #pragma once
 

@@ -1,5 +1,6 @@
-// The relup planner (otp/relup.hpp): the examples of otp-reference §5.4 up and down, the
-// expansions of §5.2, dependency groups, application instructions, and the errors.
+// The relup planner (otp/relup.hpp): scripts checked against what systools:make_relup emits, up
+// and down; the expansions of the high-level instructions, dependency groups, application
+// instructions, and the errors.
 #include "otp/relup.hpp"
 
 #include <gtest/gtest.h>
@@ -56,7 +57,7 @@ update advanced(std::string_view m, std::string_view extra, std::vector<atom> de
   return u;
 }
 
-// §5.4: {update,a,{advanced,xa},[b]}, {update,b,{advanced,xb}}.
+// As systools:make_relup orders {update,a,{advanced,xa},[b]}, {update,b,{advanced,xb}}.
 TEST(RelupOrder, DependersSuspendedFirstDependenciesLoadedFirstOnUpgrade) {
   std::vector<instruction> instrs = {advanced("a", "xa", mods({"b"})), advanced("b", "xb")};
   one_app x(mods({"a", "b"}), instrs, instrs);
@@ -288,7 +289,7 @@ TEST(RelupOrder, TimeoutsGoIntoTheSuspend) {
             "{resume,[b]}\n");
 }
 
-// --- §5.2 defaults and expansions ------------------------------------------------------------------
+// --- defaults and expansions -----------------------------------------------------------------------
 
 TEST(RelupDefaults, HighLevelDefaultsAreSystools) {
   EXPECT_EQ(to_term(instruction{update{at("m")}}),

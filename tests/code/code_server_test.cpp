@@ -1,4 +1,4 @@
-// The code server's rules (otp-reference §4): load_abs/load_file, two versions, not_purged,
+// The code server's rules, which are Erlang's: load_abs/load_file, two versions, not_purged,
 // purge-first load, soft_purge, purge, delete, the code path, unmapping, and load failures that
 // change nothing.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 namespace otp_test {
 namespace {
 
-// A counter process (seed 003) started from the code path, and a monitor on it.
+// A counter process started from the code path, and a monitor on it.
 struct watched {
   term pid;
   term ref;

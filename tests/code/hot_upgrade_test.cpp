@@ -1,6 +1,7 @@
 // Running processes and new code: gen_servers dispatch to the current version, plain processes stay
 // on theirs until they switch, sys change_code migrates a suspended server's state (and a failing
-// code_change leaves it untouched), downgrades pass {down, Vsn}. The seeds 001, 003 and 004 as tests.
+// code_change leaves it untouched), downgrades pass {down, Vsn}. The counter and the status server
+// as tests, and what purge does to the processes on old code.
 #include <gtest/gtest.h>
 
 #include "code_test_support.hpp"
@@ -55,7 +56,7 @@ TEST_F(code_test, AGenServerDispatchesEveryMessageToTheCurrentVersion) {
     EXPECT_EQ(gs::call(pid, "vsn"_a), binary("2"));
     EXPECT_EQ(otp::process_info(pid)->module, "acc");
     EXPECT_EQ(otp::process_info(pid)->vsn, "2");
-    // Seed 001, second case: same state shape, so soft_purge + load_file and nothing else.
+    // An upgrade that keeps the state's shape: soft_purge + load_file and nothing else.
     EXPECT_TRUE(code::soft_purge("acc"_a));
     fs::remove(scratch_ / "acc-2.so");
     stage("acc-3.so");
@@ -75,7 +76,7 @@ TEST_F(code_test, ChangeCodeMigratesASuspendedServersStateWithTheNewVersionsCode
     EXPECT_EQ(gs::call(pid, tuple("add"_a, 2)), term(atoms::ok));
     EXPECT_EQ(sys::get_state(pid), term(7));
 
-    // Seed 001, third case: a changed state shape.
+    // An upgrade that changes the state's shape.
     EXPECT_EQ(upgrade(pid, module_file("acc-2.so"), binary("1"), term(3)), term(atoms::ok));
     EXPECT_EQ(sys::get_state(pid), tuple(7, 3)) << "code_change(OldVsn, State, Extra) of the new version";
     EXPECT_EQ(gs::call(pid, "vsn"_a), binary("2"));
@@ -173,9 +174,9 @@ TEST_F(code_test, ADeletedGenServerModuleCrashesItsServersWithUndef) {
   });
 }
 
-// --- plain processes: seeds 003 and 004 --------------------------------------------------------------
+// --- plain processes: the counter and the status server ----------------------------------------------
 
-TEST_F(code_test, Seed003TheCounterRunsVersion1UntilCodeSwitchAndKeepsItsSum) {
+TEST_F(code_test, TheCounterRunsVersion1UntilCodeSwitchAndKeepsItsSum) {
   stage("counter-1.so");
   rt_.run([&] {
     const term pid = code::spawn("counter"_a, term(0));
@@ -203,7 +204,7 @@ TEST_F(code_test, Seed003TheCounterRunsVersion1UntilCodeSwitchAndKeepsItsSum) {
   });
 }
 
-TEST_F(code_test, Seed004TheStatusServerPrintsTheNewStatusAfterReload) {
+TEST_F(code_test, TheStatusServerPrintsTheNewStatusAfterReload) {
   stage("status-1.so", "status.so");
   rt_.run([&] {
     const term pid = code::spawn("status"_a, term());
@@ -226,7 +227,7 @@ TEST_F(code_test, Seed004TheStatusServerPrintsTheNewStatusAfterReload) {
   });
 }
 
-TEST_F(code_test, Seed001UpdatingAModuleNoProcessRunsIsLoadAndPurge) {
+TEST_F(code_test, UpdatingAModuleNoProcessRunsIsLoadAndPurge) {
   stage("counter-1.so", "counter.so");
   rt_.run([&] {
     ASSERT_TRUE(code::load("counter"_a));
@@ -238,7 +239,7 @@ TEST_F(code_test, Seed001UpdatingAModuleNoProcessRunsIsLoadAndPurge) {
   });
 }
 
-TEST_F(code_test, Seed001APlainProcessOnOldCodeIsKilledByPurgeAndItsSupervisorWouldSeeKilled) {
+TEST_F(code_test, APlainProcessOnOldCodeIsKilledByPurgeAndItsSupervisorWouldSeeKilled) {
   stage("counter-1.so");
   rt_.run([&] {
     otp::trap_exit(true);

@@ -1,5 +1,5 @@
 // Running a relup's low-level script on live servers found through the supervision tree, and the
-// transactional rollback when a code_change fails (DESIGN D6).
+// transactional rollback when a code_change fails.
 #include "otp/script_runner.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,6 @@
 // Hot-loadable modules under a supervisor: children named {M, start_link, [Arg]} start through the
-// code server (from the code path), survive an in-place upgrade with their pid, and a plain
-// process killed by purge is restarted on the current version (seed 001: "if it's started through
-// a supervisor, will restart").
+// code server (from the code path), survive an in-place upgrade with their pid, and a plain process
+// killed by purge is restarted by its supervisor on the current version, as in Erlang.
 #include <gtest/gtest.h>
 
 #include "code_test_support.hpp"
@@ -78,7 +77,7 @@ TEST_F(code_test, AModuleChildStartsFromTheCodePathAndKeepsItsPidAcrossAnUpgrade
   });
 }
 
-TEST_F(code_test, Seed001APurgedPlainProcessIsRestartedByItsSupervisorOnTheNewVersion) {
+TEST_F(code_test, APurgedPlainProcessIsRestartedByItsSupervisorOnTheNewVersion) {
   stage("counter-1.so");
   rt_.run([&] {
     const term started = sup::start_link(

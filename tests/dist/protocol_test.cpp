@@ -109,7 +109,7 @@ TEST(DistFlags, OursCarryOtp25MandatoryPlusUnlinkIdAndV4NcAndMonitors) {
   EXPECT_EQ(flags::ours(true) & flags::published, 0u);
   EXPECT_EQ(f & 0x802042, 0u) << "no atom cache, no fragments";
   EXPECT_EQ(missing_mandatory_flags(f), "");
-  // A real OTP 25 node's send_name flags (otp-reference §7.3).
+  // A real OTP 25 node's send_name flags.
   EXPECT_EQ(missing_mandatory_flags(0xD07DF7FBDull), "");
   EXPECT_EQ(missing_mandatory_flags(flags::mandatory & ~flags::map_tag), "MAP_TAG");
   EXPECT_EQ(missing_mandatory_flags(flags::mandatory_25_digest), "") << "the digest bit stands for the set";

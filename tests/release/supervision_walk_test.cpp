@@ -1,4 +1,5 @@
-// Finding the processes that use a module through the supervision trees (otp-reference §5.6).
+// Finding the processes that use a module through the supervision trees, as OTP's release_handler
+// does.
 #include "otp/supervision_walk.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // gen_server: start/init, call/cast/reply, the loop's actions, terminate rules, stop and crash reports
-// (otp-reference §2). Every wait has an upper bound; "must not happen" checks watch for 100-400 ms at most.
+// as Erlang's. Every wait has an upper bound; "must not happen" checks watch for 100-400 ms at most.
 #include "otp/gen_server.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The scheduler and the runtime (otp/runtime.hpp, DESIGN D3): N threads run many cheap
+// The scheduler and the runtime (otp/runtime.hpp): N threads run many cheap
 // processes; a busy process yields its thread after its slice budget; a process waiting mid-way
 // (receive, a gen_server call made inside a handler) does not hold a thread; the runtime's
 // destructor kills whatever is left.
@@ -211,7 +211,7 @@ TEST(SchedulerTest, ABusyProcessDoesNotStarveOthersOnOneScheduler) {
 
 // A process cannot be preempted, so a process made runnable by one that then computes for a long
 // time (it sent a message, then works) must be taken by an idle scheduler thread rather than wait
-// in that thread's queue until the computation ends (DESIGN D3: an idle thread steals).
+// in that thread's queue until the computation ends (an idle thread steals it).
 TEST(SchedulerTest, AProcessWokenByALongComputationIsRunByAnIdleThread) {
   static constexpr int rounds_wanted = 5;
   runtime rt(runtime_options{.schedulers = 2});

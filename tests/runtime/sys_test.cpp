@@ -1,5 +1,5 @@
 // sys on gen_server: suspend/resume, get_state, replace_state, get_status, change_code, terminate, errors
-// (otp-reference §3). Every wait has an upper bound; "must not happen" checks watch for 100-400 ms at most.
+// as Erlang's. Every wait has an upper bound; "must not happen" checks watch for 100-400 ms at most.
 #include "otp/sys.hpp"
 
 #include <gtest/gtest.h>

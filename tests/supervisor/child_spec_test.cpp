@@ -1,5 +1,5 @@
-// Child specs, flags and the restart counter as pure values: OTP's defaults and validation errors
-// (otp-reference §1.1, §1.3, §1.6), check_childspecs. No processes needed.
+// Child specs, flags and the restart counter as pure values: OTP's defaults and validation errors,
+// check_childspecs. No processes needed.
 #include "otp/child_spec.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The supervisor API and its results (otp-reference §1.7): start_link, start_child, terminate_child,
+// The supervisor API and its results: start_link, start_child, terminate_child,
 // restart_child, delete_child, which_children, count_children, get_childspec, including the
 // simple_one_for_one special cases; child specs given as terms with registered start functions.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// Restarts: the four strategies (§1.2), restart type × exit reason (§1.4), restart intensity end to
-// end (§1.3), auto_shutdown with significant children (§1.8), crash storms and nested supervisors.
+// Restarts: the four strategies, restart type × exit reason, restart intensity end to end,
+// auto_shutdown with significant children, crash storms and nested supervisors.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -132,7 +132,7 @@ TEST(Strategy, SimpleOneForOneRestartsWithTheSameArgs) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// restart type × exit reason (§1.4)
+// restart type × exit reason
 // ------------------------------------------------------------------------------------------------
 
 struct type_case {
@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(Otp, RestartTypeTable,
                                            type_case{sup::restart_type::temporary, "crashed", false, false, true}));
 
 // ------------------------------------------------------------------------------------------------
-// restart intensity end to end (§1.3)
+// restart intensity end to end
 // ------------------------------------------------------------------------------------------------
 
 TEST(Intensity, ThreeQuickCrashesWithIntensityTwoShutTheSupervisorDown) {
@@ -269,7 +269,7 @@ TEST(Intensity, FailedRestartIsRetriedWithinTheIntensity) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// auto_shutdown (§1.8)
+// auto_shutdown
 // ------------------------------------------------------------------------------------------------
 
 sup::child_spec significant(const term& id, const term& me, sup::restart_type r = sup::restart_type::transient) {

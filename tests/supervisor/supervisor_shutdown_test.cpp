@@ -1,6 +1,6 @@
-// Shutdown (§1.5): brutal_kill, timeout then kill, infinity, shutdown_error reports, reverse start
-// order on the supervisor's own exit, simple_one_for_one's parallel shutdown; code_change (§1.7)
-// through sys; reports (§1.9).
+// Shutdown: brutal_kill, timeout then kill, infinity, shutdown_error reports, reverse start
+// order on the supervisor's own exit, simple_one_for_one's parallel shutdown; code_change
+// through sys; reports.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -160,7 +160,7 @@ TEST(SupervisorExit, SimpleOneForOneShutdownOfWellBehavedChildren) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// code_change (§1.7)
+// code_change
 // ------------------------------------------------------------------------------------------------
 
 TEST(CodeChange, ReRunsInitUpdatesSpecsKeepsPidsAddsNewIdsUnstarted) {
@@ -243,7 +243,7 @@ TEST(CodeChange, InvalidNewFlagsAreAnErrorAndKeepTheState) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// reports (§1.9)
+// reports
 // ------------------------------------------------------------------------------------------------
 
 TEST(Reports, ProgressAndChildTerminatedHaveOtpFields) {

@@ -1,4 +1,4 @@
-// otp::appup — an application's upgrade instructions (OTP's .appup, otp-reference §5.1–5.3).
+// otp::appup — an application's upgrade instructions (OTP's .appup).
 //
 // An `appup_spec` belongs to one version of one application (its `vsn`). It lists how to come up
 // to that version from older ones (`up`) and how to go back down from it to older ones (`down`):
@@ -8,7 +8,7 @@
 // Instructions come in two layers:
 //   - high-level (`load_module`, `update`, `add_module`, `delete_module`, `add_application`,
 //     `remove_application`, `restart_application`), whose fields default exactly as
-//     systools does (§5.2): a default-constructed `update` is `{update,M,dynamic,default,soft,
+//     systools does: a default-constructed `update` is `{update,M,dynamic,default,soft,
 //     brutal_purge,brutal_purge,[]}`, `update::supervisor(M)` is `{update,M,supervisor}`;
 //   - low-level (`load_object_code`, `point_of_no_return`, `load`, `remove`, `purge`, `suspend`,
 //     `resume`, `code_change`, `stop`, `start`, `sync_nodes`, `apply`, `restart_new_emulator`,
@@ -67,7 +67,7 @@ struct change_spec {
   friend bool operator==(const change_spec&, const change_spec&) = default;
 };
 
-// --- low-level instructions (§5.3) -------------------------------------------------------------
+// --- low-level instructions ------------------------------------------------------------------
 struct load_object_code {
   atom app;
   std::string vsn;
@@ -148,7 +148,7 @@ using low_instruction =
     std::variant<load_object_code, point_of_no_return, load, remove, purge, suspend, resume, code_change, stop, start,
                  sync_nodes, apply, restart_new_emulator, restart_emulator>;
 
-// --- high-level instructions (§5.2), with systools' defaults ------------------------------------
+// --- high-level instructions, with systools' defaults -----------------------------------------
 struct load_module {
   atom module;
   purge_method pre_purge = purge_method::brutal_purge;
@@ -210,7 +210,7 @@ class bad_version_pattern : public std::invalid_argument {
 
 // An exact version string, or a regular expression (Perl syntax, as OTP's re) that matches a
 // version only when its first match (leftmost, alternatives tried in order, as PCRE's re:run
-// does) spans the whole version string (§5.1). `"1\\.[0-9]+"` matches "1.0" but not "1.0.1" or
+// does) spans the whole version string. `"1\\.[0-9]+"` matches "1.0" but not "1.0.1" or
 // "21.0"; `"1\\.0|1\\.0\\.1"` does not match "1.0.1" (its first match is "1.0"), as in OTP.
 class version_pattern {
  public:

@@ -1,4 +1,4 @@
-// otp::appup relup planner — systools:make_relup for otp-cpp (otp-reference §5.4, §6.4).
+// otp::appup relup planner — systools:make_relup for otp-cpp.
 //
 // From the running release, the target release and the applications' module lists and appups,
 // `plan_upgrade` / `plan_downgrade` build the low-level script the release handler runs, in

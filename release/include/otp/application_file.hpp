@@ -9,14 +9,14 @@
 //   applications: [kernel, stdlib]     # the applications it depends on
 //   supervisor:                        # optional: the top supervisor of the application
 //     name: counter_sup                # optional registered name
-//     strategy: one_for_one            # flags, with OTP's defaults (otp-reference §1.1)
+//     strategy: one_for_one            # flags, with OTP's defaults
 //     intensity: 1
 //     period: 5
 //     auto_shutdown: never
 //     children:
 //       - id: counter
 //         start: {module: counter, arg: "[]"}   # {counter, start_link, [[]]}; arg in Erlang syntax
-//         restart: permanent                    # every child-spec field (otp-reference §1.6)
+//         restart: permanent                    # every child-spec field, as OTP's
 //         significant: false
 //         shutdown: 5000                        # brutal_kill | milliseconds | infinity
 //         type: worker

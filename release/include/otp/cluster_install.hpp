@@ -1,5 +1,5 @@
 // otp::release::cluster — one release installed on several cookie-joined nodes as one operation
-// (issue 8; DESIGN D6–D7). OTP's own answer, sync_nodes in a relup, has no timeout and can hang
+// (docs/cluster.md). OTP's own answer, sync_nodes in a relup, has no timeout and can hang
 // forever; here every step has a deadline and an abort path:
 //
 //   1. every node is asked which releases it has; a node that lacks the target gets it from a node

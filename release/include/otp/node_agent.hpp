@@ -1,4 +1,4 @@
-// otp::release::node_agent — the node-side end of otpctl (DESIGN D8): a registered gen_server
+// otp::release::node_agent — the node-side end of otpctl (docs/otpctl.md): a registered gen_server
 // (`node_agent`) answering what a tool asks a node beyond the release handler's calls. Requests
 // and replies are Erlang terms, so a hidden node makes them with gen_server:call({node_agent, Node}):
 //

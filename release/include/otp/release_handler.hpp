@@ -1,4 +1,4 @@
-// otp::release::release_handler — the node's release handler (DESIGN D6, otp-reference §5–6): a
+// otp::release::release_handler — the node's release handler (docs/release-handler.md): a
 // registered gen_server (`release_handler`) that boots a release root's permanent release and
 // unpacks, installs (upgrades and downgrades), makes permanent and removes releases, recording every
 // step in the node's SQLite history.

@@ -1,7 +1,7 @@
-// otp::release::release_history — a node's release history in SQLite (DESIGN D6, otp-reference §6).
+// otp::release::release_history — a node's release history in SQLite.
 //
-// One database file per node, in WAL mode with synchronous=FULL (set on every open; spikes Q9),
-// holding:
+// One database file per node, in WAL mode with synchronous=FULL (set on every open: synchronous is
+// per connection), holding:
 //   releases(name, vsn, status, unpacked_at, updated_at)     status: unpacked|current|permanent|old
 //   release_files(vsn, app, app_vsn, module, path, sha256)   what unpack checked, per module file
 //   events(id, at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, duration_ms,

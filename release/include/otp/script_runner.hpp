@@ -1,6 +1,6 @@
 // otp::release script_runner — runs a relup's low-level script on this node, transactionally.
 //
-// The instructions of otp-reference §5.3, as release_handler_1 runs them:
+// OTP's low-level appup instructions, as release_handler_1 runs them:
 //   - before anything runs, every `load`/`remove` whose pre-purge is soft_purge is checked: a
 //     process still running old code of that module fails the script with {old_processes, M}
 //     and nothing changes (release_handler_1's check_old_processes);
@@ -15,14 +15,14 @@
 //     children of the modules (top supervisors excluded); apply calls `inputs.apply` (the release
 //     handler's application start/stop), refused when none is given.
 //
-// Going beyond OTP (DESIGN D6): when any step fails, every process that had a code_change request
-// gets its old state back (once its code_change has returned: a code_change that timed out is
-// given twice the timeout more, then killed with its process, which its supervisor restarts on the
-// old version), every module this run loaded gets
-// its old version back (the new one is purged), stopped children are restarted, every suspended
-// process is resumed, and the node keeps running the old release — no restart. Processes are only
-// ever suspended, never restarted, so no message sent to them is lost or reordered. sync_nodes and
-// the emulator restarts are refused.
+// Going beyond OTP (docs/release-handler.md): when any step fails, every process that had a
+// code_change request gets its old state back (once its code_change has returned: a code_change
+// that timed out is given twice the timeout more, then killed with its process, which its
+// supervisor restarts on the old version), every module this run loaded gets its old version back
+// (the new one is purged), stopped children are restarted, every suspended process is resumed, and
+// the node keeps running the old release — no restart. Processes are only ever suspended, never
+// restarted, so no message sent to them is lost or reordered. sync_nodes and the emulator restarts
+// are refused.
 //
 // The reason of a failure names the step, the module, the process and the cause, e.g.
 // {code_change_failed, Pid, Module, OldVsn, Reason} or {suspend_failed, Pid, Module, timeout}.

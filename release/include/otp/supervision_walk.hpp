@@ -1,5 +1,5 @@
 // otp::release supervision_walk — which processes use which modules, found as release_handler finds
-// them (otp-reference §5.6): by walking supervision trees with which_children.
+// them: by walking supervision trees with which_children.
 //
 // Every running child contributes {Supervisor, Id, Pid, Modules}; a child of type supervisor is
 // walked in turn, and each root is included with its callback module. Children without a pid

@@ -1,4 +1,4 @@
-// otp::code — the code server: hot-loadable modules with two versions (DESIGN D2, otp-reference §4).
+// otp::code — the code server: hot-loadable modules with two versions (docs/code.md).
 //
 // A module has at most two versions loaded: current and old. Loading makes current old; new
 // dispatches (gen_server callbacks, spawns, a plain process's in_current_version switch) go to

@@ -1,4 +1,4 @@
-// otp::gen_server — Erlang's gen_server behaviour in C++ (otp-reference §2).
+// otp::gen_server — Erlang's gen_server behaviour in C++.
 //
 // The user's part is a `gen_server::behaviour`: stateless callbacks that receive the state as a
 // term and return the next one. The generic part (this header's functions and the process loop

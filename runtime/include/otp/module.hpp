@@ -1,4 +1,4 @@
-// otp::module — writing a hot-loadable module (DESIGN D2, otp-reference §4).
+// otp::module — writing a hot-loadable module (docs/code.md).
 //
 // A module is a shared library built by CMake's `otp_add_module(<name> VSN <vsn> SOURCES ...)`.
 // It defines exactly one descriptor with one of these macros, at namespace scope in one source:
@@ -23,7 +23,9 @@
 //   `next::in_current_version(State)`, Erlang's ?MODULE:loop(State): the runtime then calls loop of
 //   the module's current version. `next::done()` ends the process normally.
 // - Nothing the module creates may outlive its version except terms: no thread_local with a
-//   destructor, no threads, no objects handed to the host (see spikes.md Q3).
+//   destructor, no threads, no objects handed to the host. glibc keeps a library mapped while a
+//   thread_local with a destructor is alive, and an object whose vtable lives in an unloaded
+//   library crashes at its next virtual call.
 #pragma once
 
 #include <boost/dll/alias.hpp>

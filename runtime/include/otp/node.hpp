@@ -1,4 +1,4 @@
-// otp::node — this OS process as a distributed Erlang node (DESIGN D7, otp-reference §7).
+// otp::node — this OS process as a distributed Erlang node (docs/distribution.md).
 //
 // `start` makes the runtime a node named name@host: it registers with EPMD (starting the real
 // `epmd -daemon` when none answers, as erl does), listens for connections, and from then on pids,

@@ -1,4 +1,4 @@
-// Processes: what code running inside an otp-cpp process can do (DESIGN D3).
+// Processes: what code running inside an otp-cpp process can do.
 //
 // A process is a mailbox plus a body, run by the runtime's scheduler threads one message at a
 // time; it never owns an OS thread. These functions follow the Erlang BIFs of the same names:

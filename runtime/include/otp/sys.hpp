@@ -1,4 +1,4 @@
-// otp::sys — the system messages every gen_server understands (otp-reference §3).
+// otp::sys — the system messages every gen_server understands.
 //
 // Each function sends {system, {Pid, Tag}, Request} and waits for the reply, like sys.erl. A
 // suspended process handles only system messages (and its parent's EXIT); everything else stays

@@ -1,4 +1,4 @@
-// otp::term — an Erlang term as a C++ value (DESIGN D1).
+// otp::term — an Erlang term as a C++ value.
 //
 // A term is 16 bytes: a kind, a 32-bit aux word and a 64-bit payload. Integers (64-bit), floats,
 // atoms and pids live inline; tuples, lists, maps, binaries and references point to an immutable,

@@ -1,4 +1,4 @@
-// code_push — nl/1 for otp-cpp nodes (otp-reference §8, with results).
+// code_push — nl/1 for otp-cpp nodes, with results.
 //
 // Every node runs `code_push_server`, a gen_server registered as `otp_code_push`. It answers
 // {load_binary, Module, FileName, Bytes} by storing the bytes in its code path (the first

@@ -26,7 +26,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Control message operations (erl_dist_protocol; otp-reference §7.5).
+// Control message operations (Erlang's erl_dist_protocol).
 enum op : std::int64_t {
   op_link = 1,
   op_send = 2,
@@ -509,7 +509,7 @@ void connection::handle_control(const control_frame& frame) {
         in_monitors_[ref] = in_monitor{pid, watcher};
       }
       if (!deliver(pid, signal_kind::monitor, watcher, object, ref)) {
-        // Answered at once, so a gen_server:call to a missing name fails with noproc (§7.5).
+        // Answered at once, so a gen_server:call to a missing name fails with noproc, as OTP's does.
         send_control(tuple(op_monitor_p_exit, target, watcher, ref, atoms::noproc), nullptr,
                      [&] { in_monitors_.erase(ref); });
       }

@@ -1,4 +1,4 @@
-// digest — the cookie challenge of the distribution handshake (otp-reference §7.2).
+// digest — the cookie challenge of the distribution handshake.
 //
 // gen_digest(Challenge, Cookie) = MD5(Cookie ++ integer_to_list(Challenge)): the cookie bytes
 // first, then the challenge as unsigned decimal ASCII (dist_util.erl:528). Digests are compared in

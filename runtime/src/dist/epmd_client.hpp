@@ -1,4 +1,4 @@
-// epmd_client — talking to EPMD, the Erlang port mapper (otp-reference §7.1).
+// epmd_client — talking to EPMD, the Erlang port mapper.
 //
 // register_node: ALIVE2 over a socket the caller keeps open for as long as the node lives (EPMD
 // forgets the name when it closes). When nothing answers on EPMD's port, the real `epmd -daemon`

@@ -1,4 +1,4 @@
-// dist flags — the capability bits of Erlang's distribution handshake (otp-reference §7.3).
+// dist flags — the capability bits of Erlang's distribution handshake.
 //
 // Constants only. `ours(hidden)` is what this node offers in send_name and in its challenge;
 // `mandatory` is what OTP 25 requires of a peer (a peer missing one is refused, as dist_util's

@@ -1,4 +1,4 @@
-// framing — distribution frames after the handshake (otp-reference §7.4).
+// framing — distribution frames after the handshake.
 //
 // On the wire a frame is a 4-byte big-endian length and a payload; length 0 is a tick. Without the
 // atom cache a payload is 'p' (112), 131, Control, and for messages 131, Message.

@@ -1,4 +1,4 @@
-// handshake — the messages of the distribution handshake, version 6 (otp-reference §7.2).
+// handshake — the messages of the distribution handshake, version 6.
 //
 // Encoders produce a message's payload without its {packet,2} length (`packet2` adds it); parsers
 // take a payload and throw handshake_error naming what is wrong with a garbled one; an error quotes

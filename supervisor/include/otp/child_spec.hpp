@@ -1,4 +1,4 @@
-// otp::supervisor::child_spec — one child of a supervisor, as OTP's child_spec() (otp-reference §1.6).
+// otp::supervisor::child_spec — one child of a supervisor, as OTP's child_spec().
 //
 // A spec is a plain value: id, start ({M,F,A} plus, optionally, the C++ callable that really starts
 // the child), restart, significant, shutdown, type and modules. It is built either as a C++ struct

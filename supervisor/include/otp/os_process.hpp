@@ -1,4 +1,4 @@
-// otp::os_process — an OS process represented by an otp process, as an Erlang port (DESIGN D5).
+// otp::os_process — an OS process represented by an otp process, as an Erlang port.
 //
 // `start_link` spawns a *proxy*: an otp process linked to the caller that launches the executable
 // and stands for it. A supervisor supervises the proxy like any other child: its exit reason says

@@ -1,4 +1,4 @@
-// otp::supervisor::restart_intensity — the restart counter of supervisor:add_restart/1 (otp-reference §1.3).
+// otp::supervisor::restart_intensity — the restart counter of supervisor:add_restart/1.
 //
 // Every restart attempt is recorded at `now` in whole seconds of a monotonic clock; restarts older
 // than now - period are forgotten (the window is inclusive); the supervisor must give up when more

@@ -1,4 +1,4 @@
-// otp::supervisor — Erlang's supervisor behaviour in C++ (otp-reference §1, DESIGN D4).
+// otp::supervisor — Erlang's supervisor behaviour in C++ (docs/supervisor.md).
 //
 // The user's part is a `supervisor::behaviour` whose init returns the flags and child specs (typed,
 // or as terms validated as OTP validates them). The generic part is a gen_server (the runtime's)

@@ -1,4 +1,4 @@
-// A gen_server module whose state changes shape across versions (seed 001's third case).
+// A gen_server module whose state changes shape across versions.
 //   vsn 1: state Sum.               vsn 2: state {Sum, Count}; adds call `count`.
 //   vsn 3: code_change fails: it throws for OldVsn "1" and returns an error otherwise.
 // Calls: {add, N} -> ok, total -> Sum, vsn -> the version that answered. Cast block: waits in the

@@ -1,4 +1,4 @@
-// Seed 003: a plain process that keeps a sum; built as version 1 and, with COUNTER_KNOWS_RESET,
+// The counter: a plain process that keeps a sum; built as version 1 and, with COUNTER_KNOWS_RESET,
 // as version 2, which also handles {reset}. It stays on its version (a local loop(Sum)) until it
 // gets code_switch, which continues in the module's current version (Erlang's
 // ?MODULE:codeswitch(Sum)). {counter, Pid} is answered with {counter, Sum, <<"v", Vsn>>}.

@@ -4,9 +4,9 @@
 // A positioned reader over yaml-cpp nodes: every check fails with an otp::appup::yaml_error naming
 // the file, the 1-based line and column of the offending node and what was expected. A missing key
 // is reported at the map that lacks it, an empty value (`vsn:`) at its key (yaml-cpp would put it
-// where the next token starts), and a node without a mark at 1:1 (yaml-cpp's marks are 0-based:
-// spikes Q8). `parse` turns YAML syntax errors and yaml-cpp's own complaints while walking the
-// tree into positioned errors too.
+// where the next token starts), and a node without a mark at 1:1 (yaml-cpp's marks are 0-based, and
+// -1 when unknown). `parse` turns YAML syntax errors and yaml-cpp's own complaints while walking
+// the tree into positioned errors too.
 //
 // A parser derives from it (or holds one) and reads its document with the checks below; the
 // messages they produce are part of the files' documented errors (docs/appup.md,
