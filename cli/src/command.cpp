@@ -24,6 +24,7 @@
 #include "commands/start.hpp"
 #include "commands/status.hpp"
 #include "commands/stop.hpp"
+#include "commands/systemd_unit.hpp"
 #include "commands/unpack.hpp"
 #include "commands/which.hpp"
 
@@ -33,11 +34,11 @@ namespace po = boost::program_options;
 
 namespace {
 constexpr const command* table[] = {
-    &commands::start,    &commands::stop,    &commands::ping,    &commands::nodes,     &commands::status,
-    &commands::releases, &commands::unpack,  &commands::relup,   &commands::permanent, &commands::rollback,
-    &commands::cluster,  &commands::remove,  &commands::history, &commands::load,      &commands::purge,
-    &commands::which,    &commands::call,    &commands::cast,    &commands::send,      &commands::check,
-    &commands::plan,     &commands::archive,
+    &commands::start,    &commands::stop,    &commands::ping,         &commands::nodes,     &commands::status,
+    &commands::releases, &commands::unpack,  &commands::relup,        &commands::permanent, &commands::rollback,
+    &commands::cluster,  &commands::remove,  &commands::history,      &commands::load,      &commands::purge,
+    &commands::which,    &commands::call,    &commands::cast,         &commands::send,      &commands::check,
+    &commands::plan,     &commands::archive, &commands::systemd_unit,
 };
 }  // namespace
 

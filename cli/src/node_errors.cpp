@@ -33,7 +33,39 @@ bool is_otpctl_service(const term& where) {
   return server.is_tuple(2) && (server[0].is_atom(atom("release_handler")) || server[0].is_atom(atom("node_agent")));
 }
 
+// What a failed step of the upgrade script did, or empty when `reason` is not one.
+std::string failed_step(const term& reason) {
+  auto is = [&](std::string_view tag, std::size_t arity) {
+    return reason.is_tuple(arity) && reason[0].is_atom(atom(std::string(tag)));
+  };
+  if (is("code_change_failed", 5))
+    return "code_change of module " + reason[2].to_string() + " (process " + reason[1].to_string() + ", from version " +
+           bare(reason[3]) + ") failed: " + reason[4].to_string();
+  if (is("suspend_failed", 4))
+    return "process " + reason[1].to_string() + " running " + reason[2].to_string() +
+           " could not be suspended: " + reason[3].to_string();
+  if (is("load_failed", 4)) return "module " + reason[1].to_string() + " could not be loaded: " + bare(reason[3]);
+  if (is("no_such_file", 3)) return "module " + reason[1].to_string() + " has no file " + bare(reason[2]);
+  if (is("old_processes", 3))
+    return "process " + reason[2].to_string() + " still runs the old code of " + reason[1].to_string();
+  if (is("stop_failed", 4))
+    return "stopping process " + reason[1].to_string() + " (" + reason[2].to_string() +
+           ") failed: " + reason[3].to_string();
+  if (is("start_failed", 4))
+    return "starting child " + reason[2].to_string() + " of " + reason[1].to_string() +
+           " failed: " + reason[3].to_string();
+  if (is("apply_failed", 3)) return "apply " + reason[1].to_string() + " failed: " + reason[2].to_string();
+  return {};
+}
+
 }  // namespace
+
+std::string explain_install_error(const term& reason, atom node, const std::string& vsn) {
+  const std::string step = failed_step(reason);
+  if (step.empty()) return explain_release_error(reason, node);
+  return "the install of release " + vsn + " on node " + node_text(node) + " was attempted and undone: " + step +
+         "; every change it made was rolled back and the node still runs the release it ran before";
+}
 
 std::string explain_call_failure(const term& reason, atom node) {
   if (!reason.is_tuple(2)) return "the call failed: " + reason.to_string();

@@ -21,4 +21,9 @@ std::string explain_call_failure(const otp::term& reason, otp::atom node);
 // The Reason of a release handler's {error, Reason} reply on `node`.
 std::string explain_release_error(const otp::term& reason, otp::atom node);
 
+// The Reason of a failed install of release `vsn`: a step of the upgrade script that failed
+// ({code_change_failed, Pid, Module, OldVsn, Why}, {suspend_failed, ...}, ...) says that the
+// install was attempted and undone, and why; any other reason as explain_release_error.
+std::string explain_install_error(const otp::term& reason, otp::atom node, const std::string& vsn);
+
 }  // namespace otpctl

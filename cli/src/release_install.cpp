@@ -70,7 +70,7 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
     otp::send(printer, otp::tuple(atom("flush"), otp::self(), ref));
     otp::receive([&](const term& m) { return m == ref; });
   }
-  if (reply.is_tuple(2) && reply[0].is_atom(atom("error"))) return s.fail(explain_release_error(reply[1], s.node));
+  if (reply.is_tuple(2) && reply[0].is_atom(atom("error"))) return s.fail(explain_install_error(reply[1], s.node, vsn));
   if (!(reply.is_tuple(3) && reply[0].is_atom(atom("ok")) && reply[1].is_binary()))
     return s.fail("unexpected reply: " + reply.to_string());
   const std::string from(reply[1].as_binary());

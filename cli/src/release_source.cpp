@@ -22,7 +22,8 @@ std::string joined(const std::vector<std::string>& items) {
 }  // namespace
 
 release_source::release_source(const std::string& path, const std::optional<std::string>& vsn,
-                               const std::string& pick_option) {
+                               const std::string& pick_option)
+    : path_(path) {
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) {
     try {
@@ -48,6 +49,17 @@ release_source::release_source(const std::string& path, const std::optional<std:
   if (vsn_.empty() || std::find(versions.begin(), versions.end(), vsn_) == versions.end())
     throw release_source_error(path + " holds no release" + (vsn_.empty() ? "" : " " + vsn_) +
                                (versions.empty() ? "" : " (it holds " + joined(versions) + ")"));
+}
+
+std::vector<otp::release::release_problem> release_source::problems() const {
+  std::vector<otp::release::release_problem> found = otp::release::check_release(root(), vsn_).problems;
+  if (!archive_) return found;
+  const std::string extracted = root().root().string() + "/";
+  for (otp::release::release_problem& p : found)
+    for (std::string* text : {&p.file, &p.message})
+      for (auto at = text->find(extracted); at != std::string::npos; at = text->find(extracted, at + path_.size() + 1))
+        text->replace(at, extracted.size(), path_ + ":");
+  return found;
 }
 
 }  // namespace otpctl

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "otp/release_archive.hpp"
+#include "otp/release_check.hpp"
 #include "otp/release_root.hpp"
 
 namespace otpctl {
@@ -33,8 +34,12 @@ class release_source {
   const otp::release::release_root& root() const { return archive_ ? archive_->root() : *root_; }
   const std::string& vsn() const { return vsn_; }
   bool is_archive() const { return archive_ != nullptr; }
+  // The whole-release check of the release (otp/release_check.hpp), every problem naming the
+  // file the user has: a file of an archive is written ARCHIVE:releases/..., ARCHIVE:lib/....
+  std::vector<otp::release::release_problem> problems() const;
 
  private:
+  std::string path_;
   std::unique_ptr<otp::release::temporary_release> archive_;
   std::optional<otp::release::release_root> root_;
   std::string vsn_;

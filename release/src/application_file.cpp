@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "otp/detail/yaml_reader.hpp"
+#include "otp/log.hpp"
+#include "otp/process.hpp"
 
 namespace otp::release {
 
@@ -145,7 +147,8 @@ class app_reader : public yaml_reader {
   child_entry child(const YAML::Node& n, supervisor::auto_shutdown mode) const {
     const std::string what = "a child";
     auto fs = fields(
-        n, what, {"id", "start", "executable", "supervisor", "restart", "significant", "shutdown", "type", "modules"});
+        n, what,
+        {"id", "start", "executable", "supervisor", "name", "restart", "significant", "shutdown", "type", "modules"});
     child_entry c;
     std::tie(c.line, c.column) = position(n);
     const field& id = require(n, fs, "id", what);
@@ -211,6 +214,13 @@ class app_reader : public yaml_reader {
     }
     if (nested && checked.type != supervisor::child_type::supervisor)
       fail(type->value, "a nested 'supervisor' child has type supervisor, got 'worker'");
+    if (const field* f = get(fs, "name")) {
+      if (nested)
+        fail(f->key_node,
+             "a nested supervisor's registered name is the 'name' of its 'supervisor' map, not of the child");
+      c.name = name(f->value, "the child's registered 'name'");
+      std::tie(c.name_line, c.name_column) = position(f->value);
+    }
     c.restart = checked.restart;
     c.significant = checked.significant;
     c.shutdown = checked.shutdown;
@@ -266,6 +276,7 @@ supervisor::child_spec to_child_spec(const child_entry& c) {
   s.shutdown = c.shutdown;
   s.type = c.type;
   s.modules = c.modules;
+  s.name = c.name;
   return s;
 }
 
@@ -277,7 +288,13 @@ term start_supervision_tree(const application_spec& app) {
   if (!app.supervisor) return atom("ignore");
   const supervisor_tree& t = *app.supervisor;
   std::string module_name = t.name ? std::string(t.name->text()) : cat(app.name.text(), "_sup");
-  return supervisor::start_link(make_supervisor(t, std::move(module_name)), term(), t.name);
+  term started = supervisor::start_link(make_supervisor(t, std::move(module_name)), term(), t.name);
+  if (started.is_tuple() && started.size() >= 2 && started[0].is_atom(atoms::ok))
+    for (atom listed : app.registered)
+      if (!whereis(listed).is_pid())
+        log::write(log::level::warning, cat("application ", app.name.text(), " started, but no process registered '",
+                                            listed.text(), "', which its 'registered' lists (", app.source, ")"));
+  return started;
 }
 
 }  // namespace otp::release

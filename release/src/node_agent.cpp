@@ -1,6 +1,10 @@
 #include "otp/node_agent.hpp"
 
+#include <unistd.h>
+
+#include <fstream>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -125,6 +129,10 @@ class agent final : public gen_server::behaviour {
     try {
       if (r.is_atom(atom("status"))) return status();
       if (r.is_atom(atom("nodes"))) return nodes();
+      if (r.is_atom(atom("os_pids")))
+        return map({{atom("os_pid"), term(std::int64_t{::getpid()})},
+                    {atom("parent_os_pid"), term(std::int64_t{::getppid()})},
+                    {atom("boot_id"), binary(machine_boot_id())}});
       if (r.is_atom(atom("stop"))) {
         spawn([on_stop = on_stop_] { on_stop(); });
         return ok_atom;
@@ -161,6 +169,14 @@ term load_everywhere(atom module, const term& a) { return call(a, tuple(atom("lo
 term purge(atom module, bool soft, const term& a) {
   return call(a, tuple(atom("purge"), module, atom(soft ? "soft" : "brutal")));
 }
+term os_pids(const term& a) { return call(a, atom("os_pids")); }
 term stop(const term& a) { return call(a, atom("stop")); }
+
+std::string machine_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
 
 }  // namespace otp::release::node_agent

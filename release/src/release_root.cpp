@@ -7,8 +7,8 @@
 #include "otp/appup_yaml.hpp"
 #include "otp/detail/cat.hpp"
 #include "otp/file_name.hpp"
+#include "otp/release_check.hpp"
 #include "otp/release_file.hpp"
-#include "otp/sha256.hpp"
 #include "otp/version_order.hpp"
 
 namespace otp::release {
@@ -174,71 +174,10 @@ std::vector<fs::path> release_root::release_files(const std::string& vsn) const 
 }
 
 unpack_check release_root::check_unpacked(const std::string& vsn) const {
+  release_check_result checked = check_release(*this, vsn);
   unpack_check out;
-  auto problem = [&](std::string p) { out.problems.push_back(std::move(p)); };
-  fs::path rel_path;
-  appup::release rel;
-  try {
-    rel_path = release_file(vsn);
-    rel = load_release_file(rel_path);
-  } catch (const std::exception& e) {
-    problem(e.what());
-    return out;
-  }
-  if (rel.vsn != vsn)
-    problem(cat(rel_path.string(), ": the release's vsn is '", rel.vsn, "' but it is in releases/", vsn));
-  const std::string expected_name = cat(rel.name, kRelSuffix);
-  if (rel_path.filename().string() != expected_name)
-    problem(cat(rel_path.string(), ": the release is named '", rel.name, "', so its file must be ", expected_name));
-  for (const auto& a : rel.apps) {
-    application_spec spec;
-    try {
-      const fs::path dir = lib_dir(a.name, a.vsn);
-      refuse_links(app_file(a.name, a.vsn));
-      std::error_code ec;
-      if (!fs::is_directory(dir, ec)) {
-        problem(cat(dir.string(), ": missing application directory for ", a.name.text(), " ", a.vsn));
-        continue;
-      }
-      spec = load_application_file(app_file(a.name, a.vsn));
-    } catch (const std::exception& e) {
-      problem(e.what());
-      continue;
-    }
-    if (spec.name != a.name)
-      problem(cat(spec.source, ": the application is named '", spec.name.text(), "', expected '", a.name.text(), "'"));
-    if (spec.vsn != a.vsn)
-      problem(cat(spec.source, ": the application's vsn is '", spec.vsn, "', expected '", a.vsn, "'"));
-    for (atom dep : spec.applications)
-      if (!rel.find(dep))
-        problem(cat(spec.source, ": ", a.name.text(), " depends on ", dep.text(), ", which is not in the release"));
-    try {
-      if (auto up = read_appup(a.name, a.vsn); up && up->vsn != a.vsn)
-        problem(
-            cat(appup_file(a.name, a.vsn).string(), ": the appup's vsn is '", up->vsn, "', expected '", a.vsn, "'"));
-    } catch (const std::exception& e) {
-      problem(e.what());
-    }
-    for (atom m : spec.modules) {
-      const auto file = find_module(a.name, a.vsn, m);
-      if (!file) {
-        const fs::path dir = modules_dir(a.name, a.vsn);
-        auto link = first_link(dir / cat(m.text(), "-", a.vsn, ".so"));
-        if (!link) link = first_link(dir / cat(m.text(), ".so"));
-        if (link)
-          problem(link_refused(*link).what());
-        else
-          problem(cat(dir.string(), ": missing module file ", m.text(), "-", a.vsn, ".so (or ", m.text(), ".so)"));
-        continue;
-      }
-      try {
-        out.files.push_back({std::string(a.name.text()), a.vsn, std::string(m.text()),
-                             fs::relative(*file, root_).generic_string(), sha256_file_hex(*file)});
-      } catch (const std::exception& e) {
-        problem(e.what());
-      }
-    }
-  }
+  for (const release_problem& p : checked.problems) out.problems.push_back(p.to_string());
+  out.files = std::move(checked.files);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "otp/code.hpp"
+#include "otp/process.hpp"
 #include "otp/start_registry.hpp"
 
 namespace otp::supervisor {
@@ -46,7 +47,26 @@ std::optional<start_function> registered_start_function(atom m, atom f) {
 
 namespace detail {
 
-term call_start_function(const child_spec& spec, const term& args) {
+namespace {
+
+term already_started(const term& holder) { return tuple(atoms::error, tuple(atom("already_started"), holder)); }
+
+// Registers a started child under spec.name. Another holder of the name: the child is unlinked
+// and killed, and the start fails as gen_server:start_link({local, Name}, ...) does.
+term register_started(atom name, term result) {
+  const term pid = result[1];
+  const term holder = whereis(name);
+  if (holder == pid) return result;  // the child registered itself under its spec's name
+  if (holder.is_pid()) {
+    unlink(pid);
+    exit(pid, atom("kill"));
+    return already_started(holder);
+  }
+  register_name(name, pid);
+  return result;
+}
+
+term call_resolved(const child_spec& spec, const term& args) {
   if (spec.start_fn) return spec.start_fn(args);
   const term mfa = spec.start_mfa();
   const atom m = mfa[0].as_atom();
@@ -57,6 +77,16 @@ term call_start_function(const child_spec& spec, const term& args) {
   if (f == atom("start_link") && (code::is_loaded(m) || code::find_in_path(m)))
     return code::start_link(m, args.is_list() && !args.is_nil() && args.tail().is_nil() ? args.head() : args);
   return tuple(atoms::error, tuple(atoms::exit_, tuple(atom("undef"), list(tuple(mfa[0], mfa[1], args, term())))));
+}
+
+}  // namespace
+
+term call_start_function(const child_spec& spec, const term& args) {
+  if (!spec.name) return call_resolved(spec, args);
+  if (const term holder = whereis(*spec.name); holder.is_pid()) return already_started(holder);
+  term result = call_resolved(spec, args);
+  const bool started = (result.is_tuple(2) || result.is_tuple(3)) && result[0].is_atom(atoms::ok) && result[1].is_pid();
+  return started ? register_started(*spec.name, std::move(result)) : result;
 }
 
 }  // namespace detail

@@ -10,7 +10,9 @@ namespace otp::supervisor::detail {
 // Calls the child's start function with `args` (A, or A ++ ExtraArgs): spec.start_fn when set,
 // else the function registered for {M, F}, else a hot-loadable module M. Returns the raw start
 // result; an unresolvable {M, F}
-// gives {error, {'EXIT', {undef, [{M, F, Args, []}]}}}. Exceptions propagate to the caller.
+// gives {error, {'EXIT', {undef, [{M, F, Args, []}]}}}. With spec.name set, the started process is
+// registered under it, and a name another process holds gives {error, {already_started, Holder}}
+// (child_spec.hpp). Exceptions propagate to the caller.
 term call_start_function(const child_spec& spec, const term& args);
 
 }  // namespace otp::supervisor::detail

@@ -81,7 +81,8 @@ TEST(OtpctlArchive, RefusesAnIncompleteReleaseListingEveryProblemAndWritesNothin
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(r.err.starts_with("otpctl archive: release 1.1.0 of " + root.string() + " is not complete:\n")) << r.err;
   EXPECT_NE(r.err.find("\n  " + root.string() + "/lib/counter-1.1.0/counter.appup.yaml:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("\n  " + root.string() +
+  // At the module's entry in the application file's 'modules'.
+  EXPECT_NE(r.err.find("\n  " + root.string() + "/lib/counter-1.1.0/counter.app.yaml:5:11: " + root.string() +
                        "/lib/counter-1.1.0/modules: missing module file counter-1.1.0.so (or counter.so)\n"),
             std::string::npos)
       << r.err;

@@ -5,10 +5,13 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "node_test_support.hpp"
+#include "otp/release_archive.hpp"
+#include "otp/release_root.hpp"
 
 namespace {
 
@@ -109,6 +112,60 @@ TEST(OtpctlCheck, JsonGivesOneVerdictPerFile) {
   EXPECT_NE(std::string(a[1].at("error").as_string()).find(":3:1: unknown key 'modlues'"), std::string::npos);
 }
 
+// ---- a whole release: check --root ------------------------------------------------------------------
+
+// Replaces `from` by `to` in a file.
+void edit(const fs::path& file, const std::string& from, const std::string& to) {
+  std::string text = slurp(file);
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " not in " << file;
+  text.replace(at, from.size(), to);
+  std::ofstream(file, std::ios::trunc) << text;
+}
+
+TEST(OtpctlCheckRelease, AWholeReleaseOfARootOrAnArchiveIsOk) {
+  const outcome r = otpctl({"check", "--root", example_counter_root().string(), "--vsn", "1.1.0"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, example_counter_root().string() + " release 1.1.0: ok\n");
+}
+
+TEST(OtpctlCheckRelease, EveryProblemOfAReleaseIsReportedWithItsFileLineAndColumn) {
+  const counter_root copy;
+  const fs::path app = copy.root() / "lib/counter-1.0.0/counter.app.yaml";
+  edit(app, "vsn: \"1.0.0\"", "vsn: \"1.0.2\"");
+  edit(app, "registered: [counter, counter_sup]", "registered: [counter_sup]\napplications: [stdlib]");
+  edit(app, "restart: permanent", "restart: permanent\n      name: counter");
+  fs::remove_all(copy.root() / "lib/counter-1.0.0/modules");
+  const outcome r = otpctl({"check", "--root", copy.root().string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  const std::string modules = (copy.root() / "lib/counter-1.0.0/modules").string();
+  EXPECT_EQ(lines(r.err),
+            (std::vector<std::string>{
+                app.string() + ":3:6: the application's vsn is '1.0.2' but it is in counter-1.0.0, "
+                               "expected '1.0.0'",
+                app.string() + ":7:16: counter depends on stdlib, which is not in the release",
+                app.string() + ":5:11: " + modules + ": missing module file counter-1.0.0.so (or counter.so)",
+                app.string() + ":17:13: child counter registers the name 'counter', which the "
+                               "application's 'registered' does not list",
+            }))
+      << r.err;
+}
+
+TEST(OtpctlCheckRelease, AProblemInsideAnArchiveNamesTheArchive) {
+  const counter_root copy;
+  edit(copy.root() / "lib/counter-1.0.0/counter.app.yaml", "registered: [counter, counter_sup]",
+       "registered: [counter, counter_sup]\napplications: [crypto]");
+  const temp_dir out("archive");
+  const fs::path archive = out.path() / "counter-1.0.0.tar.gz";
+  otp::release::write_release_archive(otp::release::release_root(copy.root()), "1.0.0", archive);
+  const outcome r = otpctl({"check", "--root", archive.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, archive.string() +
+                       ":lib/counter-1.0.0/counter.app.yaml:7:16: counter depends on crypto, which is not in the "
+                       "release\n");
+}
+
 TEST(OtpctlUsage, HelpTextsExitZero) {
   const outcome top = otpctl({"--help"});
   EXPECT_EQ(top.code, 0);
@@ -116,7 +173,8 @@ TEST(OtpctlUsage, HelpTextsExitZero) {
   EXPECT_NE(top.out.find("check"), std::string::npos) << top.out;
   const outcome check = otpctl({"check", "--help"});
   EXPECT_EQ(check.code, 0);
-  EXPECT_NE(check.out.find("Usage: otpctl check [--json] FILE..."), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("Usage: otpctl check [--json] [FILE...] [--root PATH [--vsn VSN]]"), std::string::npos)
+      << check.out;
   EXPECT_NE(check.out.find("--json"), std::string::npos) << check.out;
 }
 
@@ -127,7 +185,8 @@ TEST(OtpctlUsage, AWrongCommandLineExitsTwoAndSaysWhy) {
   } cases[] = {
       {{}, "Usage: otpctl"},
       {{"frobnicate"}, "'frobnicate' is not a command"},
-      {{"check"}, "otpctl check: no FILE to check"},
+      {{"check"}, "otpctl check: no FILE and no --root to check"},
+      {{"check", "--root", example_counter_root().string()}, "holds releases 1.0.0, 1.1.0: pick one with --vsn"},
       {{"check", "--frob", data("broken.app.yaml")}, "otpctl check: unrecognised option '--frob'"},
       {{"check", data("notes.txt")}, "is not an application, release or appup file"},
   };

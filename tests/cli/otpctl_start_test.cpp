@@ -196,6 +196,31 @@ TEST_F(OtpctlStart, ASecondStartFromARunningRootFails) {
   EXPECT_EQ(here_.ping(node_), atom("pong")) << "the first node is untouched";
 }
 
+// Whether /proc shows `pid` running; a zombie (ended, not yet reaped) has ended.
+bool still_runs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+TEST_F(OtpctlStart, StopReturnsOnceTheNodeAndItsWatchdogAreGoneSoStartWorksRightAfter) {
+  for (int round = 1; round <= 5; ++round) {
+    const outcome started = start_daemon();
+    ASSERT_EQ(started.code, 0) << "round " << round << ": " << started.err;
+    const auto watchdog = read_pid(root_.watchdog_pid_file());
+    const auto node = read_pid(root_.node_pid_file());
+    ASSERT_TRUE(watchdog && node) << "round " << round;
+    const outcome stopped = run_otpctl({"stop", "--node", node_, "--cookie", cookie});
+    ASSERT_EQ(stopped.code, 0) << "round " << round << ": " << stopped.err;
+    EXPECT_EQ(stopped.out, "node " + node_ + " stopped\n");
+    EXPECT_FALSE(still_runs(*node)) << "round " << round << ": stop returned while the node runs";
+    EXPECT_FALSE(still_runs(*watchdog)) << "round " << round << ": stop returned while the watchdog runs";
+    EXPECT_FALSE(fs::exists(root_.watchdog_pid_file())) << "round " << round;
+  }
+}
+
 TEST_F(OtpctlStart, ABadRootFailsWithTheNodesMessage) {
   const fs::path empty = root_.dir / "empty";
   fs::create_directories(empty);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "../supervisor/sup_test_support.hpp"
+#include "otp/log.hpp"
 #include "otp/os_process.hpp"
 #include "release_test_support.hpp"
 
@@ -350,6 +351,56 @@ TEST(ApplicationTree, StartsARealSupervisorFromTheFile) {
 TEST(ApplicationTree, LibraryApplicationHasNoTree) {
   sup_test::in_sup_test([] {
     EXPECT_EQ(otp::release::start_supervision_tree(parse_application("name: l\nvsn: \"1\"\n")), term(atom("ignore")));
+  });
+}
+
+// ---- registered names ------------------------------------------------------------------------------
+
+constexpr const char* kNamed = R"(name: kv
+vsn: "1.0.0"
+modules: [kv_store]
+registered: [kv_store, kv_missing]
+supervisor:
+  children:
+    - id: store
+      start: {module: rel_named_worker, arg: store}
+      name: kv_store
+)";
+
+TEST(ApplicationNames, AChildNameIsParsedWithItsPositionAndGoesToTheChildSpec) {
+  const auto app = parse_application(kNamed);
+  const child_entry& store = app.supervisor->children.at(0);
+  ASSERT_TRUE(store.name.has_value());
+  EXPECT_EQ(*store.name, atom("kv_store"));
+  EXPECT_EQ(store.name_line, 9u);
+  EXPECT_EQ(store.name_column, 13u);
+  EXPECT_EQ(otp::release::to_child_spec(store).name, std::optional<atom>(atom("kv_store")));
+}
+
+TEST(ApplicationNames, ANestedSupervisorChildTakesItsNameInItsSupervisorMap) {
+  expect_yaml_error(
+      [] { parse_application(app_with_child("    - id: s\n      supervisor: {children: []}\n      name: x\n")); }, 7, 7,
+      "a nested supervisor's registered name is the 'name' of its 'supervisor' map, not of the child");
+}
+
+TEST(ApplicationNames, TheTreeRegistersChildNamesAndWarnsAboutListedNamesNobodyRegistered) {
+  const auto app = parse_application(kNamed, "kv.app.yaml");
+  sup_test::in_sup_test([&] {
+    const term me = otp::self();
+    sup::register_start_function(atom("rel_named_worker"), atom("start_link"), [me](const term& args) {
+      return otp::gen_server::start_link(
+          std::make_shared<sup_test::test_worker>(args.elements()[0], me, sup_test::worker_options{}), args);
+    });
+    otp::log::capture log;
+    const term top = sup_test::pid_of(otp::release::start_supervision_tree(app));
+    const term store = sup_test::await_started(atom("store"));
+    EXPECT_EQ(otp::whereis(atom("kv_store")), store);  // the module did not register itself
+    EXPECT_TRUE(
+        log.contains("application kv started, but no process registered 'kv_missing', which its "
+                     "'registered' lists (kv.app.yaml)"));
+    EXPECT_FALSE(log.contains("registered 'kv_store'"));
+    sup_test::kill_and_wait(top, otp::atoms::shutdown);
+    sup::unregister_start_function(atom("rel_named_worker"), atom("start_link"));
   });
 }
 

@@ -152,14 +152,16 @@ TEST(ReleaseRoot, ReportsEveryProblemOfAnIncompleteRelease) {
   const auto c = r.check_unpacked("2.0");
   EXPECT_FALSE(c.ok());
   EXPECT_TRUE(has_problem(c, "missing module file counter_store-1.1.0.so (or counter_store.so)"));
-  EXPECT_TRUE(has_problem(c, "the application's vsn is '1.1.1', expected '1.1.0'"));
+  EXPECT_TRUE(has_problem(c,
+                          "counter.app.yaml:2:6: the application's vsn is '1.1.1' but it is in counter-1.1.0, "
+                          "expected '1.1.0'"));
   EXPECT_TRUE(has_problem(c, "counter depends on crypto, which is not in the release"));
   EXPECT_TRUE(has_problem(c, "counter.appup.yaml:2:5: 'up' must be a list"));
   EXPECT_EQ(c.problems.size(), 4u);
   const auto c3 = r.check_unpacked("3.0");
   EXPECT_TRUE(has_problem(c3, "the release's vsn is '3.1' but it is in releases/3.0"));
   EXPECT_TRUE(has_problem(c3, "the release is named 'myrel', so its file must be myrel.rel.yaml"));
-  EXPECT_TRUE(has_problem(c3, "missing application directory for missing_app 1"));
+  EXPECT_TRUE(has_problem(c3, "application missing_app 1 does not exist: missing application directory"));
   const auto c4 = r.check_unpacked("4.0");
   EXPECT_TRUE(has_problem(c4, "no such release directory"));
   write_file(dir.path() / "releases/2.0/broken.rel.yaml", "name: x\n");

@@ -37,6 +37,13 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     err << "otpctl unpack: " << e.what() << "\n";
     return exit_code::failed;
   }
+  // Checked here first, so that each problem names the user's file rather than the node's copy.
+  if (const auto problems = source->problems(); !problems.empty()) {
+    err << "otpctl unpack: release " << source->vsn() << " of " << args["path"].as<std::string>()
+        << " is not complete:\n";
+    for (const auto& p : problems) err << "  " << p.to_string() << "\n";
+    return exit_code::failed;
+  }
   return with_node("unpack", args, err, [&](const node_session& s) {
     const otp::term reply =
         otp::release::release_handler::unpack_from(source->root(), source->vsn(), s.release_handler());
@@ -55,12 +62,15 @@ const command unpack{
     "Send a release to a node and unpack it there.",
     "PATH is a release archive (<name>-<vsn>.tar.gz, made by otp_add_release or 'otpctl archive'),\n"
     "read and its checksums verified first, or a release root (releases/<vsn>/<name>.rel.yaml,\n"
-    "lib/<app>-<vsn>/...), for example build/release/examples/counter/root. The release's files (its\n"
+    "lib/<app>-<vsn>/...), for example build/release/examples/counter/root. The release is first checked\n"
+    "here as 'otpctl check --root' does: every problem is listed as FILE:LINE:COLUMN of the file you\n"
+    "have (ARCHIVE:lib/... inside an archive), and nothing is sent. The release's files (its\n"
     "release file, and the application file, appup and modules of each of its applications) go to the\n"
     "node, which checks their checksums and the release as a whole, writes them into its own release\n"
     "root and records the release as unpacked; 'otpctl relup VSN' then installs it. --vsn picks the\n"
     "release when a root holds several.\n"
-    "Exit status: 0 unpacked; 1 PATH has no such release or is a broken archive, or the node refused it\n"
+    "Exit status: 0 unpacked; 1 PATH has no such release, is a broken archive or an incomplete release,\n"
+    "or the node refused it\n"
     "(already unpacked, incomplete, a file that differs from the node's); 2 no PATH, or several\n"
     "releases and no --vsn.",
     &declare,

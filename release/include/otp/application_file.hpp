@@ -5,7 +5,7 @@
 //   vsn: "1.0.0"
 //   description: "A counter"          # optional
 //   modules: [counter, counter_store]
-//   registered: [counter]
+//   registered: [counter]              # the names its processes register (checked, see below)
 //   applications: [kernel, stdlib]     # the applications it depends on
 //   supervisor:                        # optional: the top supervisor of the application
 //     name: counter_sup                # optional registered name
@@ -16,6 +16,7 @@
 //     children:
 //       - id: counter
 //         start: {module: counter, arg: "[]"}   # {counter, start_link, [[]]}; arg in Erlang syntax
+//         name: counter                         # optional: registered name ({local, counter})
 //         restart: permanent                    # every child-spec field, as OTP's
 //         significant: false
 //         shutdown: 5000                        # brutal_kill | milliseconds | infinity
@@ -27,6 +28,12 @@
 //         supervisor: {strategy: one_for_all, children: [...]}   # a nested supervisor
 //
 // Child ids, module and supervisor names are atoms (plain YAML words); `arg` is any Erlang term.
+//
+// Registered names: a module or executable child's `name:` is registered by its supervisor when the
+// child starts (child_spec::name); `registered:` lists the names the application's processes take.
+// A child `name:` missing from `registered:` is an error of the whole-release check
+// (release_check.hpp); after the application started, start_supervision_tree logs a warning for
+// each listed name no process registered.
 //
 // Errors are otp::appup::yaml_error: file, 1-based line and column, what was expected. Child specs
 // and flags are checked by the supervisor's own validation (child_spec::from_term,
@@ -80,8 +87,10 @@ struct child_entry {
   std::optional<supervisor::shutdown_spec> shutdown;  // default: 5000 for workers, infinity for supervisors
   supervisor::child_type type = supervisor::child_type::worker;
   std::optional<term> modules;  // [atom] or dynamic; default [M]
+  std::optional<atom> name;     // kind::module and kind::executable: the registered name
 
-  std::size_t line = 0, column = 0;  // where the child starts in its file (1-based)
+  std::size_t line = 0, column = 0;            // where the child starts in its file (1-based)
+  std::size_t name_line = 0, name_column = 0;  // where its `name:` value is, when it has one
 };
 
 struct supervisor_tree {
@@ -112,7 +121,8 @@ supervisor::child_spec to_child_spec(const child_entry& child);
 // A behaviour whose init returns the tree's flags and the children's specs.
 std::shared_ptr<supervisor::behaviour> make_supervisor(const supervisor_tree& tree, std::string module_name);
 // supervisor::start_link of the application's top supervisor (registered under its name, if any).
-// Must be called from inside a process. An application without a supervisor gives ignore.
+// Must be called from inside a process. An application without a supervisor gives ignore. Once it
+// started, each name of `registered` that no process holds is logged as a warning.
 term start_supervision_tree(const application_spec& app);
 
 }  // namespace otp::release

@@ -21,6 +21,10 @@
 //       [{Node, {module, Module} | {error, Reason} | {badrpc, Reason}}], this node first
 //   {purge, Module, soft | brutal}
 //       code:soft_purge / code:purge: true | false
+//   os_pids
+//       #{os_pid => Pid, parent_os_pid => Ppid, boot_id => Binary}: the node's OS process, its
+//       parent's (the watchdog of a daemon node) and the machine's boot id, so that a tool on the
+//       same machine can wait until both processes are gone (otpctl stop)
 //   stop
 //       ok; then `on_stop` runs in a process of its own (the node program stops the node)
 //
@@ -45,6 +49,11 @@ term which(atom module, const term& agent = registered_name);
 term load(atom module, const term& agent = registered_name);
 term load_everywhere(atom module, const term& agent = registered_name);
 term purge(atom module, bool soft, const term& agent = registered_name);
+term os_pids(const term& agent = registered_name);
 term stop(const term& agent = registered_name);
+
+// This machine's boot id (/proc/sys/kernel/random/boot_id; empty when unreadable): two processes
+// with the same boot id run on the same machine, so an OS pid of one is meaningful to the other.
+std::string machine_boot_id();
 
 }  // namespace otp::release::node_agent

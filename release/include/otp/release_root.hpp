@@ -95,10 +95,8 @@ class release_root {
   // (or yaml_error) when the release cannot be read. What a node sends to unpack it elsewhere.
   std::vector<std::filesystem::path> release_files(const std::string& vsn) const;
 
-  // Checks release <vsn> as unpack does: the release file parses and its name and vsn match its
-  // place; for every application, its directory, application file (name and vsn matching),
-  // appup (if present: parses, vsn matching) and every module file exist; every dependency
-  // (`applications`) is in the release; each module file's sha256 is computed.
+  // Checks release <vsn> as unpack does: check_release (release_check.hpp), its problems as
+  // "FILE:LINE:COLUMN: message" lines; each module file's sha256 is computed.
   unpack_check check_unpacked(const std::string& vsn) const;
 
   // For a release sent as files, before any of them is written (release_handler's unpack):

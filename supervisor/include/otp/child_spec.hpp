@@ -12,6 +12,13 @@
 // the supervisor process, must link the new process to the caller, and returns {ok,Pid} |
 // {ok,Pid,Info} | ignore | {error,E}; anything else X counts as {error,X}.
 //
+// A registered name (`name`, OTP's {local, Name} given to gen_server:start_link): the supervisor
+// registers the child's process under it once the start function returned {ok, Pid}, before the next
+// child starts, so a module never registers itself. A name already held by another process fails
+// the start with {error, {already_started, Pid}} (the child is not started, as OTP); a child that
+// registered itself under the same name is accepted. The name is freed when the process ends and
+// taken again by the restarted child.
+//
 // Ownership and thread-safety: a spec owns copies of its terms and its std::function; it is copied
 // into the supervisor. Values are immutable once handed over; reading from several threads is safe.
 #pragma once
@@ -68,6 +75,7 @@ struct child_spec {
   std::optional<shutdown_spec> shutdown;  // default: 5000 for a worker, infinity for a supervisor
   child_type type = child_type::worker;
   std::optional<term> modules;  // [atom] or the atom dynamic; default [M]
+  std::optional<atom> name;     // the child's registered name ({local, Name}); none: unregistered
 
   // An in-process child started by `fn` (called with `args`).
   static child_spec worker(term id, start_function fn, term args = term());
