@@ -501,15 +501,30 @@ TEST(SchedulerTest, RuntimeDestructorAlsoKillsProcessesSpawnedWhileItShutsDown) 
   static constexpr int max_children = 12000;
   std::mutex mutex;
   std::vector<term> children;  // so that the test can end them itself should the destructor hang
+  // Each process counts its end (its stack unwinds when it is killed): the destructor hangs when
+  // no process ends for a while, however long ending them all takes on this machine (under
+  // ThreadSanitizer a fiber's teardown alone takes about a millisecond).
+  std::atomic<int> ended{0};
+  struct counts_its_end {
+    std::atomic<int>& ended;
+    ~counts_its_end() { ended.fetch_add(1, std::memory_order_relaxed); }
+  };
   // A large slice budget keeps the spawner spawning instead of yielding to its children.
   auto rt = std::make_unique<runtime>(runtime_options{.schedulers = 2, .messages_per_slice = 1u << 30});
   rt->run([&] {
-    for (int i = 0; i < idle; ++i) spawn([] { receive(); });
+    for (int i = 0; i < idle; ++i)
+      spawn([&ended] {
+        counts_its_end end{ended};
+        receive();
+      });
     const term me = self();
     spawn([&, me] {
       send(me, atom("spawning"));
       for (int i = 0; i < max_children; ++i) {
-        const term child = spawn([] { receive(); });
+        const term child = spawn([&ended] {
+          counts_its_end end{ended};
+          receive();
+        });
         {
           std::lock_guard lock(mutex);
           children.push_back(child);
@@ -527,7 +542,13 @@ TEST(SchedulerTest, RuntimeDestructorAlsoKillsProcessesSpawnedWhileItShutsDown) 
     rt.reset();
     destroyed.set_value();
   });
-  const bool returned = destroyed_future.wait_for(5s) == std::future_status::ready;
+  bool returned = false;
+  for (int ended_before = -1; !returned;) {
+    returned = destroyed_future.wait_for(5s) == std::future_status::ready;
+    const int ended_now = ended.load(std::memory_order_relaxed);
+    if (!returned && ended_now == ended_before) break;  // no process ended for 5 s: it hangs
+    ended_before = ended_now;
+  }
   if (!returned) {
     // Rescue: kill the stragglers from here so that the test program can go on.
     std::lock_guard lock(mutex);
