@@ -78,7 +78,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 
 const command application{
     "application",
-    "application (start APP | stop APP | which) --node NAME@HOST [--cookie C] [--json]",
+    "application --node NAME@HOST [--cookie C] [--json] (start APP | stop APP | which)",
     "Start or stop an application of a node's running release, or list the running ones.",
     "start APP starts an application of the node's running release with the start type its release\n"
     "file gives (application:start); stop APP stops it (application:stop). An application stopped\n"
