@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <ostream>
 
+#include "commands/application.hpp"
 #include "commands/archive.hpp"
 #include "commands/call.hpp"
 #include "commands/cast.hpp"
 #include "commands/check.hpp"
 #include "commands/cluster.hpp"
+#include "commands/config.hpp"
 #include "commands/history.hpp"
 #include "commands/load.hpp"
 #include "commands/nodes.hpp"
@@ -34,11 +36,11 @@ namespace po = boost::program_options;
 
 namespace {
 constexpr const command* table[] = {
-    &commands::start,    &commands::stop,    &commands::ping,         &commands::nodes,     &commands::status,
-    &commands::releases, &commands::unpack,  &commands::relup,        &commands::permanent, &commands::rollback,
-    &commands::cluster,  &commands::remove,  &commands::history,      &commands::load,      &commands::purge,
-    &commands::which,    &commands::call,    &commands::cast,         &commands::send,      &commands::check,
-    &commands::plan,     &commands::archive, &commands::systemd_unit,
+    &commands::start,    &commands::stop,    &commands::ping,        &commands::nodes,     &commands::status,
+    &commands::releases, &commands::unpack,  &commands::relup,       &commands::permanent, &commands::rollback,
+    &commands::cluster,  &commands::remove,  &commands::history,     &commands::load,      &commands::purge,
+    &commands::which,    &commands::call,    &commands::cast,        &commands::send,      &commands::check,
+    &commands::plan,     &commands::archive, &commands::application, &commands::config,    &commands::systemd_unit,
 };
 }  // namespace
 

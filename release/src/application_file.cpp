@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "env_yaml.hpp"
 #include "otp/detail/yaml_reader.hpp"
 #include "otp/log.hpp"
 #include "otp/process.hpp"
@@ -15,8 +16,6 @@ namespace {
 
 using appup::detail::cat;
 using appup::detail::field;
-using appup::detail::yaml_reader;
-
 // Which field of a child a supervisor validation reason is about.
 std::string_view child_field_of(const term& reason) {
   const term tag = reason.is_tuple() && reason.size() >= 1 ? reason[0] : reason;
@@ -42,13 +41,15 @@ std::string_view flags_field_of(const term& reason) {
   return {};
 }
 
-class app_reader : public yaml_reader {
+class app_reader : public detail::env_reader {
  public:
-  using yaml_reader::yaml_reader;
+  using env_reader::env_reader;
 
   application_spec document(const YAML::Node& root) const {
     const std::string what = "the application";
-    auto fs = fields(root, what, {"name", "vsn", "description", "modules", "registered", "applications", "supervisor"});
+    auto fs = fields(
+        root, what,
+        {"name", "vsn", "description", "modules", "registered", "applications", "supervisor", "env", "config_change"});
     application_spec app;
     app.source = file();
     app.name = file_name(require(root, fs, "name", what).value, "'name'");
@@ -58,6 +59,8 @@ class app_reader : public yaml_reader {
     if (const field* f = get(fs, "registered")) app.registered = distinct_names(f->value, "'registered'");
     if (const field* f = get(fs, "applications")) app.applications = distinct_file_names(f->value, "'applications'");
     if (const field* f = get(fs, "supervisor")) app.supervisor = tree(f->value, "the 'supervisor'");
+    if (const field* f = get(fs, "env")) app.env = environment(f->value, "'env'");
+    if (const field* f = get(fs, "config_change")) app.config_change = name(f->value, "'config_change'");
     return app;
   }
 

@@ -88,6 +88,7 @@ int run_node(const node_config& config) {
     handler_options options;
     options.root = config.root;
     options.first_boot_vsn = config.first_boot_vsn;
+    options.config_file = config.config_file;
     const term handler = release_handler::start_link(options);
     if (!(handler.is_tuple(2) && handler[0].is_atom(atoms::ok))) {
       code = fail("cannot boot the release root " + config.root.string() + ": " + handler.to_string());
@@ -109,7 +110,14 @@ int run_node(const node_config& config) {
         break;
       }
       if (m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == handler[1]) {
-        code = fail("the release handler exited: " + m[2].to_string());
+        const term& reason = m[2];
+        if (reason.is_tuple(3) && reason[0].is_atom(atom("application_exited"))) {
+          log::write(log::level::critical, "node " + std::string(node::name().text()) + " stops: application " +
+                                               reason[1].to_string() + " exited (" + reason[2].to_string() + ")");
+          code = exit_application_stopped;
+        } else {
+          code = fail("the release handler exited: " + reason.to_string());
+        }
         break;
       }
     }

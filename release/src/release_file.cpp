@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "otp/detail/yaml_reader.hpp"
+#include "env_yaml.hpp"
 
 namespace otp::release {
 
@@ -12,13 +12,19 @@ namespace {
 using appup::detail::cat;
 using appup::detail::field;
 
-class rel_reader : public appup::detail::yaml_reader {
+class rel_reader : public detail::env_reader {
  public:
-  using yaml_reader::yaml_reader;
+  using env_reader::env_reader;
+
+  configuration release_config(const YAML::Node& root) const {
+    auto fs = fields(root, "the release", {"name", "vsn", "applications", "config"});
+    const field* f = get(fs, "config");
+    return f == nullptr ? configuration{} : config(f->value, "'config'");
+  }
 
   appup::release document(const YAML::Node& root) const {
     const std::string what = "the release";
-    auto fs = fields(root, what, {"name", "vsn", "applications"});
+    auto fs = fields(root, what, {"name", "vsn", "applications", "config"});
     appup::release rel;
     rel.name = scalar(require(root, fs, "name", what).value, "'name'");
     if (rel.name.empty()) fail(require(root, fs, "name", what).value, "'name' must not be empty");
@@ -65,6 +71,24 @@ appup::release parse_release(std::string_view yaml_text, std::string file_name) 
 
 appup::release load_release_file(const std::filesystem::path& path) {
   return parse_release(appup::detail::read_text_file(path), path.string());
+}
+
+configuration parse_release_config(std::string_view yaml_text, std::string file_name) {
+  rel_reader r(std::move(file_name));
+  return r.parse(yaml_text, [&](const YAML::Node& root) { return r.release_config(root); });
+}
+
+configuration load_release_config(const std::filesystem::path& path) {
+  return parse_release_config(appup::detail::read_text_file(path), path.string());
+}
+
+configuration parse_config(std::string_view yaml_text, std::string file_name) {
+  rel_reader r(std::move(file_name));
+  return r.parse(yaml_text, [&](const YAML::Node& root) { return r.config(root, "the config file"); });
+}
+
+configuration load_config_file(const std::filesystem::path& path) {
+  return parse_config(appup::detail::read_text_file(path), path.string());
 }
 
 }  // namespace otp::release

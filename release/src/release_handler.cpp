@@ -8,10 +8,12 @@
 #include <system_error>
 #include <vector>
 
+#include "otp/application_controller.hpp"
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/process.hpp"
+#include "otp/release_file.hpp"
 #include "otp/release_history.hpp"
 #include "otp/release_root.hpp"
 #include "otp/script_runner.hpp"
@@ -33,18 +35,19 @@ struct request_failed {
   term reason;
 };
 
-struct running_app {
-  atom name;
-  std::string vsn;
-  term supervisor;  // its top supervisor, linked to the handler; nil for a library application
-};
+// The start type the release gives `app` (permanent when it does not list it).
+appup::start_type type_in(const loaded_release& r, atom app) {
+  const appup::release_app* listed = r.release.find(app);
+  return listed != nullptr ? listed->type : appup::start_type::permanent;
+}
 
 class handler final : public gen_server::behaviour {
  public:
   explicit handler(handler_options options)
       : options_(std::move(options)),
         root_(options_.root),
-        history_file_(options_.history.empty() ? root_.releases_dir() / "history.sqlite" : options_.history) {}
+        history_file_(options_.history.empty() ? root_.releases_dir() / "history.sqlite" : options_.history),
+        apps_(root_) {}
 
   gen_server::init_result init(const term&) override {
     trap_exit(true);
@@ -53,11 +56,13 @@ class handler final : public gen_server::behaviour {
       boot();
     } catch (const request_failed& f) {
       failure = f.reason;
+    } catch (const application_error& e) {
+      failure = e.reason();
     } catch (const std::exception& e) {
       failure = tuple(atom("boot_failed"), binary(e.what()));
     }
     if (failure) {
-      stop_applications();
+      apps_.stop_all();
       return gen_server::init_result::stop(*failure);
     }
     return gen_server::init_result::ok(term());
@@ -69,6 +74,8 @@ class handler final : public gen_server::behaviour {
       reply = answer(request);
     } catch (const request_failed& f) {
       reply = error(f.reason);
+    } catch (const application_error& e) {
+      reply = error(e.reason());
     } catch (const std::exception& e) {
       reply = error(tuple(atom("exception"), binary(e.what())));
     }
@@ -76,14 +83,21 @@ class handler final : public gen_server::behaviour {
   }
 
   gen_server::result handle_info(const term& info, const term& state) override {
-    if (info.is_tuple(3) && info[0].is_atom(atoms::exit_)) {
-      auto it = std::find_if(apps_.begin(), apps_.end(), [&](const running_app& a) { return a.supervisor == info[1]; });
-      if (it != apps_.end()) {
-        log::write(log::level::error, "application " + std::string(it->name.text()) +
-                                          " exited: " + info[2].to_string() + "; it is no longer running");
-        apps_.erase(it);
+    if (info.is_tuple(3) && info[0].is_atom(atoms::exit_))
+      if (const auto exit = apps_.exited(info[1], info[2])) {
+        const std::string what =
+            "application " + std::string(exit->app.text()) + " exited: " + exit->reason.to_string();
+        const std::string type(appup::to_string(exit->type));
+        if (!exit->stops_node) {
+          log::write(log::level::notice, what + " (" + type + "); the node keeps running");
+          return gen_server::result::noreply(state);
+        }
+        log::write(log::level::critical, what + "; the node stops (" + type + ")");
+        history_->record_application_exit(std::string(exit->app.text()), exit->vsn, exit->reason.to_string());
+        if (pending_) abort_install("the node stops");
+        apps_.stop_all();
+        return gen_server::result::stop(tuple(atom("application_exited"), exit->app, exit->reason), state);
       }
-    }
     if (info.is_tuple(2) && info[0].is_atom(atom("prepare_timeout")) && pending_ &&
         binary(pending_->operation) == info[1]) {
       log::write(log::level::warning, "release_handler: the prepared install of " + pending_->vsn + " (operation " +
@@ -96,7 +110,7 @@ class handler final : public gen_server::behaviour {
 
   void terminate(const term&, const term&) override {
     if (pending_) abort_install("the release handler stopped");
-    stop_applications();
+    apps_.stop_all();
   }
 
   std::string module_name() const override { return "release_handler"; }
@@ -110,6 +124,7 @@ class handler final : public gen_server::behaviour {
           tuple(atom("no_release_root"),
                 binary(root_.root().string() + ": not a release root (it has no releases/ directory)"))};
     history_ = std::make_unique<release_history>(history_file_);
+    if (options_.config_file) apps_.set_node_config(load_config_file(*options_.config_file));
     for (const interrupted_install& i : history_->interrupted_installs()) {
       log::write(log::level::warning, "release_handler: the install of " + i.vsn + " from " + i.from_vsn +
                                           " started at " + i.at +
@@ -128,10 +143,12 @@ class handler final : public gen_server::behaviour {
     }
     if (!history_->status_of(vsn)) do_unpack(vsn);
     current_ = root_.load(vsn);
+    release_config_ = load_release_config(current_.file);
     history_->record_boot(current_.release.name, vsn);
     if (history_->status_of(vsn) != release_status::permanent) history_->record_make_permanent(vsn);
     code::set_path(module_dirs(current_));
-    for (const application_spec& app : current_.applications) start_application(app);
+    for (const application_spec& app : current_.applications)
+      apps_.start(app, type_in(current_, app.name), release_config_);
     log::write(log::level::info, "release_handler: booted release " + current_.release.name + " " + vsn);
   }
 
@@ -141,49 +158,21 @@ class handler final : public gen_server::behaviour {
     return dirs;
   }
 
-  // Loads the application's modules from the root (unless that very file is current already) and
-  // starts its supervision tree linked to the handler.
-  void start_application(const application_spec& app) {
-    for (atom m : app.modules) {
-      const auto file = root_.find_module(app.name, app.vsn, m);
-      if (!file)
-        throw request_failed{tuple(atom("no_such_file"), m, binary(root_.modules_dir(app.name, app.vsn).string()))};
-      const auto loaded = code::which(m);
-      if (loaded && loaded->current && loaded->current->file == *file) continue;
-      const code::load_result r = code::load(*file);
-      if (!r) throw request_failed{tuple(atom("load_failed"), m, r.reason, binary(r.message))};
-    }
-    running_app running{app.name, app.vsn, term()};
-    if (app.supervisor) {
-      const term started = start_supervision_tree(app);
-      if (!(started.is_tuple(2) && started[0].is_atom(ok_atom)))
-        throw request_failed{tuple(atom("application_start_failure"), app.name, started)};
-      running.supervisor = started[1];
-    }
-    apps_.push_back(std::move(running));
-  }
-
-  void stop_application(atom name) {
-    auto it = std::find_if(apps_.begin(), apps_.end(), [&](const running_app& a) { return a.name == name; });
-    if (it == apps_.end()) return;
-    const term sup = it->supervisor;
-    apps_.erase(it);
-    if (!sup.is_pid()) return;
-    exit(sup, atoms::shutdown);
-    receive([&](const term& m) { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == sup; });
-  }
-
-  void stop_applications() {
-    while (!apps_.empty()) stop_application(apps_.back().name);
-  }
-
   // --- requests ----------------------------------------------------------------------------------
   term answer(const term& r) {
     if (r.is_atom(atom("which_releases"))) return which_releases();
-    if (r.is_atom(atom("which_applications"))) return which_applications();
+    if (r.is_atom(atom("which_applications"))) return apps_.running();
+    if (r.is_atom(atom("applications"))) return apps_.describe(current_);
+    if (r.is_atom(atom("application_env"))) return environments(std::nullopt);
     if (!r.is_tuple() || r.size() < 2 || !r[0].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
     const atom op = r[0].as_atom();
     if (op == atom("history")) return history(r[1].is_integer() ? r[1].as_int() : 20);
+    if (op == atom("application_env") && r[1].is_atom()) return environments(r[1].as_atom());
+    if (op == atom("start_application") && r[1].is_atom()) return start_application(r[1].as_atom());
+    if (op == atom("stop_application") && r[1].is_atom()) {
+      if (!apps_.stop(r[1].as_atom())) throw request_failed{tuple(atom("not_started"), r[1])};
+      return ok_atom;
+    }
     if (op == atom("commit_install")) {
       expect_pending(r[1]);
       return commit_install();
@@ -232,9 +221,28 @@ class handler final : public gen_server::behaviour {
     return term::make_list(out);
   }
 
-  term which_applications() const {
+  // application:start(App) of an application of the running release, with its start type.
+  term start_application(atom name) {
+    const auto spec = std::find_if(current_.applications.begin(), current_.applications.end(),
+                                   [&](const application_spec& a) { return a.name == name; });
+    if (spec == current_.applications.end()) throw request_failed{tuple(atom("not_in_release"), name)};
+    apps_.start(*spec, type_in(current_, name), release_config_);
+    return ok_atom;
+  }
+
+  // [{App, [{Key, Value}]}] for every application of the running release, or [{Key, Value}] of one.
+  term environments(std::optional<atom> only) const {
+    auto env_of = [](atom app) {
+      std::vector<term> pairs;
+      for (const auto& [key, value] : application::get_all_env(app)) pairs.push_back(tuple(key, value));
+      return term::make_list(pairs);
+    };
+    if (only) {
+      if (!current_.release.find(*only)) throw request_failed{tuple(atom("not_in_release"), *only)};
+      return env_of(*only);
+    }
     std::vector<term> out;
-    for (const running_app& a : apps_) out.push_back(tuple(a.name, binary(a.vsn), a.supervisor));
+    for (const application_spec& a : current_.applications) out.push_back(tuple(a.name, env_of(a.name)));
     return term::make_list(out);
   }
 
@@ -315,6 +323,7 @@ class handler final : public gen_server::behaviour {
   // The script from the running release to `vsn`, with the files checked against the unpack.
   struct plan {
     loaded_release target;
+    configuration config;  // the target's `config:`
     appup::relup_script script;
   };
 
@@ -326,7 +335,12 @@ class handler final : public gen_server::behaviour {
   plan plan_install(const std::string& vsn) const {
     check_installable(vsn);
     check_files(vsn);
-    plan p{root_.load(vsn), {}};
+    plan p{root_.load(vsn), {}, {}};
+    try {
+      p.config = load_release_config(p.target.file);
+    } catch (const yaml_error& e) {
+      throw request_failed{tuple(atom("bad_config"), binary(e.what()))};
+    }
     const appup::app_catalog catalog = root_.catalog({current_.release.vsn, vsn});
     try {
       p.script = appup::plan_relup(current_.release, p.target.release, catalog);
@@ -363,6 +377,7 @@ class handler final : public gen_server::behaviour {
     std::int64_t install_id = 0;
     std::chrono::steady_clock::time_point started;
     loaded_release target;
+    configuration config;
     std::string to_vsn;
     term progress;
     std::vector<atom> apps_started, apps_stopped;  // by the script's applies, undone if it fails
@@ -402,6 +417,7 @@ class handler final : public gen_server::behaviour {
     try {
       plan planned = plan_install(vsn);
       pending_->target = std::move(planned.target);
+      pending_->config = std::move(planned.config);
       pending_->to_vsn = planned.script.to_vsn;
       pending_->script = prepared_script::prepare(std::move(planned.script), inputs_for(*pending_));
       if (!pending_->script->ok()) failed = pending_->script->failure();
@@ -419,15 +435,14 @@ class handler final : public gen_server::behaviour {
   script_inputs inputs_for(pending_install& p) {
     script_inputs in;
     in.timeout = options_.timeout;
-    for (const running_app& a : apps_)
-      if (a.supervisor.is_pid()) in.roots.push_back(a.supervisor);
+    in.roots = apps_.top_supervisors();
     in.module_file = [this, &p](atom m) -> std::optional<fs::path> {
       for (const application_spec& app : p.target.applications)
         if (std::find(app.modules.begin(), app.modules.end(), m) != app.modules.end())
           return root_.find_module(app.name, app.vsn, m);
       return std::nullopt;
     };
-    in.apply = [this, &p](const appup::apply& a) { apply(a, p.target, p.apps_started, p.apps_stopped); };
+    in.apply = [this, &p](const appup::apply& a) { apply(a, p); };
     in.on_step = [&p](const script_step& s) {
       const std::string text = appup::format(*s.instruction);
       log::write(log::level::info, "release_handler: " + p.to_vsn + ": " + text);
@@ -442,9 +457,9 @@ class handler final : public gen_server::behaviour {
     const script_outcome outcome = pending_->script->commit();
     if (outcome.ok) {
       current_ = std::move(pending_->target);
+      release_config_ = std::move(pending_->config);
       code::set_path(module_dirs(current_));
-      for (running_app& a : apps_)
-        if (const auto* ra = current_.release.find(a.name)) a.vsn = ra->vsn;
+      apps_.upgraded(current_, release_config_, options_.timeout);
       unpurged_ = outcome.unpurged;
     }
     const std::string from = pending_->from;
@@ -458,10 +473,10 @@ class handler final : public gen_server::behaviour {
     std::unique_ptr<pending_install> p = std::move(pending_);
     if (!outcome.ok) {
       if (p->script) p->script->abort();
-      for (auto it = p->apps_started.rbegin(); it != p->apps_started.rend(); ++it) stop_application(*it);
+      for (auto it = p->apps_started.rbegin(); it != p->apps_started.rend(); ++it) apps_.stop(*it);
       for (atom name : p->apps_stopped)
         for (const application_spec& app : current_.applications)
-          if (app.name == name) start_application(app);
+          if (app.name == name) apps_.start(app, type_in(current_, name), release_config_);
     }
     install_result result;
     result.ok = outcome.ok;
@@ -517,22 +532,21 @@ class handler final : public gen_server::behaviour {
 
   // application:start/stop/load/unload, as add_application, remove_application and
   // restart_application use them.
-  void apply(const appup::apply& a, const loaded_release& target, std::vector<atom>& started,
-             std::vector<atom>& stopped) {
+  void apply(const appup::apply& a, pending_install& p) {
     if (a.module != atom("application") || a.args.empty() || !a.args[0].is_atom())
       throw std::runtime_error("release_handler can apply only application:start/stop/load/unload, not " +
                                std::string(a.module.text()) + ":" + std::string(a.function.text()));
     const atom app = a.args[0].as_atom();
     if (a.function == atom("start")) {
-      const auto spec = std::find_if(target.applications.begin(), target.applications.end(),
+      const auto spec = std::find_if(p.target.applications.begin(), p.target.applications.end(),
                                      [&](const application_spec& s) { return s.name == app; });
-      if (spec == target.applications.end())
+      if (spec == p.target.applications.end())
         throw std::runtime_error("application " + std::string(app.text()) + " is not in the target release");
-      start_application(*spec);
-      started.push_back(app);
+      apps_.start(*spec, type_in(p.target, app), p.config);
+      p.apps_started.push_back(app);
     } else if (a.function == atom("stop")) {
-      stop_application(app);
-      stopped.push_back(app);
+      apps_.stop(app);
+      p.apps_stopped.push_back(app);
     } else if (a.function != atom("load") && a.function != atom("unload")) {
       throw std::runtime_error("release_handler cannot apply application:" + std::string(a.function.text()));
     }
@@ -608,7 +622,8 @@ class handler final : public gen_server::behaviour {
   fs::path history_file_;
   std::unique_ptr<release_history> history_;
   loaded_release current_;
-  std::vector<running_app> apps_;
+  configuration release_config_;  // the running release's `config:`
+  application_controller apps_;
   std::vector<std::pair<atom, appup::purge_method>> unpurged_;
   std::unique_ptr<pending_install> pending_;
   term last_install_figures_;
@@ -627,6 +642,12 @@ term start_link(const handler_options& options) {
 
 term which_releases(const term& h) { return call(h, atom("which_releases")); }
 term which_applications(const term& h) { return call(h, atom("which_applications")); }
+term applications(const term& h) { return call(h, atom("applications")); }
+term start_application(atom app, const term& h) { return call(h, tuple(atom("start_application"), app)); }
+term stop_application(atom app, const term& h) { return call(h, tuple(atom("stop_application"), app)); }
+term application_env(atom app, const term& h) {
+  return call(h, app == atoms::undefined ? term(atom("application_env")) : tuple(atom("application_env"), app));
+}
 term unpack(const std::string& vsn, const term& h) { return call(h, tuple(atom("unpack"), binary(vsn))); }
 term unpack_from(const release_root& source, const std::string& vsn, const term& h) {
   std::vector<term> files;

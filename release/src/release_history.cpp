@@ -71,6 +71,32 @@ CREATE TABLE release_files(
     R"sql(
 ALTER TABLE events ADD COLUMN operation TEXT;
 )sql",
+    // 4: the node's own life: an application whose exit stopped the node, a watchdog that gave up
+    //    booting it (new event kinds: a new table again, for the CHECK).
+    R"sql(
+CREATE TABLE events_v4(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('unpack', 'install_start', 'install_end', 'make_permanent', 'downgrade',
+                                     'remove', 'boot', 'install_interrupted', 'application_exit',
+                                     'watchdog_gave_up')),
+  name TEXT,
+  vsn TEXT,
+  from_vsn TEXT,
+  direction TEXT CHECK (direction IS NULL OR direction IN ('upgrade', 'downgrade')),
+  install_id INTEGER REFERENCES events_v4(id),
+  outcome TEXT CHECK (outcome IS NULL OR outcome IN ('ok', 'failed', 'interrupted')),
+  reason TEXT,
+  duration_ms INTEGER,
+  modules_changed INTEGER,
+  processes_migrated INTEGER,
+  operation TEXT);
+INSERT INTO events_v4 SELECT id, at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, duration_ms,
+                             modules_changed, processes_migrated, operation FROM events;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+CREATE INDEX events_by_install ON events(install_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == release_history::schema_version);
 
@@ -420,6 +446,26 @@ void release_history::record_boot(const std::string& name, const std::string& vs
     statement(db_, path_, now_sql("INSERT INTO events(at, kind, name, vsn) VALUES (", ", 'boot', ?1, ?2)"))
         .bind(1, name)
         .bind(2, vsn)
+        .run();
+  });
+}
+
+void release_history::record_application_exit(const std::string& app, const std::string& app_vsn,
+                                              const std::string& reason) {
+  transaction([&] {
+    statement(db_, path_,
+              now_sql("INSERT INTO events(at, kind, name, vsn, reason) VALUES (", ", 'application_exit', ?1, ?2, ?3)"))
+        .bind(1, app)
+        .bind(2, app_vsn)
+        .bind(3, reason)
+        .run();
+  });
+}
+
+void release_history::record_watchdog_gave_up(const std::string& reason) {
+  transaction([&] {
+    statement(db_, path_, now_sql("INSERT INTO events(at, kind, reason) VALUES (", ", 'watchdog_gave_up', ?1)"))
+        .bind(1, reason)
         .run();
   });
 }

@@ -95,7 +95,7 @@ TEST(OtpctlNode, AWrongCommandLineExitsTwoBeforeConnecting) {
 TEST(OtpctlNode, EveryNodeCommandHasHelp) {
   for (const std::string command :
        {"stop", "ping", "nodes", "status", "releases", "unpack", "relup", "permanent", "rollback", "remove", "history",
-        "load", "purge", "which", "call", "cast", "send"}) {
+        "load", "purge", "which", "call", "cast", "send", "application", "config"}) {
     const outcome r = otpctl({command, "--help"});
     EXPECT_EQ(r.code, 0) << command;
     EXPECT_TRUE(r.out.starts_with("Usage: otpctl " + command + " --node NAME@HOST")) << r.out;

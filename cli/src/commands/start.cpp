@@ -32,6 +32,7 @@ otp::release::node_config config_from(const po::variables_map& args) {
   config.node.names = long_name ? otp::node::name_kind::longnames : otp::node::name_kind::shortnames;
   config.root = fs::absolute(args["root"].as<std::string>()).lexically_normal();
   if (args.count("first-boot")) config.first_boot_vsn = args["first-boot"].as<std::string>();
+  if (args.count("config")) config.config_file = fs::absolute(args["config"].as<std::string>()).lexically_normal();
   return config;
 }
 
@@ -46,10 +47,27 @@ daemon::log_rotation rotation_from(const po::variables_map& args) {
   return rotation;
 }
 
-exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout,
-                     daemon::log_rotation rotation, std::ostream& out, std::ostream& err) {
+daemon::restart_limit restart_limit_from(const po::variables_map& args) {
+  daemon::restart_limit limit;
+  limit.max_restarts = args["max-restarts"].as<int>();
+  if (limit.max_restarts < 0) throw usage_error("--max-restarts must be 0 or more");
+  std::string period = args["restart-period"].as<std::string>();
+  if (period.ends_with('s')) period.pop_back();
   try {
-    const daemon::started_node node = daemon::launch(config, timeout, rotation);
+    std::size_t used = 0;
+    const long seconds = std::stol(period, &used);
+    if (used != period.size() || seconds <= 0) throw std::invalid_argument("not positive");
+    limit.period = std::chrono::seconds(seconds);
+  } catch (const std::exception&) {
+    throw usage_error("--restart-period must be a positive number of seconds (e.g. 60 or 60s)");
+  }
+  return limit;
+}
+
+exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout,
+                     daemon::log_rotation rotation, daemon::restart_limit limit, std::ostream& out, std::ostream& err) {
+  try {
+    const daemon::started_node node = daemon::launch(config, timeout, rotation, limit);
     const daemon::daemon_files files(config.root);
     out << "node " << node.node << " is running release " << node.release << " " << node.vsn << "\n"
         << "  os pid " << node.node_pid << " (" << files.node_pid.string() << "), watchdog os pid " << node.watchdog_pid
@@ -72,7 +90,13 @@ void declare(po::options_description& options, po::options_description&, po::pos
   declare_cookie_options(options);
   add("first-boot", po::value<std::string>()->value_name("VSN"),
       "the release a root that never booted boots (default: its newest)");
+  add("config", po::value<std::string>()->value_name("FILE"),
+      "the node's config file: application environments over the release's (docs/applications.md)");
   add("daemon", "detach under a watchdog; return once the node is up");
+  add("max-restarts", po::value<int>()->value_name("N")->default_value(5),
+      "with --daemon: boots of a node that died allowed within the restart period");
+  add("restart-period", po::value<std::string>()->value_name("S")->default_value("60s"),
+      "with --daemon: the restart period, in seconds");
   add("timeout", po::value<long>()->value_name("MS")->default_value(default_timeout_ms),
       "with --daemon: how long to wait for the node to be up");
   add("log-max-size", po::value<long long>()->value_name("BYTES")->default_value(daemon::log_rotation{}.max_bytes),
@@ -105,7 +129,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     err << "otpctl start: " << e.what() << "\n";
     return exit_code::failed;
   }
-  if (args.count("daemon")) return run_daemon(config, std::chrono::milliseconds(timeout_ms), rotation, out, err);
+  if (args.count("daemon"))
+    return run_daemon(config, std::chrono::milliseconds(timeout_ms), rotation, restart_limit_from(args), out, err);
   config.on_ready = [&out](const std::string& release, const std::string& vsn) {
     out << "node " << otp::node::name().text() << " is running release " << release << " " << vsn
         << " (Ctrl-C or SIGTERM stops it)" << std::endl;
@@ -118,7 +143,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 const command start{
     "start",
     "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
-    "[--first-boot VSN] [--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N]]",
+    "[--first-boot VSN] [--config FILE] [--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N] "
+    "[--max-restarts N] [--restart-period S]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
     "Boots the permanent release of the release root DIR (docs/release-handler.md) as the distributed\n"
     "node NAME: on the root's first boot, the release --first-boot names or else its newest.\n\n"
@@ -132,8 +158,12 @@ const command start{
     "With --daemon the node detaches under a watchdog (Erlang's heart) and otpctl returns once it is\n"
     "up. DIR/otpctl/ holds node.pid (the node's OS pid), watchdog.pid and node.log (all output), each\n"
     "readable by its owner only; node.log is rotated by size (--log-max-size, --log-keep). A node\n"
-    "that dies other than by a clean stop is booted again into the permanent release; SIGTERM to the\n"
-    "watchdog stops the node and the watchdog.\n\n"
+    "that dies other than by a clean stop is booted again into the permanent release (at most N times\n"
+    "within S seconds, --max-restarts 5 --restart-period 60s by default; then the watchdog gives up,\n"
+    "logs why and records it in the release history); SIGTERM to the watchdog stops the node and the\n"
+    "watchdog.\n\n"
+    "With --config FILE the node's applications get the environment FILE sets (App: {Key: Term}),\n"
+    "over their own and the release's (docs/applications.md).\n\n"
     "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
     "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
     "Exit status: 0 the node stopped cleanly (foreground) or is up (--daemon); 1 it could not start\n"

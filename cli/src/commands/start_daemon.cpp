@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -30,6 +31,7 @@
 
 #include "otp/log.hpp"
 #include "otp/node.hpp"
+#include "otp/release_history.hpp"
 
 namespace otpctl::commands::daemon {
 
@@ -140,12 +142,14 @@ void log_line(const fs::path& log, otp::log::level level, const std::string& tex
 
 class watchdog {
  public:
-  watchdog(otp::release::node_config config, daemon_files files, log_rotation rotation, int launcher_fd)
+  watchdog(otp::release::node_config config, daemon_files files, log_rotation rotation, int launcher_fd,
+           restart_limit limit)
       : config_(std::move(config)),
         files_(std::move(files)),
         rotation_(rotation),
         launcher_fd_(launcher_fd),
-        self_(::getpid()) {}
+        self_(::getpid()),
+        limit_(limit) {}
 
   [[noreturn]] void run() {
     sigset_t watched;
@@ -303,11 +307,31 @@ class watchdog {
     if (!first_boot_done_)
       fail_first_boot(node_error_.empty() ? what + " before it was up; see " + files_.log.string() : node_error_);
     if (node_up_) {
+      give_up_if_restarting_too_often(what);
       log_line(files_.log, otp::log::level::error, what + "; booting the permanent release again");
       boot();
       return;
     }
     node_failed_to_boot(what + " while booting" + (node_error_.empty() ? "" : ": " + node_error_));
+  }
+
+  // Counts a boot after a node that was up died; more than limit_.max_restarts of them within
+  // limit_.period ends the watchdog, with a history row.
+  void give_up_if_restarting_too_often(const std::string& what) {
+    const auto now = clock::now();
+    restarts_.push_back(now);
+    while (!restarts_.empty() && now - restarts_.front() > limit_.period) restarts_.pop_front();
+    if (static_cast<int>(restarts_.size()) <= limit_.max_restarts) return;
+    const std::string why = "the node exited " + std::to_string(restarts_.size()) + " times within " +
+                            std::to_string(limit_.period.count()) + " s (--max-restarts " +
+                            std::to_string(limit_.max_restarts) + " --restart-period " +
+                            std::to_string(limit_.period.count()) + "s)";
+    try {
+      otp::release::release_history(config_.root / "releases" / "history.sqlite").record_watchdog_gave_up(why);
+    } catch (const std::exception& e) {
+      log_line(files_.log, otp::log::level::error, std::string("cannot record it in the release history: ") + e.what());
+    }
+    finish(1, what + "; " + why + "; the watchdog gives up");
   }
 
   // A reboot that did not come up: try again later, or give up.
@@ -353,6 +377,8 @@ class watchdog {
   log_rotation rotation_;
   int launcher_fd_;
   const pid_t self_;
+  const restart_limit limit_;
+  std::deque<clock::time_point> restarts_;  // boots after a node that was up died, within limit_.period
   int signal_fd_ = -1;
   pid_t node_pid_ = -1;
   int report_fd_ = -1;
@@ -378,7 +404,7 @@ int above_stdio(int fd) {
 // In the first child: a new session, then the watchdog as its child (no terminal can be acquired
 // by a process that is not a session leader). The first child exits at once.
 [[noreturn]] void detach(const otp::release::node_config& config, const daemon_files& files, log_rotation rotation,
-                         int launcher_fd, int log_fd) {
+                         int launcher_fd, int log_fd, restart_limit limit) {
   ::setsid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -400,7 +426,7 @@ int above_stdio(int fd) {
     write_all(3, "error cannot change to /: " + errno_text(errno) + "\n");
     ::_exit(1);
   }
-  watchdog(config, files, rotation, 3).run();
+  watchdog(config, files, rotation, 3, limit).run();
 }
 
 // The launcher's side of the pipe: lines until the node is up, or until EOF after an error (the
@@ -447,7 +473,8 @@ started_node await_node(int fd, const daemon_files& files, std::chrono::millisec
 
 }  // namespace
 
-started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout, log_rotation rotation) {
+started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout, log_rotation rotation,
+                    restart_limit limit) {
   const daemon_files files(config.root);
   if (const auto running = read_pid_file(files.watchdog_pid); running && is_live_otpctl(*running))
     throw launch_error("a node already runs from " + config.root.string() + " (watchdog os pid " +
@@ -472,7 +499,7 @@ started_node launch(const otp::release::node_config& config, std::chrono::millis
   const pid_t first = ::fork();
   if (first == 0) {
     ::close(pipe_fds[0]);
-    detach(config, files, rotation, pipe_fds[1], log_fd);
+    detach(config, files, rotation, pipe_fds[1], log_fd, limit);
   }
   ::close(pipe_fds[1]);
   ::close(log_fd);

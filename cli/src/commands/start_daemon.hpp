@@ -9,9 +9,13 @@
 // umask); node.log rotates by size (log_rotation.hpp). Then the watchdog watches:
 //   - the node exits with 0 (otpctl stop, SIGTERM to the node): the watchdog removes the pid files
 //     and ends too;
-//   - the node dies otherwise (a signal, a non-zero exit): the watchdog logs it and boots the
-//     permanent release again, at once if the node had been up, after a growing delay if it died
-//     while booting; after 5 boots in a row that never came up it gives up (logged, exit 1);
+//   - the node dies otherwise (a signal, a non-zero exit, an application that stopped it): the
+//     watchdog logs it and boots the permanent release again, at once if the node had been up,
+//     after a growing delay if it died while booting; after 5 boots in a row that never came up it
+//     gives up (logged, exit 1). A node that was up and died more than restart_limit.max_restarts
+//     times within restart_limit.period is not booted again either: the watchdog logs "the node
+//     exited N times within S s ...; the watchdog gives up", adds a watchdog_gave_up row to the
+//     release history and ends (exit 1);
 //   - SIGTERM or SIGINT to the watchdog: it sends SIGTERM to the node, waits for it (SIGKILL after
 //     60 s), removes the pid files and ends.
 // The node process gets SIGTERM when its watchdog dies, however it dies (PR_SET_PDEATHSIG): as
@@ -49,6 +53,13 @@ struct daemon_files {
   explicit daemon_files(const std::filesystem::path& root);
 };
 
+// How often the watchdog boots a node that was up and died again (otpctl start --max-restarts,
+// --restart-period): at most max_restarts boots within any `period`.
+struct restart_limit {
+  int max_restarts = 5;
+  std::chrono::seconds period{60};
+};
+
 // A daemon node that is up.
 struct started_node {
   std::string node;     // its name, e.g. a@127.0.0.1
@@ -70,6 +81,6 @@ class launch_error : public std::runtime_error {
 // up. Throws launch_error when a node
 // already runs from the root, the node reports an error, or it is not up within `timeout`.
 started_node launch(const otp::release::node_config& config, std::chrono::milliseconds timeout,
-                    log_rotation rotation = {});
+                    log_rotation rotation = {}, restart_limit limit = {});
 
 }  // namespace otpctl::commands::daemon

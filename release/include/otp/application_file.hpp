@@ -7,6 +7,11 @@
 //   modules: [counter, counter_store]
 //   registered: [counter]              # the names its processes register (checked, see below)
 //   applications: [kernel, stdlib]     # the applications it depends on
+//   env:                               # optional: the application environment, key -> Erlang term
+//     port: 8080                       #   each value a YAML scalar read by the term parser
+//     greeting: '<<"hello">>'
+//   config_change: counter             # optional: a registered gen_server told of env changes
+//                                      #   on an upgrade ({config_change, Changed, New, Removed})
 //   supervisor:                        # optional: the top supervisor of the application
 //     name: counter_sup                # optional registered name
 //     strategy: one_for_one            # flags, with OTP's defaults
@@ -107,6 +112,8 @@ struct application_spec {
   std::vector<atom> registered;
   std::vector<atom> applications;             // dependencies
   std::optional<supervisor_tree> supervisor;  // none: a library application
+  std::vector<std::pair<atom, term>> env;     // the environment its file gives (otp::application)
+  std::optional<atom> config_change;          // who hears of env changes on an upgrade
   std::string source;                         // the file it came from
 };
 

@@ -7,8 +7,11 @@
 // (node_agent.hpp, for otpctl), and `on_ready` is called with the release booted. The node then
 // runs until SIGINT, SIGTERM or the node agent's `stop`: the release handler stops the
 // applications in reverse order, the node leaves EPMD, the runtime ends, and run_node returns 0.
-// A node that cannot start (a bad name, a refused cookie, no release to boot) returns 1 after
-// `on_error`; so does a node whose release handler dies.
+// A node that cannot start (a bad name, a refused cookie, no release to boot, a bad config file)
+// returns 1 after `on_error`; so does a node whose release handler dies. A node stopped by an
+// application (a permanent one exited, or a transient one abnormally: application_controller.hpp)
+// returns exit_application_stopped once the other applications are stopped, which is what tells
+// a watchdog to boot it again.
 //
 // Ownership and thread-safety: call once per OS process, from its main thread, with no
 // otp::runtime running.
@@ -23,10 +26,14 @@
 
 namespace otp::release {
 
+// run_node's result when an application's exit stopped the node.
+inline constexpr int exit_application_stopped = 3;
+
 struct node_config {
   node::options node;
   std::filesystem::path root;
   std::optional<std::string> first_boot_vsn;
+  std::optional<std::filesystem::path> config_file;  // the node's config file (otpctl start --config)
   std::function<void(const std::string& release_name, const std::string& vsn)> on_ready;
   std::function<void(const std::string& message)> on_error;
 };

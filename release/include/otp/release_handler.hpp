@@ -6,10 +6,13 @@
 // Boot (start_link): opens the history (<root>/releases/history.sqlite unless given), records the
 // installs a killed node left unfinished, and boots the permanent release — on the first boot of a
 // root, `first_boot_vsn` or the newest release there, which is then unpacked and made permanent.
-// Booting loads every module of the release's applications from the root and starts each
-// application's supervision tree, in the release's order, linked to the handler (which plays
-// OTP's application controller: an application whose top supervisor dies is logged and dropped).
-// A release installed but not made permanent is not what the next boot runs.
+// Booting starts the release's applications in its order through the handler's
+// application_controller (application_controller.hpp: modules, environment, supervision tree
+// linked to the handler, start types). When a permanent application exits, or a transient one
+// exits abnormally, the handler logs "application A exited: R; the node stops (permanent)",
+// records an application_exit row, stops the other applications and exits with
+// {application_exited, A, R}; the node program then ends (node_runner.hpp). A release installed
+// but not made permanent is not what the next boot runs.
 //
 // Install: the target must be unpacked, old or permanent and not current. Every module file is
 // checked against the sha256 recorded at unpack, the relup is planned from the running release
@@ -18,7 +21,9 @@
 // supervisors as roots. add_application / remove_application / restart_application's applies are
 // the handler's application start / stop / unload. A failure anywhere leaves every process with
 // its old code and state, stops applications the install started and restarts those it stopped,
-// and the node keeps serving the old release (script_runner.hpp). Each install writes
+// and the node keeps serving the old release (script_runner.hpp). After a successful script the
+// environments are recomputed from the target's files and the applications whose environment
+// changed are told (application_controller::upgraded, OTP's config_change). Each install writes
 // install_start and install_end (ok or failed with the reason as Erlang text) to the history.
 //
 // The protocol is gen_server calls with Erlang terms, so a hidden node (otpctl) can drive it;
@@ -26,7 +31,15 @@
 //   which_releases
 //       [{Name, Vsn, [<<"app-vsn">>], Status}], newest first
 //   which_applications
-//       [{App, Vsn, TopSupervisorPid}]
+//       [{App, Vsn, TopSupervisorPid}] of the running applications
+//   applications
+//       [#{name, description, vsn, type, state, reason}] for every application of the running
+//       release (application_controller::describe)
+//   {start_application, App} | {stop_application, App}
+//       ok | {error, {already_started, App}} | {error, {not_started, App}} | {error, {not_in_release, App}}
+//       (a stop on request never stops the node, whatever the start type)
+//   application_env | {application_env, App}
+//       [{App, [{Key, Value}]}] for every application of the running release | [{Key, Value}]
 //   {unpack, Vsn}
 //       {ok, Vsn} | {error, {existing_release, Vsn}} | {error, {bad_release, Vsn, [Problem]}}
 //   {unpack, Vsn, Files}
@@ -75,7 +88,8 @@ struct handler_options {
   std::filesystem::path root;
   std::filesystem::path history;  // empty: <root>/releases/history.sqlite
   std::optional<std::string> first_boot_vsn;
-  std::chrono::milliseconds timeout{5000};  // every batch of sys requests during an install
+  std::optional<std::filesystem::path> config_file;  // the node's config file (release_file.hpp's parse_config)
+  std::chrono::milliseconds timeout{5000};           // every batch of sys requests during an install
 };
 
 namespace release_handler {
@@ -89,6 +103,11 @@ term start_link(const handler_options& options);
 // The calls above, to `handler` (a pid, the registered name, or {release_handler, Node}).
 term which_releases(const term& handler = registered_name);
 term which_applications(const term& handler = registered_name);
+term applications(const term& handler = registered_name);
+term start_application(atom app, const term& handler = registered_name);
+term stop_application(atom app, const term& handler = registered_name);
+// All environments (`app` undefined) or one application's.
+term application_env(atom app = atoms::undefined, const term& handler = registered_name);
 term unpack(const std::string& vsn, const term& handler = registered_name);
 // Sends release `vsn` of `source` (every file of release_root::release_files) and unpacks it.
 term unpack_from(const release_root& source, const std::string& vsn, const term& handler = registered_name);

@@ -7,7 +7,7 @@
 //   events(id, at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, duration_ms,
 //          modules_changed, processes_migrated, operation)
 //     kind: unpack | install_start | install_end | make_permanent | downgrade | remove | boot |
-//           install_interrupted
+//           install_interrupted | application_exit | watchdog_gave_up
 // Every recording method writes its event row and its status changes in one transaction, so a
 // crash leaves either all of it or none. An install writes install_start before it runs and
 // install_end (ok or failed) after: an install_start with neither an install_end nor an
@@ -114,7 +114,7 @@ enum class install_direction { upgrade, downgrade };
 
 class release_history {
  public:
-  static constexpr int schema_version = 3;
+  static constexpr int schema_version = 4;
 
   // Opens (creating if needed) and migrates the database; sets WAL and synchronous=FULL.
   explicit release_history(std::filesystem::path database);
@@ -143,6 +143,11 @@ class release_history {
   // The node booted `vsn` (normally the permanent release); a release the history does not know
   // yet (the first boot of a node) is added as permanent.
   void record_boot(const std::string& name, const std::string& vsn);
+  // An application whose exit stops the node (a permanent one, or a transient one that exited
+  // abnormally): name = the application, vsn = its version, reason = the exit reason as Erlang text.
+  void record_application_exit(const std::string& app, const std::string& app_vsn, const std::string& reason);
+  // The node's watchdog stopped booting it (too many boots in its period); reason says how many.
+  void record_watchdog_gave_up(const std::string& reason);
   // Installs started and never ended (nor already recorded as interrupted), oldest first.
   std::vector<interrupted_install> interrupted_installs() const;
   // Records that an interrupted install was found (an install_interrupted row); it is no longer

@@ -9,8 +9,13 @@
 // {code_change, Module, OldVsn, self()}, then, by Extra: crash -> throws; fail -> returns an error;
 // {sleep, Ms} -> takes Ms before migrating; anything else migrates: up to version 2's shape, down
 // ({down, Vsn}) to version 1's, in whichever version runs it.
+// Started with an atom as its argument, it registers under that name. The application environment
+// from module code: call {get_env, App, Key} -> the value or undefined; call {set_env, App, Key,
+// Value} -> ok. call {config_change, Changed, New, Removed} (the application controller's, on an
+// upgrade) tells the `observer` {config_change, Module, Changed, New, Removed} and replies ok.
 #include <stdexcept>
 
+#include "otp/application.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/module.hpp"
 #include "otp/process.hpp"
@@ -36,11 +41,28 @@ term shaped(const term& last, const term& errors) {
 
 class seq_server : public otp::gen_server::behaviour {
  public:
-  init_result init(const term&) override { return init_result::ok(shaped(0, 0)); }
+  init_result init(const term& arg) override {
+    if (arg.is_atom() && !arg.is_atom(atom("undefined"))) otp::register_name(arg.as_atom(), otp::self());
+    return init_result::ok(shaped(0, 0));
+  }
 
   result handle_call(const term& request, const term&, const term& state) override {
     if (request.is_atom(atom("report"))) return result::reply(otp::tuple(last_of(state), errors_of(state)), state);
     if (request.is_atom(atom("vsn"))) return result::reply(otp::binary(SEQ_VSN), state);
+    if (request.is_tuple(3) && request[0].is_atom(atom("get_env")))
+      return result::reply(otp::application::get_env(request[1].as_atom(), request[2].as_atom(), atom("undefined")),
+                           state);
+    if (request.is_tuple(4) && request[0].is_atom(atom("set_env"))) {
+      otp::application::set_env(request[1].as_atom(), request[2].as_atom(), request[3]);
+      return result::reply(atom("ok"), state);
+    }
+    if (request.is_tuple(4) && request[0].is_atom(atom("config_change"))) {
+      const term observer = otp::whereis(atom("observer"));
+      if (observer.is_pid())
+        otp::send(observer,
+                  otp::tuple(atom("config_change"), atom(OTP_MODULE_NAME), request[1], request[2], request[3]));
+      return result::reply(atom("ok"), state);
+    }
     return result::reply(otp::tuple(atom("error"), atom("unknown_call")), state);
   }
 
