@@ -190,8 +190,8 @@ class checker {
     } catch (const appup::yaml_error& e) {
       add_parse_error(e);
       return;
-    } catch (const std::exception& e) {
-      add(app_path, {}, e.what());
+    } catch (const std::exception& e) {  // a link: the message names it
+      add({}, {}, e.what());
       return;
     }
     const yaml_positions app_pos(app_path);
