@@ -157,6 +157,10 @@ TEST_F(install_test, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndR
   const std::string upgraded = ok(otpctl + " relup" + at + "1.1.0");
   EXPECT_NE(upgraded.find("upgraded from 1.0.0 to 1.1.0"), std::string::npos) << upgraded;
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store stats"), "#{keys => 2,writes => 2}\n");
+  // Its configuration changed with it, and kv_store was told how (config_change).
+  const std::string told = ok(otpctl + " config" + at + "kv last_config_change");
+  EXPECT_NE(told.find("{[{port,8081}],[{max_keys,100}],[greeting]}"), std::string::npos) << told;
+  EXPECT_EQ(ok(otpctl + " config" + at + "kv port"), "8081\n");
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store '{put, c, 3}'"), "ok\n");
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store stats"), "#{keys => 3,writes => 3}\n");
 
@@ -165,6 +169,7 @@ TEST_F(install_test, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndR
   EXPECT_NE(rolled_back.find("downgraded from 1.1.0 to 1.0.0"), std::string::npos) << rolled_back;
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store '{get, c}'"), "3\n");
   EXPECT_EQ(ok(otpctl + " call" + at + "kv_store stats"), "{error,{unknown_call,stats}}\n");
+  EXPECT_EQ(ok(otpctl + " config" + at + "kv port"), "8080\n");
   EXPECT_EQ(ok(otpctl + " stop" + at), "node " + node + " stopped\n");
 }
 

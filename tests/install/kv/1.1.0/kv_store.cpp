@@ -2,10 +2,13 @@
 //   call {put, Key, Value}  stores Value under Key, replies ok
 //   call {get, Key}         replies the value, or undefined
 //   call stats              replies #{keys => N, writes => W}                          (new)
+//   call {config_change, Changed, New, Removed}  (from the application controller after an upgrade
+//                           that changed kv's environment) keeps it as kv's last_config_change (new)
 // The state changes shape: version "1" kept #{Key => Value}, version "2" keeps {Map, Writes}.
 // code_change migrates a running store both ways: up from "1" (a store that had N keys took at
 // least N writes) and down to "1" ({down, "1"}: the writes are dropped).
 #include <cstdint>
+#include <otp/application.hpp>
 #include <otp/gen_server.hpp>
 #include <otp/module.hpp>
 #include <otp/process.hpp>
@@ -41,6 +44,10 @@ class kv_store : public otp::gen_server::behaviour {
     if (request.is_tuple(2) && request[0].is_atom(atom("get"))) {
       const term* value = map.find(request[1]);
       return result::reply(value != nullptr ? *value : term(atom("undefined")), state);
+    }
+    if (request.is_tuple(4) && request[0].is_atom(atom("config_change"))) {
+      otp::application::set_env(atom("kv"), atom("last_config_change"), otp::tuple(request[1], request[2], request[3]));
+      return result::reply(atom("ok"), state);
     }
     if (request.is_atom(atom("stats")))
       return result::reply(otp::map({{atom("keys"), static_cast<std::int64_t>(map.size())}, {atom("writes"), writes}}),
