@@ -1,7 +1,6 @@
 // A process that overflows its fiber stack must be caught by the guard page and reported, never
 // silently corrupt memory.
 #include <gtest/gtest.h>
-
 #include <sys/mman.h>
 #include <unistd.h>
 
