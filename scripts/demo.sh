@@ -34,6 +34,8 @@ release_root=$build_dir/examples/counter/root
 # --- what the demo starts, and how it is all stopped ----------------------------------------------
 demo=$(mktemp -d "${TMPDIR:-/tmp}/otp-cpp-demo.XXXXXX")
 cookie=demo$$x$RANDOM
+cookie_file=$demo/cookie  # the nodes' secret stays off every otpctl command line
+(umask 077 && printf '%s\n' "$cookie" >"$cookie_file")
 node_a=demo_a$$@127.0.0.1
 node_b=demo_b$$@127.0.0.1
 traffic_pid=
@@ -85,13 +87,13 @@ run() {
 on() {
   local node=$1 command=$2
   shift 2
-  run "$otpctl" "$command" --node "$node" --cookie "$cookie" "$@"
+  run "$otpctl" "$command" --node "$node" --cookie-file "$cookie_file" "$@"
 }
 # The output of an otpctl node command, unshown.
 ask() {
   local node=$1 command=$2
   shift 2
-  "$otpctl" "$command" --node "$node" --cookie "$cookie" "$@"
+  "$otpctl" "$command" --node "$node" --cookie-file "$cookie_file" "$@"
 }
 fail() {
   echo "demo: $*" >&2
@@ -113,8 +115,8 @@ say "otpctl start --daemon returns once the node is up; a watchdog keeps it runn
 mkdir -p "$demo/a" "$demo/b"
 cp -r "$release_root"/. "$demo/a"
 cp -r "$release_root"/. "$demo/b"
-run "$otpctl" start --name "$node_a" --root "$demo/a" --cookie "$cookie" --first-boot 1.0.0 --daemon
-run "$otpctl" start --name "$node_b" --root "$demo/b" --cookie "$cookie" --first-boot 1.0.0 --daemon
+run "$otpctl" start --name "$node_a" --root "$demo/a" --cookie-file "$cookie_file" --first-boot 1.0.0 --daemon
+run "$otpctl" start --name "$node_b" --root "$demo/b" --cookie-file "$cookie_file" --first-boot 1.0.0 --daemon
 on "$node_a" status
 say "Only a node with the cookie gets in:"
 run "$otpctl" ping --node "$node_b" --cookie not-the-cookie || true
