@@ -149,8 +149,8 @@ TEST_P(SchedulerLoadTest, ARingOfAThousandProcessesPassesATokenTenRounds) {
     }
     // Births make progress or the scheduler lost one: each must follow the last within the deadline.
     int born = 0;
-    while (born < size && receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("born")); },
-                                  must_happen_within))
+    while (born < size &&
+           receive([](const term& m) { return m.is_tuple(2) && m[0].is_atom(atom("born")); }, must_happen_within))
       ++born;
     bool done = false;
     if (born == size) {
