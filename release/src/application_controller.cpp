@@ -8,6 +8,7 @@
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/process.hpp"
+#include "otp/term_text.hpp"
 
 namespace otp::release {
 namespace {
@@ -200,7 +201,7 @@ void application_controller::upgraded(const loaded_release& target, const config
       if (!reply.is_atom(atoms::ok))
         log::write(log::level::warning, "application " + who + " answered " + reply.to_string());
     } catch (const exit_exception& e) {
-      log::write(log::level::warning, "application " + who + " failed: " + e.reason().to_string());
+      log::write(log::level::warning, "application " + who + " failed: " + to_string(e.reason(), report_limits));
     }
   }
 }

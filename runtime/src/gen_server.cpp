@@ -9,6 +9,7 @@
 #include "gen_call.hpp"
 #include "otp/log.hpp"
 #include "otp/runtime.hpp"
+#include "otp/term_text.hpp"
 #include "process_control_block.hpp"
 #include "runtime_state.hpp"
 #include "system_functions.hpp"
@@ -26,7 +27,9 @@ result behaviour::handle_cast(const term& request, const term& state) {
 }
 result behaviour::handle_info(const term& info, const term& state) {
   log::report(log::level::warning, "gen_server",
-              {{"label", "{gen_server,no_handle_info}"}, {"module", module_name()}, {"message", info.to_string()}});
+              {{"label", "{gen_server,no_handle_info}"},
+               {"module", module_name()},
+               {"message", to_string(info, report_limits)}});
   return result::noreply(state);
 }
 result behaviour::handle_continue(const term& continuation, const term& state) {
@@ -250,8 +253,8 @@ class server_body final : public detail::process_body {
       log::report(log::level::error, "crash_report",
                   {{"label", "{gen_server,terminate}"},
                    {"name", name_ ? term(*name_).to_string() : self().to_string()},
-                   {"reason", final_reason.to_string()},
-                   {"state", state_.to_string()}});
+                   {"reason", to_string(final_reason, report_limits)},
+                   {"state", to_string(state_, report_limits)}});
     exit_reason_ = final_reason;
   }
 

@@ -6,6 +6,7 @@
 #include "dist/router.hpp"
 #include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
+#include "otp/term_text.hpp"
 #include "process_control_block.hpp"
 #include "registry.hpp"
 #include "runtime_state.hpp"
@@ -22,7 +23,7 @@ using detail::signal_kind;
 exit_exception::exit_exception(term reason) : reason_(std::move(reason)) {}
 
 const char* exit_exception::what() const noexcept {
-  if (text_.empty()) text_ = "exit: " + reason_.to_string();
+  if (text_.empty()) text_ = "exit: " + to_string(reason_, report_limits);
   return text_.c_str();
 }
 

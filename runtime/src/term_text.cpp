@@ -212,11 +212,13 @@ void print_binary(std::string& out, std::string_view bytes) {
   out += ">>";
 }
 
-// Compounds are printed from an explicit stack of what is left to write, so a deeply nested term
-// (an ETF term may nest a thousand levels) costs heap, never the stack of the fiber printing it.
-struct print_step {
-  const term* value = nullptr;  // a term to print, or
-  const char* text = nullptr;   // punctuation to append
+// Compounds are printed from an explicit stack of the compounds being written, each with how far
+// it got: a deeply nested term (an ETF term may nest a thousand levels) costs heap, never the stack
+// of the fiber printing it, and the stack grows with the depth of the term, not with its size.
+struct open_compound {
+  const term* value;
+  std::size_t next;   // the next item to write: an element, or for a map a key (even) or value (odd)
+  std::size_t items;  // how many items it has (tail excluded)
 };
 
 void print_scalar(std::string& out, const term& t) {
@@ -251,68 +253,70 @@ void print_scalar(std::string& out, const term& t) {
   }
 }
 
-// Pushes the steps of a compound's contents, last first, so they pop in order.
-void push_compound(std::vector<print_step>& todo, const term& t) {
-  switch (t.kind()) {
-    case term_kind::tuple: {
-      todo.push_back({nullptr, "}"});
-      const auto elements = t.elements();
-      for (std::size_t i = elements.size(); i-- > 0;) {
-        todo.push_back({&elements[i], nullptr});
-        if (i > 0) todo.push_back({nullptr, ","});
-      }
-      todo.push_back({nullptr, "{"});
-      break;
-    }
-    case term_kind::nil:
-    case term_kind::list: {
-      todo.push_back({nullptr, "]"});
-      if (!t.list_tail().is_nil()) {
-        todo.push_back({&t.list_tail(), nullptr});
-        todo.push_back({nullptr, "|"});
-      }
-      const auto elements = t.elements();
-      for (std::size_t i = elements.size(); i-- > 0;) {
-        todo.push_back({&elements[i], nullptr});
-        if (i > 0) todo.push_back({nullptr, ","});
-      }
-      todo.push_back({nullptr, "["});
-      break;
-    }
-    case term_kind::map: {
-      todo.push_back({nullptr, "}"});
-      const auto pairs = t.map_pairs();
-      for (std::size_t i = pairs.size(); i-- > 0;) {
-        todo.push_back({&pairs[i].second, nullptr});
-        todo.push_back({nullptr, " => "});
-        todo.push_back({&pairs[i].first, nullptr});
-        if (i > 0) todo.push_back({nullptr, ","});
-      }
-      todo.push_back({nullptr, "#{"});
-      break;
-    }
-    default: break;
-  }
-}
-
 bool is_compound(const term& t) {
   const term_kind k = t.kind();
   return k == term_kind::tuple || k == term_kind::nil || k == term_kind::list || k == term_kind::map;
 }
 
-void print(std::string& out, const term& root) {
-  std::vector<print_step> todo{{&root, nullptr}};
-  while (!todo.empty()) {
-    const print_step step = todo.back();
-    todo.pop_back();
-    if (step.text != nullptr)
-      out += step.text;
-    else if (is_compound(*step.value))
-      push_compound(todo, *step.value);
-    else
-      print_scalar(out, *step.value);
+const char* opening(const term& t) { return t.is_tuple() ? "{" : t.is_map() ? "#{" : "["; }
+const char* closing(const term& t) { return t.is_tuple() || t.is_map() ? "}" : "]"; }
+
+std::size_t item_count(const term& t) { return t.is_map() ? 2 * t.map_pairs().size() : t.elements().size(); }
+
+const term& item_at(const term& t, std::size_t i) {
+  if (t.is_map()) {
+    const auto& pair = t.map_pairs()[i / 2];
+    return i % 2 == 0 ? pair.first : pair.second;
   }
+  return t.elements()[i];
 }
+
+// Writes `value` at nesting `depth` (the root is 1): a compound nested deeper than the limit is
+// written as "...", as io_lib's ~P does.
+void print_value(std::string& out, std::vector<open_compound>& open, const term& value, const print_limits& limits) {
+  if (!is_compound(value)) return print_scalar(out, value);
+  if (open.size() + 1 > limits.depth) {
+    out += "...";
+    return;
+  }
+  out += opening(value);
+  open.push_back({&value, 0, item_count(value)});
+}
+
+// Cuts `out` to at most `chars` bytes, never inside a UTF-8 sequence, and marks the cut.
+void cut(std::string& out, std::size_t chars) {
+  std::size_t at = chars;
+  while (at > 0 && (static_cast<unsigned char>(out[at]) & 0xC0) == 0x80) --at;
+  out.resize(at);
+  out += "...";
+}
+
+void print(std::string& out, const term& root, const print_limits& limits) {
+  std::vector<open_compound> open;
+  print_value(out, open, root, limits);
+  while (!open.empty()) {
+    if (out.size() >= limits.chars) return cut(out, limits.chars);
+    open_compound& top = open.back();
+    const term& t = *top.value;
+    if (top.next < top.items) {
+      const std::size_t i = top.next++;
+      if (i > 0) out += t.is_map() && i % 2 == 1 ? " => " : ",";
+      print_value(out, open, item_at(t, i), limits);  // may reallocate `open`: `top` is not used after
+    } else if (top.next == top.items && t.kind() == term_kind::list && !t.list_tail().is_nil()) {
+      ++top.next;
+      out += '|';
+      print_value(out, open, t.list_tail(), limits);
+    } else {
+      out += closing(t);
+      open.pop_back();
+    }
+  }
+  if (out.size() > limits.chars) cut(out, limits.chars);
+}
+
+}  // namespace
+
+namespace {
 
 // --- parsing ------------------------------------------------------------------------------------
 
@@ -697,7 +701,13 @@ class parser {
 
 std::string term::to_string() const {
   std::string out;
-  print(out, *this);
+  print(out, *this, print_limits{});
+  return out;
+}
+
+std::string to_string(const term& t, const print_limits& limits) {
+  std::string out;
+  print(out, t, limits);
   return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include "otp/log.hpp"
 #include "otp/process.hpp"
+#include "otp/term_text.hpp"
 #include "start_resolver.hpp"
 #include "supervisor_reports.hpp"
 
@@ -632,7 +633,7 @@ gs::result sup_server::handle_info(const term& info, const term& state) {
     return gs::result::noreply(state);
   }
   log::report(log::level::error, "supervisor_report",
-              {{"supervisor", sup_name_.to_string()}, {"unexpected_message", info.to_string()}});
+              {{"supervisor", sup_name_.to_string()}, {"unexpected_message", to_string(info, report_limits)}});
   return gs::result::noreply(state);
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "otp/log.hpp"
+#include "otp/term_text.hpp"
 
 namespace otp::supervisor {
 
@@ -28,8 +29,8 @@ void report_error(const term& sup_name, std::string_view context, const term& re
   log::report(log::level::error, "supervisor_report",
               {{"supervisor", sup_name.to_string()},
                {"errorContext", std::string(context)},
-               {"reason", reason.to_string()},
-               {"offender", child_info(pid, spec, mfargs, nb_children).to_string()}});
+               {"reason", to_string(reason, report_limits)},
+               {"offender", to_string(child_info(pid, spec, mfargs, nb_children), report_limits)}});
 }
 
 }  // namespace otp::supervisor

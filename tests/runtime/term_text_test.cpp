@@ -6,6 +6,7 @@
 
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -193,6 +194,35 @@ TEST(TermPrint, ANestingFarDeeperThanAnyStackPrintsOnASmallThread) {
   }
   for (int i = 0; i < depth; ++i) closing += i % 3 == 0 ? ",2}" : i % 3 == 1 ? "]" : "}";
   EXPECT_TRUE(text == opening + "[1]" + closing) << "printed " << text.size() << " bytes";
+}
+
+// Reports show terms as OTP's logger does with depth and chars_limit: compounds deeper than the
+// depth print as "...", and the text stops after its limit.
+TEST(TermPrint, LimitsCutDeepCompoundsAndLongTexts) {
+  const term nested = otp::tuple(1, otp::list(2, otp::tuple(3, otp::map({{4, otp::list(5)}}))), "x"_a);
+  EXPECT_EQ(otp::to_string(nested, {}), nested.to_string());
+  EXPECT_EQ(otp::to_string(nested, {.depth = 1}), "{1,...,x}");
+  EXPECT_EQ(otp::to_string(nested, {.depth = 2}), "{1,[2,...],x}");
+  EXPECT_EQ(otp::to_string(nested, {.depth = 4}), "{1,[2,{3,#{4 => ...}}],x}");
+  EXPECT_EQ(otp::to_string(nested, {.depth = 0}), "...");
+  EXPECT_EQ(otp::to_string(otp::list(1, 2), {.depth = 1}), "[1,2]");  // scalars are never cut by depth
+  EXPECT_EQ(otp::to_string(nested, {.chars = 6}), "{1,[2,...");
+  // The cut never splits a UTF-8 character.
+  EXPECT_EQ(otp::to_string(otp::binary("héllo"), {.chars = 5}), "<<\"h...");
+}
+
+// A message of millions of elements costs a report its limit, and printing it whole costs memory
+// in proportion to its text, not a multiple of it (the printer keeps one entry per open level).
+TEST(TermPrint, AHugeListPrintsWithinTheLimitWithoutWalkingIt) {
+  std::vector<term> elements(5'000'000, term(7));
+  const term huge = term::make_list(std::move(elements));
+  const auto started = std::chrono::steady_clock::now();
+  const std::string text = otp::to_string(otp::tuple("big"_a, huge), otp::report_limits);
+  EXPECT_LE(text.size(), otp::report_limits.chars + 3);
+  EXPECT_EQ(text.substr(0, 9), "{big,[7,7");
+  EXPECT_EQ(text.substr(text.size() - 3), "...");
+  // Stopping at the limit is immediate; printing 5M elements would take far longer.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(200));
 }
 
 TEST(TermPrint, StreamOperator) {

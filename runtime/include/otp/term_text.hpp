@@ -50,6 +50,18 @@ struct term_parse_error : std::runtime_error {
 
 term parse_term(std::string_view text);
 
+// How much of a term `to_string(t, limits)` writes, as OTP's logger formatter limits a report:
+// compounds nested deeper than `depth` (the whole term is depth 1) are written as "...", and
+// the text is cut after `chars` characters (it then ends with "..."). The defaults write all.
+struct print_limits {
+  std::size_t depth = static_cast<std::size_t>(-1);
+  std::size_t chars = static_cast<std::size_t>(-1);
+};
+// The limits reports use for the terms they show (reasons, states, messages): a huge message or
+// state costs a report a few kilobytes, never its own size.
+inline constexpr print_limits report_limits{.depth = 30, .chars = 8192};
+std::string to_string(const term& t, const print_limits& limits);
+
 std::ostream& operator<<(std::ostream& out, const term& t);
 
 }  // namespace otp
