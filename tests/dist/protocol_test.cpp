@@ -157,19 +157,45 @@ TEST(DistFraming, SplitterYieldsFramesAndTicksAcrossReadBoundaries) {
   for (char c : stream) {  // one byte at a time
     *s.prepare(1) = c;
     s.commit(1);
-    while (auto p = s.next()) got.emplace_back(*p);
+    while (auto f = s.next()) got.emplace_back(f->payload);
   }
   ASSERT_EQ(got.size(), 2u);
   EXPECT_TRUE(got[0].empty());
   EXPECT_EQ(decode_payload(got[1]).op(), 2);
 }
 
-TEST(DistFraming, AFrameOverTheLimitIsRefusedFromItsLengthAlone) {
-  frame_splitter s(100);
-  const char header[4] = {0, 0, 0, 101};
-  std::copy(header, header + 4, s.prepare(4));
-  s.commit(4);
-  EXPECT_THROW(s.next(), frame_error);
+// A frame over the message limit is read past, keeping only its first bytes, and the frames after
+// it come through: the connection stays in step and up.
+TEST(DistFraming, AFrameOverTheLimitIsReadPastKeepingOnlyItsControl) {
+  const term big = binary(std::string(50'000, 'x'));
+  const term small = 1;
+  const std::string stream = frame_bytes(tuple(6, term::make_pid({0, 5, 0}), atom(""), atom("counter")), &big) +
+                             frame_bytes(tuple(2, atom(""), 1), &small);
+  frame_splitter s(10'000);
+  std::vector<split_frame> got;
+  std::vector<std::string> payloads;
+  for (std::size_t at = 0; at < stream.size(); at += 1000) {  // reads of 1000 bytes
+    const std::size_t n = std::min<std::size_t>(1000, stream.size() - at);
+    std::copy(stream.data() + at, stream.data() + at + n, s.prepare(n));
+    s.commit(n);
+    while (auto f = s.next()) {
+      got.push_back(*f);
+      payloads.emplace_back(f->payload);
+    }
+    EXPECT_LE(s.capacity(), 64u * 1024) << "the oversized frame is never buffered";
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].dropped);
+  EXPECT_EQ(got[0].length, stream.size() - 4 - (frame_bytes(tuple(2, atom(""), 1), &small).size()));
+  EXPECT_EQ(payloads[0].size(), frame_splitter::dropped_prefix_size);
+  std::size_t at = 2;
+  EXPECT_EQ(etf::decode_one(payloads[0], at), tuple(6, term::make_pid({0, 5, 0}), atom(""), atom("counter")))
+      << "the kept bytes hold the control message";
+  EXPECT_FALSE(got[1].dropped);
+  EXPECT_EQ(*decode_payload(payloads[1]).message, small);
+}
+
+TEST(DistFraming, AFrameAtTheLimitIsKept) {
   frame_splitter exact(100);
   const char ok[4] = {0, 0, 0, 100};
   std::copy(ok, ok + 4, exact.prepare(4));
@@ -178,7 +204,7 @@ TEST(DistFraming, AFrameOverTheLimitIsRefusedFromItsLengthAlone) {
 }
 
 TEST(DistFraming, TheBufferGrowsWithTheBytesThatArriveNotWithTheAnnouncedLength) {
-  frame_splitter s(128u << 20);
+  frame_splitter s(128u << 20);                                  // under the limit: kept, so buffered as it arrives
   const char header[4] = {0x07, static_cast<char>(0x80), 0, 0};  // 120 MiB announced
   std::copy(header, header + 4, s.prepare(4));
   s.commit(4);

@@ -25,6 +25,7 @@
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
+#include "otp/node_table.hpp"
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
 #include "raw_peer.hpp"
@@ -48,6 +49,14 @@ long resident_kib(pid_t pid) {
   for (std::string line; std::getline(status, line);)
     if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
   throw std::runtime_error("no VmRSS for " + std::to_string(pid));
+}
+
+// The peak RSS since the last reset (writing 5 to /proc/<pid>/clear_refs), in KiB.
+long peak_resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  throw std::runtime_error("no VmHWM for " + std::to_string(pid));
 }
 
 // User plus system CPU time from /proc/<pid>/stat, in seconds.
@@ -256,16 +265,19 @@ TEST_F(UntrustedPeer, OutOfDescriptorsTheAcceptLoopPausesInsteadOfSpinning) {
   const double used = cpu_seconds(pid) - cpu_before;
   EXPECT_LT(used, 0.2 * wall) << "the node spun: " << used << " s of CPU in " << wall << " s";
   flood.clear();
-  EXPECT_EQ(node::ping(target.node()), atom("pong")) << "it did not accept again once descriptors were free";
+  // The closed flood still sits in the listen backlog ahead of the ping, and each of its handshakes
+  // ends when the node reads its end: on a loaded machine that can outlast one ping's setup time.
+  EXPECT_TRUE(eventually([&] { return node::ping(target.node()) == atom("pong"); }, std::chrono::seconds(30)))
+      << "it did not accept again once descriptors were free";
 }
 
 TEST_F(UntrustedPeer, AFramesBufferGrowsWithTheBytesThatArriveNotWithItsAnnouncedLength) {
-  test_node target(cookie);  // frames up to 128 MiB
+  test_node target(cookie);  // messages up to 64 MiB
   const pid_t pid = target.child.pid();
   raw_peer peer(port_of_node(target.name));
   peer.handshake(unique_node("raw"), cookie, target.name);
   const long before = resident_kib(pid);
-  peer.send(std::string("\x07\x80\x00\x00", 4) + "p" + std::string(100, 'x'));  // 120 MiB announced, 101 sent
+  peer.send(std::string("\x03\xC0\x00\x00", 4) + "p" + std::string(100, 'x'));  // 60 MiB announced, 101 sent
   // Watched for half a second: reading the header must not make the node allocate the frame.
   long peak = before;
   const auto until = steady_clock::now() + std::chrono::milliseconds(500);
@@ -275,6 +287,64 @@ TEST_F(UntrustedPeer, AFramesBufferGrowsWithTheBytesThatArriveNotWithItsAnnounce
   }
   EXPECT_LT(peak - before, 16 * 1024) << "RSS went from " << before << " KiB to " << peak << " KiB";
   EXPECT_FALSE(peer.is_closed()) << "a frame under the limit is allowed";
+}
+
+// A pid of the raw peer's node, as this process's node table knows it.
+term pid_of_raw_node(const std::string& raw_name) {
+  return term::make_pid({node_table::intern({atom(raw_name), 1}), 1, 0});
+}
+
+std::string reg_send_frame(const term& from, const char* to, const term& message) {
+  std::string frame;
+  encode_frame(frame, tuple(6, from, atom(""), atom(to)), &message);
+  return frame;
+}
+
+// A message over max_message_size is read past (never buffered), dropped and logged with its
+// sender and size; what the peer sends next arrives, so its connection and everything on it stay.
+TEST_F(UntrustedPeer, AMessageOverTheLimitIsDroppedAndLoggedAndItsConnectionStaysUp) {
+  log::capture logs;
+  node::options o;
+  o.max_message_size = 64 * 1024;
+  local_node me(cookie, o);
+  const std::string raw_name = unique_node("raw");
+  const term raw_pid = pid_of_raw_node(raw_name);
+  raw_peer peer(port_of_node(this_node()));
+  peer.handshake(raw_name, cookie, this_node());
+  rt.run([&] {
+    register_name(atom("sink"), self());
+    peer.send(reg_send_frame(raw_pid, "sink", tuple(atom("big"), binary(std::string(1 << 20, 'x')))) +
+              reg_send_frame(raw_pid, "sink", atom("small")));
+    auto first = receive_for(must_happen_within);
+    ASSERT_TRUE(first) << "the message after the dropped one never came: the connection went down";
+    EXPECT_EQ(*first, term(atom("small"))) << "the oversized message was delivered";
+    EXPECT_FALSE(peer.is_closed());
+  });
+  ASSERT_TRUE(logs.contains("dropped a message of")) << "no log line for the dropped message";
+  EXPECT_TRUE(logs.contains(raw_name)) << "the log line does not name the sending node";
+  EXPECT_TRUE(logs.contains(raw_pid.to_string())) << "the log line does not name the sending process";
+  EXPECT_TRUE(logs.contains("max_message_size of 65536 bytes"));
+}
+
+// One message far over the limit costs the node the few kilobytes it keeps of it, not its size.
+TEST_F(UntrustedPeer, AHugeMessageCostsTheNodeNoMemoryInProportionToItsSize) {
+  test_node target(cookie);  // messages up to 64 MiB
+  const pid_t pid = target.child.pid();
+  const std::string raw_name = unique_node("raw");
+  const term raw_pid = pid_of_raw_node(raw_name);
+  raw_peer peer(port_of_node(target.name));
+  peer.handshake(raw_name, cookie, target.name);
+  const std::string huge = reg_send_frame(raw_pid, "echo", binary(std::string(96u << 20, 'x')));  // 96 MiB
+  const std::string echo = reg_send_frame(raw_pid, "echo", tuple(raw_pid, atom("hello")));
+  std::ofstream(std::filesystem::path("/proc") / std::to_string(pid) / "clear_refs") << "5";  // peak RSS := RSS
+  const long before = resident_kib(pid);
+  peer.send(huge + echo);
+  const auto answer = next_frame(peer);
+  ASSERT_TRUE(answer && answer->message) << "no answer after the huge message: the connection went down";
+  EXPECT_EQ(*answer->message, tuple(atom("echo"), target.node(), atom("hello")));
+  const long peak = peak_resident_kib(pid);
+  EXPECT_LT(peak - before, 16 * 1024) << "peak RSS went from " << before << " KiB to " << peak
+                                      << " KiB for a message of 96 MiB";
 }
 
 TEST_F(UntrustedPeer, RejectionsAreLoggedAFewASecondWithACountAndNamesCutShort) {

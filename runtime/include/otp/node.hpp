@@ -65,8 +65,10 @@ struct options {
   // make room, so stalled connections cannot keep a real peer out.
   std::size_t max_pending_handshakes = 64;
   std::size_t max_pending_handshakes_per_address = 16;
-  // Incoming frames longer than this close their connection.
-  std::size_t max_frame_size = 128u << 20;
+  // The largest message (a distribution frame, in bytes on the wire) this node takes from a peer.
+  // A longer one is read past without being kept, dropped and logged with its sender; the
+  // connection and everything else on it stay up. A message decodes to a few times its wire size.
+  std::size_t max_message_size = 64u << 20;
   // The port to listen on; 0 lets the OS choose (inet_dist_listen_min/max unset).
   std::uint16_t port = 0;
   // EPMD's port (ERL_EPMD_PORT when set, else 4369).

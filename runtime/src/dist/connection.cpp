@@ -14,8 +14,10 @@
 
 #include "dist/flags.hpp"
 #include "dist/net_kernel.hpp"
+#include "otp/external_format.hpp"
 #include "otp/log.hpp"
 #include "otp/node_table.hpp"
+#include "otp/term_text.hpp"
 #include "process_control_block.hpp"
 #include "registry.hpp"
 
@@ -54,10 +56,12 @@ constexpr std::size_t cork_limit = 64 * 1024;
 bool is_local_pid(const term& t) { return t.is_pid() && t.as_pid().node == node_table::local_index; }
 
 // Delivers a signal to a local pid; false when it is not alive (or not local).
-bool deliver(const term& to, signal_kind kind, term from, term payload, term ref = term(), bool linked = false) {
+bool deliver(const term& to, signal_kind kind, term from, term payload, term ref = term(), bool linked = false,
+             std::size_t wire_bytes = 0) {
   if (!is_local_pid(to)) return false;
   envelope* e = make_envelope(kind, std::move(from), std::move(payload), std::move(ref));
   e->linked = linked;
+  e->wire_bytes = static_cast<std::uint32_t>(wire_bytes);  // frames are under 4 GiB
   return send_signal(to.as_pid(), e);
 }
 
@@ -69,7 +73,7 @@ connection::connection(std::shared_ptr<net_kernel> kernel, atom peer, std::uint6
       peer_(peer),
       attempt_(attempt),
       tick_timer_(kernel_.io()),
-      splitter_(kernel_.options().max_frame_size) {}
+      splitter_(kernel_.options().max_message_size) {}
 
 connection::~connection() = default;
 
@@ -356,9 +360,13 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
     received_.store(true, std::memory_order_relaxed);
     splitter_.commit(n);
     try {
-      while (auto payload = splitter_.next()) {
-        if (payload->empty()) continue;  // a tick
-        handle_payload(*payload);
+      while (auto frame = splitter_.next()) {
+        if (frame->dropped) {
+          report_dropped(*frame);
+          continue;
+        }
+        if (frame->payload.empty()) continue;  // a tick
+        handle_payload(frame->payload);
         if (current_state() == state::down) co_return;
       }
     } catch (const frame_error& e) {
@@ -374,8 +382,23 @@ void connection::handle_payload(std::string_view payload) {
   try {
     handle_control(frame);
   } catch (const bad_term& e) {
-    throw frame_error("malformed control message " + frame.control.to_string() + ": " + e.what());
+    throw frame_error("malformed control message " + to_string(frame.control, report_limits) + ": " + e.what());
   }
+}
+
+void connection::report_dropped(const split_frame& frame) {
+  // The control message (who sent it, to whom) is in the bytes kept, unless it is itself huge.
+  std::string control = "its control message unreadable";
+  try {
+    std::size_t at = 2;
+    if (frame.payload.size() > 2 && frame.payload[0] == 'p')
+      control = to_string(etf::decode_one(frame.payload, at), report_limits);
+  } catch (const etf::decode_error&) {
+  }
+  kernel_.dropped_messages().warn("dist: dropped a message of " + std::to_string(frame.length) + " bytes from " +
+                                  std::string(peer_.text()) + " (control " + control +
+                                  "): over this node's max_message_size of " +
+                                  std::to_string(kernel_.options().max_message_size) + " bytes");
 }
 
 void connection::log_unhandled(std::int64_t op) {
@@ -390,24 +413,24 @@ void connection::log_unhandled(std::int64_t op) {
                                         ", which this node does not handle; dropped (logged once)");
 }
 
-void connection::deliver_message(const term& to, term message) {
+void connection::deliver_message(const term& to, term message, std::size_t wire_bytes) {
   if (!is_local_pid(to)) return;
   // A reply to [alias|Ref]: delivered only while the alias is active (the call has not given up).
   if (message.is_tuple(2) && message[0].is_list() && !message[0].is_nil() && message[0].head().is_atom(atoms::alias)) {
     const term ref = message[0].tail();
     if (ref.is_reference() && ref.reference_node() == node_table::local_index) {
-      deliver(to, signal_kind::alias_message, term(), std::move(message), ref);
+      deliver(to, signal_kind::alias_message, term(), std::move(message), ref, false, wire_bytes);
       return;
     }
   }
-  deliver(to, signal_kind::message, term(), std::move(message));
+  deliver(to, signal_kind::message, term(), std::move(message), term(), false, wire_bytes);
 }
 
 void connection::handle_control(const control_frame& frame) {
   const term& c = frame.control;
   auto need = [&](std::size_t arity, bool message) {
     if (c.size() != arity || frame.message.has_value() != message)
-      throw frame_error("malformed control message " + c.to_string());
+      throw frame_error("malformed control message " + to_string(c, report_limits));
   };
   auto pid_at = [&](std::size_t i) -> const term& {
     if (!c[i].is_pid())
@@ -416,12 +439,12 @@ void connection::handle_control(const control_frame& frame) {
     return c[i];
   };
   switch (c[0].as_int()) {
-    case op_send: need(3, true); return deliver_message(pid_at(2), *frame.message);
-    case op_send_sender: need(3, true); return deliver_message(pid_at(2), *frame.message);
+    case op_send: need(3, true); return deliver_message(pid_at(2), *frame.message, frame.message_bytes);
+    case op_send_sender: need(3, true); return deliver_message(pid_at(2), *frame.message, frame.message_bytes);
     case op_reg_send: {
       need(4, true);
       if (!c[3].is_atom()) throw frame_error("REG_SEND to a non-atom: " + c.to_string());
-      if (auto pid = the_registry().find(c[3].as_atom())) deliver_message(*pid, *frame.message);
+      if (auto pid = the_registry().find(c[3].as_atom())) deliver_message(*pid, *frame.message, frame.message_bytes);
       return;  // a name nobody holds: dropped, as Erlang does
     }
     case op_alias_send: {
@@ -433,7 +456,7 @@ void connection::handle_control(const control_frame& frame) {
       // This node's references carry their owner's pid (process_control_block::new_ref).
       const auto ids = alias.reference_ids();
       deliver(term::make_pid({node_table::local_index, ids[1], ids[2]}), signal_kind::alias_message, term(),
-              *frame.message, alias);
+              *frame.message, alias, false, frame.message_bytes);
       return;
     }
     case op_link: {

@@ -103,8 +103,9 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   void arm_tick();
   void on_tick();
   void handle_payload(std::string_view payload);
+  void report_dropped(const split_frame& frame);
   void handle_control(const control_frame& frame);
-  void deliver_message(const term& to, term message);
+  void deliver_message(const term& to, term message, std::size_t wire_bytes);
   void log_unhandled(std::int64_t op);
 
   const std::shared_ptr<net_kernel> kernel_owner_;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "otp/external_format.hpp"
+#include "otp/term_text.hpp"
 
 namespace otp::detail::dist {
 
@@ -35,6 +36,7 @@ control_frame decode_payload(std::string_view payload) {
       if (static_cast<unsigned char>(payload[at]) != etf::version_magic)
         throw frame_error("message without version byte at byte " + std::to_string(at));
       ++at;
+      frame.message_bytes = payload.size() - at;
       frame.message = etf::decode_one(payload, at);
       if (at != payload.size()) throw frame_error(std::to_string(payload.size() - at) + " bytes after the message");
     }
@@ -42,7 +44,7 @@ control_frame decode_payload(std::string_view payload) {
     throw frame_error(e.what());
   }
   if (!frame.control.is_tuple() || frame.control.size() < 2 || !frame.control[0].is_integer())
-    throw frame_error("control message is not {Op, ...}: " + frame.control.to_string());
+    throw frame_error("control message is not {Op, ...}: " + to_string(frame.control, report_limits));
   return frame;
 }
 
@@ -65,7 +67,15 @@ char* frame_splitter::prepare(std::size_t n) {
   return buffer_.data() + end_;
 }
 
-std::optional<std::string_view> frame_splitter::next() {
+std::optional<split_frame> frame_splitter::next() {
+  if (dropped_left_ > 0) {
+    const std::size_t n = std::min(end_ - begin_, dropped_left_);
+    begin_ += n;
+    dropped_left_ -= n;
+    if (begin_ == end_) begin_ = end_ = 0;
+    if (dropped_left_ > 0) return std::nullopt;
+    return split_frame{dropped_prefix_, dropped_length_, true};
+  }
   const std::size_t available = end_ - begin_;
   if (available < 4) {
     if (available == 0) begin_ = end_ = 0;
@@ -73,8 +83,21 @@ std::optional<std::string_view> frame_splitter::next() {
   }
   const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + begin_);
   const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
-  if (length > max_)
-    throw frame_error("frame of " + std::to_string(length) + " bytes over the limit of " + std::to_string(max_));
+  if (length > max_) {
+    // Keep the first bytes (the control message says who sent it), read past the rest.
+    const std::size_t keep = std::min(length, dropped_prefix_size);
+    if (available - 4 < keep) {
+      frame_bytes_ = keep + 4;
+      return std::nullopt;
+    }
+    dropped_prefix_.assign(buffer_.data() + begin_ + 4, keep);
+    dropped_length_ = length;
+    dropped_left_ = length - keep;
+    begin_ += 4 + keep;
+    frame_bytes_ = 0;
+    if (dropped_left_ > 0) return next();
+    return split_frame{dropped_prefix_, dropped_length_, true};
+  }
   if (available - 4 < length) {
     frame_bytes_ = length + 4;
     return std::nullopt;
@@ -82,7 +105,7 @@ std::optional<std::string_view> frame_splitter::next() {
   std::string_view payload(buffer_.data() + begin_ + 4, length);
   begin_ += 4 + length;
   frame_bytes_ = 0;
-  return payload;
+  return split_frame{payload, length, false};
 }
 
 }  // namespace otp::detail::dist

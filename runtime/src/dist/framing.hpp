@@ -3,9 +3,11 @@
 // On the wire a frame is a 4-byte big-endian length and a payload; length 0 is a tick. Without the
 // atom cache a payload is 'p' (112), 131, Control, and for messages 131, Message.
 //
-// `frame_splitter` cuts a byte stream into payloads, refusing (frame_error) a length over the
-// limit before buffering it. Its buffer grows with the bytes that arrive (doubling at most), never
-// ahead of them to the length a frame announces. `encode_frame` appends one whole frame; `decode_payload` decodes one
+// `frame_splitter` cuts a byte stream into payloads. A frame longer than the message limit is read
+// past without being kept: only its first bytes (enough for its control message) are handed on,
+// marked dropped, so one oversized message costs its connection nothing but the time to read it.
+// The buffer grows with the bytes that arrive (doubling at most), never ahead of them to the
+// length a frame announces. `encode_frame` appends one whole frame; `decode_payload` decodes one
 // payload and throws frame_error for anything malformed: a wrong tag, a control that is not a tuple
 // starting with an integer, bytes after the message, or ETF that does not decode.
 // Not thread-safe: a splitter belongs to one connection's reader.
@@ -32,15 +34,27 @@ void encode_frame(std::string& out, const term& control, const term* message);
 inline constexpr std::string_view tick_frame{"\0\0\0\0", 4};
 
 struct control_frame {
-  term control;                 // a tuple; element 0 is the operation
-  std::optional<term> message;  // the payload term of SEND, REG_SEND, ...
+  term control;                   // a tuple; element 0 is the operation
+  std::optional<term> message;    // the payload term of SEND, REG_SEND, ...
+  std::size_t message_bytes = 0;  // its size in the frame
   std::int64_t op() const { return control[0].as_int(); }
 };
 control_frame decode_payload(std::string_view payload);
 
+// One frame cut from the stream: its payload (empty for a tick), or for a frame over the limit
+// (`dropped`) the first bytes of its payload and its whole length.
+struct split_frame {
+  std::string_view payload;
+  std::size_t length = 0;
+  bool dropped = false;
+};
+
 class frame_splitter {
  public:
-  explicit frame_splitter(std::size_t max_frame_size) : max_(max_frame_size) {}
+  // How much of a dropped frame is kept: a control message is a few hundred bytes.
+  static constexpr std::size_t dropped_prefix_size = 4096;
+
+  explicit frame_splitter(std::size_t max_message_size) : max_(max_message_size) {}
 
   // Room for at least `n` more bytes (more when the buffer has it); write into it, then commit what
   // was written.
@@ -48,12 +62,14 @@ class frame_splitter {
   std::size_t capacity() const noexcept { return buffer_.size() - end_; }
   void commit(std::size_t n) noexcept { end_ += n; }
 
-  // The next complete payload (empty for a tick), valid until the next call; nullopt when more
-  // bytes are needed. Throws frame_error when a length is over the limit.
-  std::optional<std::string_view> next();
+  // The next complete frame, valid until the next call; nullopt when more bytes are needed.
+  std::optional<split_frame> next();
 
  private:
   std::size_t max_;
+  std::string dropped_prefix_;      // of the frame being read past
+  std::size_t dropped_length_ = 0;  // its whole payload length
+  std::size_t dropped_left_ = 0;    // its bytes still to read past
   std::vector<char> buffer_ = std::vector<char>(64 * 1024);
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

@@ -140,6 +140,7 @@ net_kernel::net_kernel(node::options options, std::string full_name, std::string
       acceptor_(io_),
       accept_backoff_(io_),
       rejections_(io_, rejections_logged_per_second, "rejected connection attempts"),
+      dropped_messages_(io_, rejections_logged_per_second, "dropped oversized messages"),
       epmd_(io_) {}
 
 net_kernel::~net_kernel() { shutdown(); }
@@ -219,6 +220,7 @@ void net_kernel::shutdown() {
     accept_backoff_.cancel();
     pending_.evict_all();
     rejections_.stop();
+    dropped_messages_.stop();
     for (const auto& c : connections()) c->close("the node stopped");
     // After the closes just posted: the node leaves EPMD last.
     asio::post(io_, [this, &closed] {

@@ -63,6 +63,8 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   std::uint32_t creation() const noexcept { return creation_; }
   const std::string& cookie() const noexcept { return cookie_; }
   const node::options& options() const noexcept { return options_; }
+  // Messages over max_message_size, logged at a bounded rate (IO thread, or the idle poller's turn).
+  rate_limited_log& dropped_messages() noexcept { return dropped_messages_; }
   boost::asio::io_context& io() noexcept { return io_; }
   std::uint64_t our_flags() const noexcept;
 
@@ -130,6 +132,7 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_backoff_;  // the accept loop waits on it when out of descriptors
   rate_limited_log rejections_;
+  rate_limited_log dropped_messages_;
   boost::asio::ip::tcp::socket epmd_;  // open while registered: closing it unregisters
   std::thread thread_;                 // the kernel's own IO thread (io_thread_main)
   std::mutex thread_mutex_;
