@@ -36,6 +36,9 @@ struct envelope {
   // On a reply: the server already dropped the call's monitor (ref), so the caller forgets it
   // without a demonitor signal.
   bool call_done = false;
+  // A message from another node: its size on the wire (0 for local ones), which the receiver's
+  // queue counts it at.
+  std::uint32_t wire_bytes = 0;
   std::uint64_t sequence = 0;
   term from;
   term ref;

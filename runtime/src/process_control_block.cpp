@@ -7,14 +7,35 @@
 
 #include "dist/router.hpp"
 #include "otp/log.hpp"
+#include "otp/term_text.hpp"
 #include "registry.hpp"
 #include "runtime_state.hpp"
 #include "small_object_cache.hpp"
 
 namespace otp::detail {
 
+namespace {
+// A local message's own heap object: the part of it the receiver may end up holding alone.
+std::size_t top_level_bytes(const term& t) {
+  switch (t.kind()) {
+    case term_kind::binary: return t.as_binary().size();
+    case term_kind::tuple:
+    case term_kind::list: return t.elements().size() * sizeof(term);
+    case term_kind::map: return t.map_pairs().size() * 2 * sizeof(term);
+    default: return 0;
+  }
+}
+}  // namespace
+
+void message_queue::push(term t, std::size_t wire_bytes) {
+  const std::size_t bytes = sizeof(entry) + (wire_bytes != 0 ? wire_bytes : top_level_bytes(t));
+  items_.push_back({std::move(t), bytes});
+  bytes_ += bytes;
+}
+
 term message_queue::take(std::size_t i) {
-  term t = std::move(items_[head_ + i]);
+  bytes_ -= items_[head_ + i].bytes;
+  term t = std::move(items_[head_ + i].message);
   if (i == 0) {
     ++head_;
   } else {
@@ -141,7 +162,7 @@ slice_end process_control_block::execute() {
     reason = exit_reason_of_current_exception();
     if (log::enabled(log::level::error))
       log::report(log::level::error, "crash_report",
-                  {{"pid", pid_term_.to_string()}, {"exit_reason", reason.to_string()}});
+                  {{"pid", pid_term_.to_string()}, {"exit_reason", to_string(reason, report_limits)}});
   }
   announce_death(reason);
   return slice_end::exit;
@@ -170,23 +191,38 @@ void process_control_block::drain_inbox() {
     handle_signal(*e);
   }
   waiting_ = false;
+  const std::size_t limit = the_runtime_state().max_message_queue_bytes;
+  if (limit != 0 && messages_.bytes() > limit) kill_for_queue_size(limit);
+}
+
+void process_control_block::kill_for_queue_size(std::size_t limit) {
+  // As Erlang's max_heap_size with kill => true: an error report, then the process is killed.
+  log::report(log::level::error, "error_report",
+              {{"context", "maximum message queue size reached"},
+               {"pid", pid_term_.to_string()},
+               {"registered_name", has_registered_name() ? term(registered_name()).to_string() : "[]"},
+               {"message_queue_len", std::to_string(messages_.size())},
+               {"message_queue_bytes", std::to_string(messages_.bytes())},
+               {"max_message_queue_bytes", std::to_string(limit)},
+               {"kill", "true"}});
+  throw forced_exit{term(atoms::killed)};
 }
 
 void process_control_block::handle_signal(envelope& e) {
   switch (e.kind) {
     case signal_kind::message:
-      messages_.push(std::move(e.payload));
+      messages_.push(std::move(e.payload), e.wire_bytes);
       if (e.call_done) remove_monitor(e.ref);
       return;
     case signal_kind::alias_message:
       if (is_active_alias(e.ref)) {
-        messages_.push(std::move(e.payload));
+        messages_.push(std::move(e.payload), e.wire_bytes);
         if (e.call_done) remove_monitor(e.ref);
       }
       return;
     case signal_kind::call:
       monitored_by_.push_back(watcher_entry{e.ref, e.from, pid_term_, true});
-      messages_.push(std::move(e.payload));
+      messages_.push(std::move(e.payload), e.wire_bytes);
       return;
     case signal_kind::exit: handle_exit_signal(e.from, e.payload, e.linked); return;
     case signal_kind::link: add_link(e.from); return;

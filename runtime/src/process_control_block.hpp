@@ -63,19 +63,31 @@ enum class run_state : std::uint32_t {
 };
 
 // Messages received and not yet taken, in order: a vector with a moving head, so an idle
-// process with an empty queue holds no buffer.
+// process with an empty queue holds no buffer. Each message is counted at a size, and the queue
+// keeps the total (runtime_options::max_message_queue_bytes): a message from another node at its
+// size on the wire, a local one at its own heap object (its top level: the rest is shared with its
+// sender, as terms are), plus its slot.
 class message_queue {
  public:
   bool empty() const noexcept { return head_ == items_.size(); }
   std::size_t size() const noexcept { return items_.size() - head_; }
-  void push(term t) { items_.push_back(std::move(t)); }
-  term& at(std::size_t i) { return items_[head_ + i]; }
+  void push(term t) { push(std::move(t), 0); }
+  // `wire_bytes`: its size on the wire when it came from another node, else 0.
+  void push(term t, std::size_t wire_bytes);
+  term& at(std::size_t i) { return items_[head_ + i].message; }
   term take(std::size_t i);
-  std::size_t capacity_bytes() const noexcept { return items_.capacity() * sizeof(term); }
+  // The total size of the messages queued now.
+  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t capacity_bytes() const noexcept { return items_.capacity() * sizeof(entry); }
 
  private:
-  std::vector<term> items_;
+  struct entry {
+    term message;
+    std::size_t bytes;
+  };
+  std::vector<entry> items_;
   std::size_t head_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 class process_control_block {
@@ -169,6 +181,7 @@ class process_control_block {
 
  private:
   void handle_signal(envelope& e);
+  [[noreturn]] void kill_for_queue_size(std::size_t limit);
   void answer_info_request(const term& requester, const term& ref);
   void handle_exit_signal(const term& from, const term& reason, bool linked);
   void announce_death(const term& reason);

@@ -30,7 +30,9 @@ struct runtime::impl {
   detail::runtime_state state;
 
   explicit impl(const runtime_options& o)
-      : options(o), state(o.max_processes, o.schedulers, o.fiber_stack_size, o.messages_per_slice, o.idle_poll_spin) {}
+      : options(o),
+        state(o.max_processes, o.schedulers, o.fiber_stack_size, o.messages_per_slice, o.idle_poll_spin,
+              o.max_message_queue_bytes) {}
 };
 
 namespace {

@@ -20,13 +20,16 @@ namespace otp::detail {
 
 struct runtime_state {
   runtime_state(std::size_t max_processes, unsigned schedulers, std::size_t fiber_stack_size,
-                unsigned messages_per_slice, std::chrono::microseconds idle_poll_spin)
-      : table(max_processes), pool(schedulers, fiber_stack_size, messages_per_slice, idle_poll_spin) {}
+                unsigned messages_per_slice, std::chrono::microseconds idle_poll_spin, std::size_t max_queue_bytes)
+      : table(max_processes),
+        pool(schedulers, fiber_stack_size, messages_per_slice, idle_poll_spin),
+        max_message_queue_bytes(max_queue_bytes) {}
 
   process_table table;
   std::atomic<bool> stopping{false};  // set by ~runtime: no new process may start
   scheduler_pool pool;
   timer_service timers;
+  const std::size_t max_message_queue_bytes;  // 0: no limit
 };
 
 // The running runtime's state; throws std::logic_error when no runtime exists.

@@ -33,6 +33,12 @@ struct runtime_options {
   // before it blocks (as Erlang's schedulers busy-wait, +sbwt): an answer that comes sooner is
   // handled without a thread being woken. It yields the core while it polls. 0: block at once.
   std::chrono::microseconds idle_poll_spin{100};
+  // The most a process's message queue may hold, in bytes, as Erlang's max_heap_size with kill:
+  // a process whose queue grows past it is killed (exit reason `killed`, so its supervisor
+  // restarts it) with an error report. A message from another node counts at its size on the
+  // wire; a local one, whose term the receiver shares with its sender, at its top-level object.
+  // 0: no limit.
+  std::size_t max_message_queue_bytes = std::size_t{1} << 30;
 };
 
 class runtime {
