@@ -82,11 +82,17 @@ struct test_node {
 struct erl_node {
   std::string name;
   child_process child;
-  erl_node(const std::string& cookie, const std::filesystem::path& beam_dir)
-      : name(unique_node("e")),
-        child({"erl", "-name", name, "-setcookie", cookie, "-noshell", "-pa", beam_dir.string(), "-s", "dist_peer",
-               "start"}) {
+  // `extra`: more erl flags (e.g. -proto_dist inet_tls -ssl_dist_optfile FILE).
+  erl_node(const std::string& cookie, const std::filesystem::path& beam_dir, const std::vector<std::string>& extra = {})
+      : name(unique_node("e")), child(argv(name, cookie, beam_dir, extra)) {
     child.expect_line("ready ");
+  }
+  static std::vector<std::string> argv(const std::string& n, const std::string& cookie,
+                                       const std::filesystem::path& beam_dir, const std::vector<std::string>& extra) {
+    std::vector<std::string> a{"erl", "-name", n, "-setcookie", cookie};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.insert(a.end(), {"-noshell", "-pa", beam_dir.string(), "-s", "dist_peer", "start"});
+    return a;
   }
   atom node() const { return atom(name); }
   // Evaluates `expressions` (Erlang, ending with a dot) and returns the printed value.

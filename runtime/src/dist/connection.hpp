@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "dist/carrier.hpp"
 #include "dist/framing.hpp"
 #include "mailbox.hpp"
 #include "otp/term.hpp"
@@ -76,7 +77,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
 
   // --- IO thread ----------------------------------------------------------------------------
   // The handshake succeeded: start reading, ticking and writing what queued meanwhile.
-  void attach(boost::asio::ip::tcp::socket socket, std::uint64_t flags, std::uint32_t peer_creation, bool hidden);
+  void attach(carrier stream, std::uint64_t flags, std::uint32_t peer_creation, bool hidden);
   // The handshake failed: fail whatever waited for the node, and leave the table now, so the next
   // attempt (a ping right after) starts afresh.
   void fail(const std::string& reason) { do_close(reason); }
@@ -116,7 +117,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   state state_ = state::pending;
   std::string output_;    // frames not written yet, whole or in part
   bool writing_ = false;  // the IO thread owns the socket's writes
-  int fd_ = -1;           // for direct writes while up
+  int fd_ = -1;           // for direct writes while up over plain TCP; -1 over TLS
   std::uint64_t flags_ = 0;
   std::uint32_t creation_ = 0;
   bool hidden_ = false;
@@ -127,7 +128,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   std::unordered_set<std::int64_t> logged_ops_;
 
   // IO thread only.
-  std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::unique_ptr<carrier> stream_;
   std::string writing_batch_;
   boost::asio::steady_timer tick_timer_;
   frame_splitter splitter_;
