@@ -114,6 +114,7 @@ TEST_F(Tls, APlainNodeAndATlsNodeRefuseEachOtherWithALogLine) {
   logs.clear();
   EXPECT_EQ(node::ping(plain.node()), atom("pang"));
   EXPECT_TRUE(logs.contains("TLS handshake failed")) << "no line says why the connection failed";
+  EXPECT_TRUE(logs.contains("(the peer does not use TLS distribution, or refused this node's certificate)"));
 }
 
 TEST_F(Tls, APlainNodeSaysAPeerSpeaksTls) {
@@ -122,7 +123,12 @@ TEST_F(Tls, APlainNodeSaysAPeerSpeaksTls) {
   test_node secure(cookie, tls_args("other"));
   secure.child.write_line("ping " + this_node());
   EXPECT_EQ(secure.child.expect_line("ping "), "ping pang");
-  EXPECT_TRUE(logs.contains("it uses TLS distribution, this node plain TCP")) << "no line says why";
+  EXPECT_TRUE(logs.contains("rejected: the peer speaks TLS: it uses TLS distribution, this node plain TCP"))
+      << "no line says why the TLS node was refused";
+  logs.clear();
+  EXPECT_EQ(node::ping(secure.node()), atom("pang"));
+  EXPECT_TRUE(logs.contains("the peer closed the connection without answering (does it use TLS distribution?)"))
+      << "no line says why the connection failed";
 }
 
 TEST_F(Tls, StartFailsNamingAFileItCannotUse) {

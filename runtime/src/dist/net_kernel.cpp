@@ -92,10 +92,10 @@ asio::awaitable<std::string> read_handshake_packet(carrier& stream) {
   unsigned char header[4] = {};
   const auto header_buffer = asio::buffer(header, header_size);
   co_await stream.async_read(header_buffer, asio::use_awaitable);
-  // A TLS record (handshake, version 3.x) where a plain peer's first packet would be: no send_name
-  // is this long, and a clear reason beats a timeout.
-  if (!stream.secured() && header[0] == 0x16 && header[1] == 0x03)
-    throw handshake_error("the peer started a TLS handshake: it uses TLS distribution, this node plain TCP");
+  // A TLS record (a handshake or an alert, version 3.x) where a plain peer's packet would be: no
+  // handshake message is this long, and a clear reason beats a timeout.
+  if (!stream.secured() && (header[0] == 0x16 || header[0] == 0x15) && header[1] == 0x03)
+    throw handshake_error("the peer speaks TLS: it uses TLS distribution, this node plain TCP");
   std::size_t length = 0;
   for (std::size_t i = 0; i < header_size; ++i) length = (length << 8) | header[i];
   if (length > 0xffff) throw handshake_error("handshake message too long (" + std::to_string(length) + " bytes)");
@@ -535,7 +535,14 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
     if (tls_) co_await setup->stream.secure(*tls_, true, host);
     std::string hello = encode_send_name({our_flags(), creation_, full_name_});
     co_await write_handshake_packet(setup->stream, hello);
-    const std::string status_bytes = co_await read_handshake_packet(setup->stream);
+    std::string status_bytes;
+    try {
+      status_bytes = co_await read_handshake_packet(setup->stream);
+    } catch (const boost::system::system_error& e) {
+      // A plain node answers send_name; a TLS node takes it for a broken TLS handshake and hangs up.
+      if (e.code() != asio::error::eof || setup->stream.secured()) throw;
+      throw handshake_error("the peer closed the connection without answering (does it use TLS distribution?)");
+    }
     const std::string status = parse_status(status_bytes);
     if (status == "nok") {
       // Simultaneous connect and the peer's attempt wins; it arrives as an incoming handshake. Should

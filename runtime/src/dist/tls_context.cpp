@@ -66,10 +66,8 @@ void tls_context::prepare(tls_stream& stream, bool as_client, const std::string&
 
 std::string tls_failure(tls_stream& stream, const boost::system::error_code& ec) {
   std::string reason = ec.message();
-  if (ec == boost::asio::error::eof || ec == ssl::error::stream_truncated)
-    reason =
-        "the peer closed the connection during the TLS handshake (it refused this node's certificate, or "
-        "does not use TLS distribution)";
+  if (ec.category() != boost::asio::error::get_ssl_category() || ec == ssl::error::stream_truncated)
+    reason += " (the peer does not use TLS distribution, or refused this node's certificate)";
   const long verified = SSL_get_verify_result(stream.native_handle());
   if (verified != X509_V_OK)
     reason += " (peer certificate: " + std::string(X509_verify_cert_error_string(verified)) + ")";
