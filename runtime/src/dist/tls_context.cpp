@@ -43,11 +43,6 @@ tls_context::tls_context(const node::tls_options& options)
   if (verify_peer_ || !options.ca_file.empty()) {
     load("CA", options.ca_file,
          [&](const std::string& f, boost::system::error_code& ec) { context_.load_verify_file(f, ec); });
-    // load_verify_file accepts a file with no certificate in it; a CA file must hold one.
-    X509_STORE* store = SSL_CTX_get_cert_store(context_.native_handle());
-    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
-    if (objects == nullptr || sk_X509_OBJECT_num(objects) == 0)
-      throw tls_setup_error("the TLS CA file " + options.ca_file.string() + " holds no certificate");
   }
 }
 
