@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../support/child_process.hpp"
+#include "otp/gen_server.hpp"
 #include "otp/node.hpp"
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
@@ -74,6 +75,20 @@ struct test_node {
     std::vector<std::string> a{OTP_DIST_TEST_NODE, n, cookie};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
+  }
+};
+
+// 'name@host' as Erlang source.
+inline std::string quoted(atom node) { return std::string("'").append(node.text()).append("'"); }
+
+// A gen_server to start in this node: {echo, X} -> {cpp_echo, X}.
+class cpp_server final : public gen_server::behaviour {
+ public:
+  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
+  gen_server::result handle_call(const term& request, const term&, const term& state) override {
+    if (request.is_tuple(2) && request[0].is_atom(atom("echo")))
+      return gen_server::result::reply(tuple(atom("cpp_echo"), request[1]), state);
+    return gen_server::result::reply(atom("unknown"), state);
   }
 };
 

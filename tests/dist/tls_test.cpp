@@ -42,20 +42,6 @@ std::string alive_of(atom node) {
 
 std::string this_node() { return std::string(node::name().text()); }
 
-// 'name@host' as Erlang source.
-std::string quoted(atom node) { return std::string("'").append(node.text()).append("'"); }
-
-// A gen_server in this node: {echo, X} -> {cpp_echo, X}.
-class cpp_server final : public gen_server::behaviour {
- public:
-  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
-  gen_server::result handle_call(const term& request, const term&, const term& state) override {
-    if (request.is_tuple(2) && request[0].is_atom(atom("echo")))
-      return gen_server::result::reply(tuple(atom("cpp_echo"), request[1]), state);
-    return gen_server::result::reply(atom("unknown"), state);
-  }
-};
-
 class Tls : public testing::Test {
  protected:
   otp::runtime rt{otp::runtime_options{.schedulers = 2}};
