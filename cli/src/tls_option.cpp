@@ -39,4 +39,11 @@ std::optional<otp::node::tls_options> tls_from(const po::variables_map& args) {
   return tls;
 }
 
+std::vector<std::string> tls_arguments(const otp::node::tls_options& tls) {
+  std::vector<std::string> words{"--tls-cert", tls.certificate_file.string(), "--tls-key", tls.key_file.string()};
+  if (!tls.ca_file.empty()) words.insert(words.end(), {"--tls-ca", tls.ca_file.string()});
+  if (!tls.verify_peer) words.emplace_back("--tls-no-verify");
+  return words;
+}
+
 }  // namespace otpctl

@@ -16,6 +16,8 @@
 
 #include <boost/program_options.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "otp/node.hpp"
 
@@ -27,5 +29,8 @@ void declare_tls_options(boost::program_options::options_description& options);
 // The TLS settings the command line gives; nullopt when it gives none. Throws usage_error when
 // some are missing (--tls-cert and --tls-key go together; --tls-ca is needed unless --tls-no-verify).
 std::optional<otp::node::tls_options> tls_from(const boost::program_options::variables_map& args);
+
+// The flags that give `tls` back (for a command line otpctl writes, such as a unit's ExecStart).
+std::vector<std::string> tls_arguments(const otp::node::tls_options& tls);
 
 }  // namespace otpctl
