@@ -60,6 +60,13 @@ TEST_F(OtpctlTls, ADaemonOverTlsAnswersOtpctlOverTlsOnly) {
   EXPECT_EQ(status.code, 0) << status.err;
   EXPECT_TRUE(contains(status.out, "counter")) << status.out;
 
+  // A cast is written before otpctl's node stops (over TLS every write goes through the event loop).
+  const outcome cast = run_otpctl(with(with(at_node("cast"), tls_flags("other")), {"counter", "{increment, 40}"}));
+  EXPECT_EQ(cast.code, 0) << cast.err;
+  const outcome get = run_otpctl(with(with(at_node("call"), tls_flags("other")), {"counter", "get"}));
+  EXPECT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(get.out, "40\n");
+
   const outcome plain = run_otpctl(at_node("ping"));
   EXPECT_EQ(plain.code, 1);
   EXPECT_TRUE(contains(plain.err, "or the node uses distribution over TLS (give --tls-cert, --tls-key and --tls-ca)"))

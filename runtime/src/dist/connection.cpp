@@ -130,22 +130,44 @@ bool connection::send_control(const term& control, const term* message, Record&&
 }
 
 void connection::flush() {
+  bool drained = false;
   {
     std::lock_guard lock(mutex_);
-    if (state_ != state::up) return;
+    if (state_ != state::up && !draining_) return;
     if (output_.empty()) {
       writing_ = false;
-      return;
+      if (!draining_) return;
+      draining_ = false;  // all written: the close can end
+      drained = true;
+    } else {
+      writing_batch_.clear();
+      writing_batch_.swap(output_);
     }
-    writing_batch_.clear();
-    writing_batch_.swap(output_);
   }
+  if (drained) return end_drain();
   sent_.store(true, std::memory_order_relaxed);
   stream_->async_write(asio::buffer(writing_batch_),
                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                         if (ec) return self->do_close("write failed: " + ec.message());
+                         if (ec) return self->write_failed("write failed: " + ec.message());
+                         self->writing_batch_.clear();
                          self->flush();
                        });
+}
+
+void connection::write_failed(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    draining_ = false;
+    output_.clear();
+  }
+  do_close(reason);  // nothing left to drain
+  end_drain();       // when it was closed already, draining
+}
+
+void connection::end_drain() {
+  stream_->close();
+  tick_timer_.cancel();
 }
 
 bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, envelope* raw) {
@@ -291,23 +313,41 @@ void connection::do_close(const std::string& reason) {
   std::unordered_set<term, term_hash> links;
   std::unordered_map<term, out_monitor, term_hash> out_monitors;
   std::unordered_map<term, in_monitor, term_hash> in_monitors;
+  bool drain = false;
   {
     std::lock_guard lock(mutex_);
     if (state_ == state::down) return;
     was_up = state_ == state::up;
     state_ = state::down;
-    // Best effort for what was sent before the close (a disconnect right after a send); plain TCP
-    // only.
-    if (was_up && !writing_ && !output_.empty() && fd_ >= 0)
+    // What was sent before the close (a disconnect right after a send) still goes out: over plain
+    // TCP in one last non-blocking write, best effort; over TLS the writes go on, then the close.
+    if (was_up && fd_ >= 0 && !writing_ && !output_.empty())
       ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    drain = was_up && stream_ && stream_->secured() && (writing_ || !output_.empty());
+    if (drain) {
+      draining_ = true;
+      if (!writing_) {
+        writing_ = true;
+        asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
+      }
+    } else {
+      output_.clear();
+    }
     fd_ = -1;
-    output_.clear();
     links.swap(links_);
     out_monitors.swap(out_monitors_);
     in_monitors.swap(in_monitors_);
   }
-  if (stream_) stream_->close();
-  tick_timer_.cancel();
+  if (drain) {
+    // A peer that does not read cannot hold the socket: the close ends after setup_time anyway.
+    tick_timer_.expires_after(kernel_.options().setup_time);
+    tick_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->stream_->close();
+    });
+  } else {
+    if (stream_) stream_->close();
+    tick_timer_.cancel();
+  }
   if (was_up) log::write(log::level::info, "dist: connection to " + std::string(peer_.text()) + " closed: " + reason);
   // Links and monitors across the connection fire with noconnection, as in Erlang.
   for (const term& pair : links) deliver(pair[0], signal_kind::exit, pair[1], term(atoms::noconnection), term(), true);
@@ -350,6 +390,7 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
     char* room = splitter_.prepare(16 * 1024);
     const std::size_t capacity = splitter_.capacity();
     auto [ec, n] = co_await stream_->async_read_some(asio::buffer(room, capacity), asio::as_tuple(asio::use_awaitable));
+    if (stream_->secured() && current_state() == state::down) co_return;  // draining: nothing more is read
     if (ec) {
       if (ec != asio::error::operation_aborted)
         do_close(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "closed by the peer"
