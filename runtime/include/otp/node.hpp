@@ -3,8 +3,9 @@
 // `start` makes the runtime a node named name@host: it registers with EPMD (starting the real
 // `epmd -daemon` when none answers, as erl does), listens for connections, and from then on pids,
 // references and {Name, Node} reach other nodes — Erlang/OTP ones or otp-cpp ones — over Erlang's
-// distribution protocol (handshake version 6, MD5 cookie challenge, ticks). Nodes connect on first
-// use (a send, link, monitor, call or ping), as in Erlang.
+// distribution protocol (handshake version 6, MD5 cookie challenge, ticks), on plain TCP or, with
+// options::tls, on TLS as Erlang's inet_tls_dist. Nodes connect on first use (a send, link,
+// monitor, call or ping), as in Erlang.
 //
 // What users get, as in OTP: send to a pid or {Name, Node}; gen_server call/cast to remote servers;
 // links and monitors across nodes, with `noconnection` when a node goes away; node monitoring
