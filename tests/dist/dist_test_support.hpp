@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/child_process.hpp"
@@ -24,6 +25,18 @@
 namespace otp::dist_test {
 
 inline constexpr std::chrono::milliseconds must_happen_within{5000};
+
+// Waits for `condition` (checked every 5 ms) until `limit`; true when it held. For what no message
+// tells, such as a log line another thread writes.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = must_happen_within) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 // A name no other test (or test run) uses: <prefix><pid>x<n>.
 inline std::string unique_alive(const std::string& prefix) {
