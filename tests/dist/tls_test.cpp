@@ -84,6 +84,21 @@ TEST_F(Tls, APeerWhoseCertificateTheCaDidNotSignIsRefusedBothWays) {
   EXPECT_EQ(node::ping(other.node()), atom("pong"));
 }
 
+TEST_F(Tls, TheCookieIsStillCheckedInsideTls) {
+  log::capture logs;
+  local_node me(cookie, tls_node("node"));
+  test_node stranger("not_the_cookie", tls_args("other"));
+  EXPECT_EQ(node::ping(stranger.node()), atom("pang"));
+  EXPECT_TRUE(eventually([&] {
+    return logs.contains("the peer closed the connection during the handshake (wrong cookie?)");
+  })) << "the failure is not the cookie's";
+  stranger.child.write_line("ping " + this_node());
+  EXPECT_EQ(stranger.child.expect_line("ping "), "ping pang");
+  EXPECT_TRUE(eventually([&] { return logs.contains("rejected: invalid challenge reply (wrong cookie?)"); }))
+      << "the refusal is not the cookie's";
+  EXPECT_TRUE(certs().speaks_tls(alive_of(stranger.node())));
+}
+
 TEST_F(Tls, WithVerifyPeerOffAnyCertificateIsAccepted) {
   node::options o = tls_node("node");
   o.tls->verify_peer = false;

@@ -116,7 +116,7 @@ asio::awaitable<void> write_handshake_packet(carrier& stream, const std::string&
 std::string failure(const setup_state& s, const std::exception& e) {
   if (s.closed_because != nullptr) return s.closed_because;
   if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
-    if (system->code() == asio::error::eof)
+    if (system->code() == asio::error::eof || system->code() == asio::ssl::error::stream_truncated)
       return "the peer closed the connection during the handshake (wrong cookie?)";
     return system->code().message();
   }
