@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake make ninja-build libboost1.81-dev libboost-program-options1.81-dev libboost-context1.81-dev
           libboost-filesystem1.81-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libspdlog-dev libfmt-dev libarchive-dev erlang-base clang-format)
+          libspdlog-dev libfmt-dev libarchive-dev libssl-dev openssl erlang-base erlang-ssl clang-format)
 
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" 2>/dev/null |
             awk '$1 == "installed" { print $2 }' || true)

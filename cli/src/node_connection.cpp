@@ -15,6 +15,7 @@
 #include "otp/node.hpp"
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
+#include "tls_option.hpp"
 
 namespace otpctl {
 
@@ -49,8 +50,8 @@ otp::node::name_kind names_for(const std::string& host) {
 
 // Why the target answered pang: the one-line explanation.
 // `cookie_source` is the option that gave the cookie ("--cookie", "--cookie-file PATH"), empty when
-// none did.
-std::string why_unreachable(const target_name& target, const std::string& cookie_source) {
+// none did; `tls`: whether otpctl connected over TLS.
+std::string why_unreachable(const target_name& target, const std::string& cookie_source, bool tls) {
   switch (epmd_lookup(target.host, target.alive, std::chrono::seconds(3))) {
     case epmd_answer::unresolvable: return "cannot resolve the host of node " + target.full;
     case epmd_answer::no_epmd:
@@ -65,7 +66,10 @@ std::string why_unreachable(const target_name& target, const std::string& cookie
          (!cookie_source.empty()
               ? cookie_source + " does not match the node's"
               : std::string("give the node's cookie with --cookie-file, or put it in ~/.erlang.cookie")) +
-         ")";
+         ")" +
+         (tls ? ", or the node does not use distribution over TLS, or one side does not trust the other's "
+                "certificate"
+              : ", or the node uses distribution over TLS (give --tls-cert, --tls-key and --tls-ca)");
 }
 
 }  // namespace
@@ -78,6 +82,7 @@ exit_code node_session::fail(const std::string& message) const {
 void declare_node_options(po::options_description& options) {
   options.add_options()("node", po::value<std::string>()->required()->value_name("NAME@HOST"), "the node to talk to");
   declare_cookie_options(options);
+  declare_tls_options(options);
   options.add_options()("timeout", po::value<std::int64_t>()->default_value(default_timeout_ms)->value_name("MS"),
                         "how long the node may take to answer, in milliseconds");
 }
@@ -90,6 +95,7 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
   if (timeout_ms <= 0 || timeout_ms > max_timeout_ms)
     throw usage_error("--timeout must be a positive number of milliseconds, at most " + std::to_string(max_timeout_ms));
   const std::string prefix = "otpctl " + std::string(command) + ": ";
+  const std::optional<otp::node::tls_options> tls = tls_from(args);
   std::optional<std::string> cookie;
   try {
     cookie = cookie_from(args);
@@ -106,6 +112,7 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
     options.names = names_for(target.host);
     options.cookie = cookie;
     options.hidden = true;
+    options.tls = tls;
     try {
       otp::node::start(options);
     } catch (const otp::node::start_error& e) {
@@ -119,7 +126,7 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
                                         : args.count("cookie-file")
                                             ? "--cookie-file " + args["cookie-file"].as<std::string>()
                                             : std::string();
-      err << prefix << why_unreachable(target, cookie_source) << "\n";
+      err << prefix << why_unreachable(target, cookie_source, tls.has_value()) << "\n";
       otp::node::stop();
       return exit_code::failed;
     }

@@ -5,6 +5,8 @@
 //   --cookie COOKIE    the cookie; or --cookie-file PATH (cookie_option.hpp); default:
 //                      ~/.erlang.cookie, read (or created) as erl does
 //   --timeout MS       how long the node may take to do what it is asked (default 60000)
+//   --tls-cert FILE --tls-key FILE --tls-ca FILE [--tls-no-verify]
+//                      connect over TLS, as the node must be (tls_option.hpp)
 //
 // with_node starts an otp::runtime and makes this process the hidden node otpctl_<ospid>@HOST
 // (long names when HOST has a dot or is an IP address, short names otherwise), pings the target,
@@ -49,7 +51,7 @@ struct node_session {
   std::string node_name() const { return std::string(node.text()); }
 };
 
-// Adds --node, --cookie, --cookie-file and --timeout to `options`.
+// Adds --node, --cookie, --cookie-file, the --tls ones and --timeout to `options`.
 void declare_node_options(boost::program_options::options_description& options);
 
 // Connects to the node of `args` and runs `body` (see above). `on_unreachable`, when given, runs

@@ -39,7 +39,8 @@ TEST(OtpctlNode, AWrongCookieIsRefusedAndTheMessageSaysSo) {
     const outcome r = otpctl({command, "--node", node.name(), "--cookie", "not_the_cookie"});
     EXPECT_EQ(r.code, 1) << command;
     EXPECT_EQ(r.err, "otpctl " + command + ": node " + node.name() +
-                         " refused the connection: most likely a wrong cookie (--cookie does not match the node's)\n");
+                         " refused the connection: most likely a wrong cookie (--cookie does not match the node's), "
+                         "or the node uses distribution over TLS (give --tls-cert, --tls-key and --tls-ca)\n");
   }
 }
 

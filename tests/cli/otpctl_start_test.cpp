@@ -300,7 +300,8 @@ TEST_F(OtpctlStart, ACookieFileGivesTheCookieAndMustBeTheOwnersOnly) {
   EXPECT_EQ(refused.code, 1);
   EXPECT_EQ(refused.err, "otpctl ping: node " + node_ +
                              " refused the connection: most likely a wrong cookie (--cookie-file " + wrong.string() +
-                             " does not match the node's)\n");
+                             " does not match the node's), or the node uses distribution over TLS (give --tls-cert, "
+                             "--tls-key and --tls-ca)\n");
 
   const fs::path readable = cookie_file(root_, cookie, 0644);
   for (const std::string command : {"ping", "start"}) {

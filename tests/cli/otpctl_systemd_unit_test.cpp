@@ -60,6 +60,21 @@ TEST(OtpctlSystemdUnit, SystemdAnalyzeVerifiesTheUnit) {
   EXPECT_EQ(std::system(verify.c_str()), 0) << slurp(dir.path() / "verify.out") << "\n" << r.out;
 }
 
+TEST(OtpctlSystemdUnit, TheTlsFlagsGoToTheNodeWithAbsolutePaths) {
+  const std::string here = std::filesystem::current_path().string();
+  const outcome r =
+      otpctl({"systemd-unit", "--name", "kv@127.0.0.1", "--root", "/srv/kv", "--otpctl", "/opt/otp/bin/otpctl",
+              "--tls-cert", "kv.pem", "--tls-key", "/etc/kv/kv.key", "--tls-ca", "/etc/kv/ca.pem"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\nExecStart=/opt/otp/bin/otpctl start --name kv@127.0.0.1 --root /srv/kv --tls-cert " +
+                                  here + "/kv.pem --tls-key /etc/kv/kv.key --tls-ca /etc/kv/ca.pem\n"))
+      << r.out;
+  const outcome incomplete =
+      otpctl({"systemd-unit", "--name", "kv@127.0.0.1", "--root", "/srv/kv", "--tls-cert", "kv.pem"});
+  EXPECT_EQ(incomplete.code, 2);
+  EXPECT_TRUE(contains(incomplete.err, "needs both --tls-cert and --tls-key")) << incomplete.err;
+}
+
 TEST(OtpctlSystemdUnit, UsageErrorsExitTwo) {
   const outcome no_name = otpctl({"systemd-unit", "--root", "/srv/kv"});
   EXPECT_EQ(no_name.code, 2);

@@ -13,9 +13,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/child_process.hpp"
+#include "otp/gen_server.hpp"
 #include "otp/node.hpp"
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
@@ -23,6 +25,18 @@
 namespace otp::dist_test {
 
 inline constexpr std::chrono::milliseconds must_happen_within{5000};
+
+// Waits for `condition` (checked every 5 ms) until `limit`; true when it held. For what no message
+// tells, such as a log line another thread writes.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = must_happen_within) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 // A name no other test (or test run) uses: <prefix><pid>x<n>.
 inline std::string unique_alive(const std::string& prefix) {
@@ -77,16 +91,36 @@ struct test_node {
   }
 };
 
+// 'name@host' as Erlang source.
+inline std::string quoted(atom node) { return std::string("'").append(node.text()).append("'"); }
+
+// A gen_server to start in this node: {echo, X} -> {cpp_echo, X}.
+class cpp_server final : public gen_server::behaviour {
+ public:
+  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
+  gen_server::result handle_call(const term& request, const term&, const term& state) override {
+    if (request.is_tuple(2) && request[0].is_atom(atom("echo")))
+      return gen_server::result::reply(tuple(atom("cpp_echo"), request[1]), state);
+    return gen_server::result::reply(atom("unknown"), state);
+  }
+};
+
 // A real Erlang node (`erl -name ... -setcookie ...`) running erlang/dist_peer.erl, which evaluates
 // each line written to it as Erlang expressions and prints the value with ~w on one line.
 struct erl_node {
   std::string name;
   child_process child;
-  erl_node(const std::string& cookie, const std::filesystem::path& beam_dir)
-      : name(unique_node("e")),
-        child({"erl", "-name", name, "-setcookie", cookie, "-noshell", "-pa", beam_dir.string(), "-s", "dist_peer",
-               "start"}) {
+  // `extra`: more erl flags (e.g. -proto_dist inet_tls -ssl_dist_optfile FILE).
+  erl_node(const std::string& cookie, const std::filesystem::path& beam_dir, const std::vector<std::string>& extra = {})
+      : name(unique_node("e")), child(argv(name, cookie, beam_dir, extra)) {
     child.expect_line("ready ");
+  }
+  static std::vector<std::string> argv(const std::string& n, const std::string& cookie,
+                                       const std::filesystem::path& beam_dir, const std::vector<std::string>& extra) {
+    std::vector<std::string> a{"erl", "-name", n, "-setcookie", cookie};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.insert(a.end(), {"-noshell", "-pa", beam_dir.string(), "-s", "dist_peer", "start"});
+    return a;
   }
   atom node() const { return atom(name); }
   // Evaluates `expressions` (Erlang, ending with a dot) and returns the printed value.

@@ -22,24 +22,10 @@ bool contains(const std::vector<atom>& nodes, atom n) {
   return std::find(nodes.begin(), nodes.end(), n) != nodes.end();
 }
 
-// 'name@host' as Erlang source.
-std::string quoted(atom node) { return std::string("'").append(node.text()).append("'"); }
-
 std::optional<term> receive_tagged(const char* tag, milliseconds limit = must_happen_within) {
   const atom t(tag);
   return receive([&](const term& m) { return m.is_tuple() && m.size() >= 1 && m[0].is_atom(t); }, limit);
 }
-
-// A gen_server in this node: {echo, X} -> {cpp_echo, X}.
-class cpp_server final : public gen_server::behaviour {
- public:
-  gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
-  gen_server::result handle_call(const term& request, const term&, const term& state) override {
-    if (request.is_tuple(2) && request[0].is_atom(atom("echo")))
-      return gen_server::result::reply(tuple(atom("cpp_echo"), request[1]), state);
-    return gen_server::result::reply(atom("unknown"), state);
-  }
-};
 
 class Interop : public testing::Test {
  protected:

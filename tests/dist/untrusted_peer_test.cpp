@@ -76,17 +76,6 @@ std::size_t open_descriptors(pid_t pid) {
   return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
 }
 
-// Waits for `condition` until `limit`; true when it held.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = must_happen_within) {
-  const auto deadline = steady_clock::now() + limit;
-  while (!condition()) {
-    if (steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 // Sends send_name as `name`, takes the status and the challenge, answers with a wrong digest.
 void fail_the_challenge(raw_peer& peer, const std::string& name, const std::string& expected_status = "ok") {
   peer.send_name(name);

@@ -12,6 +12,7 @@
 #include "otp/node.hpp"
 #include "otp/node_runner.hpp"
 #include "otp/release_archive.hpp"
+#include "tls_option.hpp"
 
 namespace otpctl::commands {
 
@@ -33,6 +34,7 @@ otp::release::node_config config_from(const po::variables_map& args) {
   config.root = fs::absolute(args["root"].as<std::string>()).lexically_normal();
   if (args.count("first-boot")) config.first_boot_vsn = args["first-boot"].as<std::string>();
   if (args.count("config")) config.config_file = fs::absolute(args["config"].as<std::string>()).lexically_normal();
+  config.node.tls = tls_from(args);
   return config;
 }
 
@@ -88,6 +90,7 @@ void declare(po::options_description& options, po::options_description&, po::pos
   add("release", po::value<std::string>()->value_name("ARCHIVE"),
       "first set up DIR from this release archive (its release is the first boot's)");
   declare_cookie_options(options);
+  declare_tls_options(options);
   add("first-boot", po::value<std::string>()->value_name("VSN"),
       "the release a root that never booted boots (default: its newest)");
   add("config", po::value<std::string>()->value_name("FILE"),
@@ -143,7 +146,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 const command start{
     "start",
     "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
-    "[--first-boot VSN] [--config FILE] [--daemon [--timeout MS] [--log-max-size BYTES] [--log-keep N] "
+    "[--tls-cert FILE --tls-key FILE (--tls-ca FILE | --tls-no-verify)] [--first-boot VSN] [--config FILE] [--daemon "
+    "[--timeout MS] [--log-max-size BYTES] [--log-keep N] "
     "[--max-restarts N] [--restart-period S]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
     "Boots the permanent release of the release root DIR (docs/release-handler.md) as the distributed\n"
@@ -166,6 +170,9 @@ const command start{
     "over their own and the release's (docs/applications.md).\n\n"
     "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
     "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
+    "With --tls-cert, --tls-key and --tls-ca the node's distribution runs over TLS (Erlang's\n"
+    "-proto_dist inet_tls): peers must present a certificate signed by the CA, plain TCP peers are\n"
+    "refused, and otpctl's node commands need the same flags to reach it (docs/distribution.md).\n\n"
     "Exit status: 0 the node stopped cleanly (foreground) or is up (--daemon); 1 it could not start\n"
     "(the node's error on stderr) or ARCHIVE is not a valid release archive; 2 usage.",
     &declare,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tls_option.hpp"
+
 namespace otpctl::commands {
 
 namespace po = boost::program_options;
@@ -39,6 +41,7 @@ void declare(po::options_description& options, po::options_description&, po::pos
   add("root", po::value<std::string>()->value_name("DIR"), "the release root the node boots (required)");
   add("cookie-file", po::value<std::string>()->value_name("FILE"),
       "the file holding the cookie (default: ~/.erlang.cookie of the unit's user)");
+  declare_tls_options(options);
   add("user", po::value<std::string>()->value_name("USER"), "run the node as this user (default: root)");
   add("otpctl", po::value<std::string>()->value_name("PATH"), "the otpctl the unit runs (default: this one)");
 }
@@ -57,6 +60,10 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream&) {
   if (args.count("cookie-file")) {
     command.push_back("--cookie-file");
     command.push_back(absolute_path(args, "cookie-file"));
+  }
+  if (const auto tls = tls_from(args)) {
+    const std::vector<std::string> flags = tls_arguments(*tls);
+    command.insert(command.end(), flags.begin(), flags.end());
   }
   std::string exec_start;
   for (const std::string& word : command) {
@@ -90,13 +97,15 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream&) {
 
 const command systemd_unit{
     "systemd-unit",
-    "systemd-unit (--name NAME@HOST | --sname NAME) --root DIR [--cookie-file FILE] [--user USER] [--otpctl PATH]",
+    "systemd-unit (--name NAME@HOST | --sname NAME) --root DIR [--cookie-file FILE] "
+    "[--tls-cert FILE --tls-key FILE (--tls-ca FILE | --tls-no-verify)] [--user USER] [--otpctl PATH]",
     "Print a systemd unit file that runs a node in the foreground.",
     "Prints a systemd service unit (stdout) whose ExecStart is 'otpctl start --name NODE --root DIR'\n"
     "without --daemon: Type=simple, the node in the foreground, systemd restarting it when it fails\n"
     "(Restart=on-failure, the watchdog's job) and stopping it with SIGTERM, a clean stop. The cookie is\n"
     "never on the command line: with --cookie-file FILE the node reads it from FILE, otherwise from\n"
-    "~/.erlang.cookie of the unit's user (--user, default root). Paths are made absolute; the unit runs\n"
+    "~/.erlang.cookie of the unit's user (--user, default root). The --tls flags go to the node as\n"
+    "they are (distribution over TLS, docs/distribution.md). Paths are made absolute; the unit runs\n"
     "this otpctl unless --otpctl names another. Save it as /etc/systemd/system/NAME.service, then\n"
     "'systemctl daemon-reload' and 'systemctl enable --now NAME' (docs/otpctl.md).\n"
     "Exit status: 0 printed; 2 usage (no name, no --root).",

@@ -3,8 +3,9 @@
 // `start` makes the runtime a node named name@host: it registers with EPMD (starting the real
 // `epmd -daemon` when none answers, as erl does), listens for connections, and from then on pids,
 // references and {Name, Node} reach other nodes — Erlang/OTP ones or otp-cpp ones — over Erlang's
-// distribution protocol (handshake version 6, MD5 cookie challenge, ticks). Nodes connect on first
-// use (a send, link, monitor, call or ping), as in Erlang.
+// distribution protocol (handshake version 6, MD5 cookie challenge, ticks), on plain TCP or, with
+// options::tls, on TLS as Erlang's inet_tls_dist. Nodes connect on first use (a send, link,
+// monitor, call or ping), as in Erlang.
 //
 // What users get, as in OTP: send to a pid or {Name, Node}; gen_server call/cast to remote servers;
 // links and monitors across nodes, with `noconnection` when a node goes away; node monitoring
@@ -45,6 +46,21 @@ enum class name_kind {
   shortnames,  // -sname: the host part is the host name up to its first dot
 };
 
+// Distribution over TLS, as Erlang's inet_tls_dist: every connection of the node, in and out, is
+// TLS from its first byte, and the distribution handshake and frames run inside it (EPMD is
+// unchanged). A TLS node and a plain one cannot talk: each refuses the other with a log line. The
+// files are PEM and are read once, by `start`, which throws start_error naming a file it cannot use.
+struct tls_options {
+  std::filesystem::path certificate_file;  // this node's certificate (and its chain), for both roles
+  std::filesystem::path key_file;          // its private key (unencrypted)
+  std::filesystem::path ca_file;           // the CA certificates a peer's certificate must chain to (may
+                                           // be empty when verify_peer is off)
+  // On: a peer must present a certificate that chains to ca_file (accepted connections refuse a
+  // peer without one), and a node this node connects to must have one naming the host part of its
+  // node name. Off: certificates are not checked (encryption only).
+  bool verify_peer = true;
+};
+
 struct options {
   // "alive@host", or "alive" to take the host from this machine (as -name / -sname do).
   std::string name;
@@ -73,6 +89,8 @@ struct options {
   std::uint16_t port = 0;
   // EPMD's port (ERL_EPMD_PORT when set, else 4369).
   std::optional<std::uint16_t> epmd_port;
+  // Distribution over TLS (erl -proto_dist inet_tls) when set; plain TCP when not. See tls_options.
+  std::optional<tls_options> tls;
 };
 
 // Why `start` could not make this a node: bad name, cookie file refused, EPMD unreachable, name

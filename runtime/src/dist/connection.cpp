@@ -105,13 +105,15 @@ bool connection::enqueue(const std::string& frames) {
 
 void connection::write_output() {
   sent_.store(true, std::memory_order_relaxed);
-  const ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (n == static_cast<ssize_t>(output_.size())) {
-    output_.clear();
-    return;
+  if (fd_ >= 0) {  // plain TCP
+    const ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(output_.size())) {
+      output_.clear();
+      return;
+    }
+    if (n > 0) output_.erase(0, static_cast<std::size_t>(n));
   }
-  if (n > 0) output_.erase(0, static_cast<std::size_t>(n));
-  // EAGAIN or an error: the IO thread writes the rest (and sees the error, if any).
+  // TLS, EAGAIN or an error: the IO thread writes the rest (and sees the error, if any).
   writing_ = true;
   asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
 }
@@ -132,22 +134,44 @@ bool connection::send_control(const term& control, const term* message, Record&&
 }
 
 void connection::flush() {
+  bool drained = false;
   {
     std::lock_guard lock(mutex_);
-    if (state_ != state::up) return;
+    if (state_ != state::up && !draining_) return;
     if (output_.empty()) {
       writing_ = false;
-      return;
+      if (!draining_) return;
+      draining_ = false;  // all written: the close can end
+      drained = true;
+    } else {
+      writing_batch_.clear();
+      writing_batch_.swap(output_);
     }
-    writing_batch_.clear();
-    writing_batch_.swap(output_);
   }
+  if (drained) return end_drain();
   sent_.store(true, std::memory_order_relaxed);
-  asio::async_write(*socket_, asio::buffer(writing_batch_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      if (ec) return self->do_close("write failed: " + ec.message());
-                      self->flush();
-                    });
+  stream_->async_write(asio::buffer(writing_batch_),
+                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                         if (ec) return self->write_failed("write failed: " + ec.message());
+                         self->writing_batch_.clear();
+                         self->flush();
+                       });
+}
+
+void connection::write_failed(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    draining_ = false;
+    output_.clear();
+  }
+  do_close(reason);  // nothing left to drain
+  end_drain();       // when it was closed already, draining
+}
+
+void connection::end_drain() {
+  stream_->close();
+  tick_timer_.cancel();
 }
 
 bool connection::forward(const pid_parts& to_parts, std::uint32_t to_creation, envelope* raw) {
@@ -249,21 +273,21 @@ void connection::demonitor_name(const term& watcher, atom name, const term& ref)
 
 // --- life cycle -------------------------------------------------------------------------------
 
-void connection::attach(tcp::socket socket, std::uint64_t negotiated, std::uint32_t peer_creation, bool is_hidden) {
+void connection::attach(carrier stream, std::uint64_t negotiated, std::uint32_t peer_creation, bool is_hidden) {
   boost::system::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  socket_ = std::make_unique<tcp::socket>(std::move(socket));
+  stream.socket().set_option(tcp::no_delay(true), ignored);
+  stream_ = std::make_unique<carrier>(std::move(stream));
   {
     std::lock_guard lock(mutex_);
     if (state_ != state::pending) {
-      socket_->close(ignored);
+      stream_->close();
       return;
     }
     state_ = state::up;
     flags_ = negotiated;
     creation_ = peer_creation;
     hidden_ = is_hidden;
-    fd_ = socket_->native_handle();
+    fd_ = stream_->secured() ? -1 : stream_->socket().native_handle();
     node_table::intern({peer_, peer_creation});
     if (!output_.empty()) {
       writing_ = true;
@@ -293,23 +317,41 @@ void connection::do_close(const std::string& reason) {
   std::unordered_set<term, term_hash> links;
   std::unordered_map<term, out_monitor, term_hash> out_monitors;
   std::unordered_map<term, in_monitor, term_hash> in_monitors;
+  bool drain = false;
   {
     std::lock_guard lock(mutex_);
     if (state_ == state::down) return;
     was_up = state_ == state::up;
     state_ = state::down;
-    // Best effort for what was sent before the close (a disconnect right after a send).
-    if (was_up && !writing_ && !output_.empty())
+    // What was sent before the close (a disconnect right after a send) still goes out: over plain
+    // TCP in one last non-blocking write, best effort; over TLS the writes go on, then the close.
+    if (was_up && fd_ >= 0 && !writing_ && !output_.empty())
       ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    drain = was_up && stream_ && stream_->secured() && (writing_ || !output_.empty());
+    if (drain) {
+      draining_ = true;
+      if (!writing_) {
+        writing_ = true;
+        asio::post(kernel_.io(), [self = shared_from_this()] { self->flush(); });
+      }
+    } else {
+      output_.clear();
+    }
     fd_ = -1;
-    output_.clear();
     links.swap(links_);
     out_monitors.swap(out_monitors_);
     in_monitors.swap(in_monitors_);
   }
-  boost::system::error_code ignored;
-  if (socket_) socket_->close(ignored);
-  tick_timer_.cancel();
+  if (drain) {
+    // A peer that does not read cannot hold the socket: the close ends after setup_time anyway.
+    tick_timer_.expires_after(kernel_.options().setup_time);
+    tick_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->stream_->close();
+    });
+  } else {
+    if (stream_) stream_->close();
+    tick_timer_.cancel();
+  }
   if (was_up) log::write(log::level::info, "dist: connection to " + std::string(peer_.text()) + " closed: " + reason);
   // Links and monitors across the connection fire with noconnection, as in Erlang.
   for (const term& pair : links) deliver(pair[0], signal_kind::exit, pair[1], term(atoms::noconnection), term(), true);
@@ -351,10 +393,12 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
     (void)me;
     char* room = splitter_.prepare(16 * 1024);
     const std::size_t capacity = splitter_.capacity();
-    auto [ec, n] = co_await socket_->async_read_some(asio::buffer(room, capacity), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await stream_->async_read_some(asio::buffer(room, capacity), asio::as_tuple(asio::use_awaitable));
+    if (stream_->secured() && current_state() == state::down) co_return;  // draining: nothing more is read
     if (ec) {
       if (ec != asio::error::operation_aborted)
-        do_close(ec == asio::error::eof ? "closed by the peer" : "read failed: " + ec.message());
+        do_close(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ? "closed by the peer"
+                                                                                    : "read failed: " + ec.message());
       co_return;
     }
     received_.store(true, std::memory_order_relaxed);

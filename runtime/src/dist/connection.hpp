@@ -14,6 +14,9 @@
 // every connection now and then, for a process that computes long after a send. One mutex covers
 // the output and the link/monitor tables, so a signal and the table entry it creates are
 // consistent with going down: whatever was recorded before `close` gets its noconnection.
+// A TLS connection that goes down with frames still queued (a cast right before the node stops)
+// writes them first, then closes its socket, within setup_time; plain TCP makes one last
+// non-blocking write instead.
 // Receiving runs on the IO thread only: frames are split, decoded and turned into local signals.
 // Ticks: the IO thread's timer sends one when nothing went out during a quarter of net_ticktime
 // and closes the connection when nothing came in for four quarters.
@@ -29,6 +32,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "dist/carrier.hpp"
 #include "dist/framing.hpp"
 #include "mailbox.hpp"
 #include "otp/term.hpp"
@@ -76,7 +80,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
 
   // --- IO thread ----------------------------------------------------------------------------
   // The handshake succeeded: start reading, ticking and writing what queued meanwhile.
-  void attach(boost::asio::ip::tcp::socket socket, std::uint64_t flags, std::uint32_t peer_creation, bool hidden);
+  void attach(carrier stream, std::uint64_t flags, std::uint32_t peer_creation, bool hidden);
   // The handshake failed: fail whatever waited for the node, and leave the table now, so the next
   // attempt (a ping right after) starts afresh.
   void fail(const std::string& reason) { do_close(reason); }
@@ -95,10 +99,12 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   // gives up (false) when the connection is down.
   template <class Record>
   bool send_control(const term& control, const term* message, Record&& record);
-  bool enqueue(const std::string& frames);   // mutex held
-  void write_output();                       // mutex held, up, not writing
-  void flush();                              // IO thread
-  void do_close(const std::string& reason);  // IO thread
+  bool enqueue(const std::string& frames);       // mutex held
+  void write_output();                           // mutex held, up, not writing
+  void flush();                                  // IO thread
+  void do_close(const std::string& reason);      // IO thread
+  void write_failed(const std::string& reason);  // IO thread
+  void end_drain();                              // IO thread: closes the socket
   boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
   void arm_tick();
   void on_tick();
@@ -115,9 +121,10 @@ class connection : public std::enable_shared_from_this<connection>, public defer
 
   mutable std::mutex mutex_;
   state state_ = state::pending;
-  std::string output_;    // frames not written yet, whole or in part
-  bool writing_ = false;  // the IO thread owns the socket's writes
-  int fd_ = -1;           // for direct writes while up
+  std::string output_;     // frames not written yet, whole or in part
+  bool writing_ = false;   // the IO thread owns the socket's writes
+  bool draining_ = false;  // TLS: down, but still writing what was queued before the close
+  int fd_ = -1;            // for direct writes while up over plain TCP; -1 over TLS
   std::uint64_t flags_ = 0;
   std::uint32_t creation_ = 0;
   bool hidden_ = false;
@@ -128,7 +135,7 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   std::unordered_set<std::int64_t> logged_ops_;
 
   // IO thread only.
-  std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::unique_ptr<carrier> stream_;
   std::string writing_batch_;
   boost::asio::steady_timer tick_timer_;
   frame_splitter splitter_;

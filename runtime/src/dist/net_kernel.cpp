@@ -64,15 +64,14 @@ constexpr std::size_t rejections_logged_per_second = 5;
 
 // What a handshake coroutine shares with the timer and the cap that may close its socket.
 struct setup_state {
-  explicit setup_state(asio::io_context& io) : socket(io) {}
-  tcp::socket socket;
+  explicit setup_state(asio::io_context& io) : stream(io) {}
+  carrier stream;
   const char* closed_because = nullptr;  // set when closed by the timer or the cap
 };
 
 void close_setup(setup_state& s, const char* because) {
   s.closed_because = because;
-  boost::system::error_code ignored;
-  s.socket.close(ignored);
+  s.stream.close();
 }
 
 void arm_setup_timer(asio::steady_timer& timer, const std::shared_ptr<setup_state>& setup,
@@ -86,27 +85,38 @@ void arm_setup_timer(asio::steady_timer& timer, const std::shared_ptr<setup_stat
 
 // GCC 12 mishandles temporaries inside co_await expressions (it destroys some twice), so every
 // value a co_await needs is a named local here and in the handshakes below.
-asio::awaitable<std::string> read_packet2(tcp::socket& socket) {
-  unsigned char header[2];
-  const auto header_buffer = asio::buffer(header);
-  co_await asio::async_read(socket, header_buffer, asio::use_awaitable);
-  std::string payload((std::size_t{header[0]} << 8) | header[1], '\0');
+// A handshake message: {packet,2} over plain TCP; over TLS {packet,4}, as Erlang's inet_tls_dist
+// frames its handshake. Either way at most 64 KiB.
+asio::awaitable<std::string> read_handshake_packet(carrier& stream) {
+  const std::size_t header_size = stream.secured() ? 4 : 2;
+  unsigned char header[4] = {};
+  const auto header_buffer = asio::buffer(header, header_size);
+  co_await stream.async_read(header_buffer, asio::use_awaitable);
+  // A TLS record (a handshake or an alert, version 3.x) where a plain peer's packet would be: no
+  // handshake message is this long, and a clear reason beats a timeout.
+  if (!stream.secured() && (header[0] == 0x16 || header[0] == 0x15) && header[1] == 0x03)
+    throw handshake_error("the peer speaks TLS: it uses TLS distribution, this node plain TCP");
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < header_size; ++i) length = (length << 8) | header[i];
+  if (length > 0xffff) throw handshake_error("handshake message too long (" + std::to_string(length) + " bytes)");
+  std::string payload(length, '\0');
   const auto payload_buffer = asio::buffer(payload);
-  co_await asio::async_read(socket, payload_buffer, asio::use_awaitable);
+  co_await stream.async_read(payload_buffer, asio::use_awaitable);
   co_return payload;
 }
 
-asio::awaitable<void> write_packet2(tcp::socket& socket, const std::string& payload) {
-  const std::string packet = packet2(payload);
+asio::awaitable<void> write_handshake_packet(carrier& stream, const std::string& payload) {
+  std::string packet = packet2(payload);
+  if (stream.secured()) packet.insert(0, 2, '\0');  // {packet,4}: the length fits in the low two bytes
   const auto buffer = asio::buffer(packet);
-  co_await asio::async_write(socket, buffer, asio::use_awaitable);
+  co_await stream.async_write(buffer, asio::use_awaitable);
 }
 
 // The reason a handshake failed, timeouts named as such.
 std::string failure(const setup_state& s, const std::exception& e) {
   if (s.closed_because != nullptr) return s.closed_because;
   if (const auto* system = dynamic_cast<const boost::system::system_error*>(&e)) {
-    if (system->code() == asio::error::eof)
+    if (system->code() == asio::error::eof || system->code() == asio::ssl::error::stream_truncated)
       return "the peer closed the connection during the handshake (wrong cookie?)";
     return system->code().message();
   }
@@ -158,6 +168,13 @@ void net_kernel::set_current(std::shared_ptr<net_kernel> k) {
 std::uint64_t net_kernel::our_flags() const noexcept { return flags::ours(options_.hidden); }
 
 void net_kernel::start() {
+  if (options_.tls) {
+    try {
+      tls_ = std::make_unique<tls_context>(*options_.tls);
+    } catch (const tls_setup_error& e) {
+      throw node::start_error(e.what());
+    }
+  }
   const auto [alive, host] = split_node_name(full_name_);
   boost::system::error_code ec;
   const tcp::endpoint listen_on(listen_address_for(host), options_.port);
@@ -380,9 +397,9 @@ asio::awaitable<void> net_kernel::accept_loop() {
 
 asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
   auto setup = std::make_shared<setup_state>(io_);
-  setup->socket = std::move(socket);
+  setup->stream.socket() = std::move(socket);
   boost::system::error_code endpoint_ec;
-  const tcp::endpoint remote = setup->socket.remote_endpoint(endpoint_ec);
+  const tcp::endpoint remote = setup->stream.socket().remote_endpoint(endpoint_ec);
   const std::string ip = endpoint_ec ? std::string("unknown") : remote.address().to_string();
   const std::string address = endpoint_ec ? "an unknown address" : ip + ":" + std::to_string(remote.port());
   const pending_handshake_slot slot(pending_,
@@ -395,13 +412,17 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
   std::uint64_t attempt = 0;
   std::string peer_name;
   try {
-    const std::string hello_bytes = co_await read_packet2(setup->socket);
+    if (tls_) {
+      const std::string any_host;  // a client's certificate is checked against the CA only
+      co_await setup->stream.secure(*tls_, false, any_host);
+    }
+    const std::string hello_bytes = co_await read_handshake_packet(setup->stream);
     const send_name_message hello = parse_send_name(hello_bytes);
     peer_name = hello.name;
     if (hello.name == full_name_) throw handshake_error("the peer uses this node's own name");
     if (const std::string missing = missing_mandatory_flags(hello.flags); !missing.empty()) {
       std::string refusal = encode_status("not_allowed");
-      co_await write_packet2(setup->socket, refusal);
+      co_await write_handshake_packet(setup->stream, refusal);
       throw handshake_error("mandatory distribution flags missing: " + missing);
     }
     // Until the peer proved the cookie its name is only a claim: it stays a string, and what this
@@ -430,22 +451,21 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
       }
     }
     std::string status_message = encode_status(status);
-    co_await write_packet2(setup->socket, status_message);
+    co_await write_handshake_packet(setup->stream, status_message);
     if (status == "nok") {
-      boost::system::error_code ignored;
-      setup->socket.close(ignored);
+      setup->stream.close();
       co_return;
     }
     if (status == "alive") {
       // The peer says whether the connection we have to it is a stale one; it is replaced only
       // once the peer proved the cookie (OTP 25's dist_util does the same).
-      const std::string answer = co_await read_packet2(setup->socket);
+      const std::string answer = co_await read_handshake_packet(setup->stream);
       if (parse_status(answer) != "true") throw handshake_error("the peer already has a connection to this node");
     }
     const std::uint32_t challenge = new_challenge();
     std::string challenge_bytes = encode_challenge({our_flags(), challenge, creation_, full_name_});
-    co_await write_packet2(setup->socket, challenge_bytes);
-    const std::string reply_bytes = co_await read_packet2(setup->socket);
+    co_await write_handshake_packet(setup->stream, challenge_bytes);
+    const std::string reply_bytes = co_await read_handshake_packet(setup->stream);
     const challenge_reply_message reply = parse_challenge_reply(reply_bytes);
     if (!digests_equal(reply.answer, gen_digest(challenge, cookie_)))
       throw handshake_error("invalid challenge reply (wrong cookie?)");
@@ -471,14 +491,14 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
     }
     if (replaced) replaced->close("replaced by a new connection from the same node");
     std::string ack_bytes = encode_challenge_ack(gen_digest(reply.challenge, cookie_));
-    co_await write_packet2(setup->socket, ack_bytes);
+    co_await write_handshake_packet(setup->stream, ack_bytes);
     timer.cancel();
     {
       std::shared_lock lock(mutex_);
       if (c->attempt() != attempt) co_return;  // taken over meanwhile
     }
     const bool hidden = options_.hidden || (hello.flags & flags::published) == 0;
-    c->attach(std::move(setup->socket), our_flags() & hello.flags, hello.creation, hidden);
+    c->attach(std::move(setup->stream), our_flags() & hello.flags, hello.creation, hidden);
   } catch (const std::exception& e) {
     const std::string reason = failure(*setup, e);
     if (running_)
@@ -486,8 +506,7 @@ asio::awaitable<void> net_kernel::accept_handshake(tcp::socket socket) {
                        (peer_name.empty() ? std::string() : " (node " + quoted_excerpt(peer_name) + ")") +
                        " rejected: " + reason);
     if (auto left_pending = end_accepting(peer_name, attempt)) left_pending->fail(reason);  // before the close
-    boost::system::error_code ignored;
-    setup->socket.close(ignored);
+    setup->stream.close();
   }
 }
 
@@ -508,16 +527,24 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
       if (found.empty()) throw handshake_error("cannot resolve host " + host);
       ip = found.begin()->endpoint().address();
     }
-    setup->socket = tcp::socket(io_);
+    setup->stream.socket() = tcp::socket(io_);
     const std::uint16_t epmd_port = options_.epmd_port.value_or(default_epmd_port());
-    const std::uint16_t port = co_await port_please(setup->socket, ip, epmd_port, alive);
+    const std::uint16_t port = co_await port_please(setup->stream.socket(), ip, epmd_port, alive);
     address = ip.to_string() + ":" + std::to_string(port);
-    setup->socket = tcp::socket(io_);
+    setup->stream.socket() = tcp::socket(io_);
     const tcp::endpoint peer_endpoint(ip, port);
-    co_await setup->socket.async_connect(peer_endpoint, asio::use_awaitable);
+    co_await setup->stream.socket().async_connect(peer_endpoint, asio::use_awaitable);
+    if (tls_) co_await setup->stream.secure(*tls_, true, host);
     std::string hello = encode_send_name({our_flags(), creation_, full_name_});
-    co_await write_packet2(setup->socket, hello);
-    const std::string status_bytes = co_await read_packet2(setup->socket);
+    co_await write_handshake_packet(setup->stream, hello);
+    std::string status_bytes;
+    try {
+      status_bytes = co_await read_handshake_packet(setup->stream);
+    } catch (const boost::system::system_error& e) {
+      // A plain node answers send_name; a TLS node takes it for a broken TLS handshake and hangs up.
+      if (e.code() != asio::error::eof || setup->stream.secured()) throw;
+      throw handshake_error("the peer closed the connection without answering (does it use TLS distribution?)");
+    }
     const std::string status = parse_status(status_bytes);
     if (status == "nok") {
       // Simultaneous connect and the peer's attempt wins; it arrives as an incoming handshake. Should
@@ -543,24 +570,23 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
         still_ours = c->attempt() == attempt && c->current_state() == connection::state::pending;
       }
       std::string answer = encode_status(still_ours ? "true" : "false");
-      co_await write_packet2(setup->socket, answer);
+      co_await write_handshake_packet(setup->stream, answer);
       if (!still_ours) {
-        boost::system::error_code ignored;
-        setup->socket.close(ignored);
+        setup->stream.close();
         co_return;
       }
     } else if (status != "ok" && status != "ok_simultaneous") {
       throw handshake_error("the peer refused the connection (" + quoted_excerpt(status) + ")");
     }
-    const std::string challenge_bytes = co_await read_packet2(setup->socket);
+    const std::string challenge_bytes = co_await read_handshake_packet(setup->stream);
     const challenge_message challenge = parse_challenge(challenge_bytes);
     if (challenge.name != peer_name) throw handshake_error("the peer calls itself " + quoted_excerpt(challenge.name));
     if (const std::string missing = missing_mandatory_flags(challenge.flags); !missing.empty())
       throw handshake_error("mandatory distribution flags missing: " + missing);
     const std::uint32_t ours = new_challenge();
     std::string reply = encode_challenge_reply({ours, gen_digest(challenge.challenge, cookie_)});
-    co_await write_packet2(setup->socket, reply);
-    const std::string ack_bytes = co_await read_packet2(setup->socket);
+    co_await write_handshake_packet(setup->stream, reply);
+    const std::string ack_bytes = co_await read_handshake_packet(setup->stream);
     const digest ack = parse_challenge_ack(ack_bytes);
     if (!digests_equal(ack, gen_digest(ours, cookie_)))
       throw handshake_error("invalid challenge acknowledgement (wrong cookie?)");
@@ -570,7 +596,7 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
       if (c->attempt() != attempt) co_return;
     }
     const bool hidden = options_.hidden || (challenge.flags & flags::published) == 0;
-    c->attach(std::move(setup->socket), our_flags() & challenge.flags, challenge.creation, hidden);
+    c->attach(std::move(setup->stream), our_flags() & challenge.flags, challenge.creation, hidden);
   } catch (const std::exception& e) {
     const std::string reason = failure(*setup, e);
     bool ours = false;
@@ -582,8 +608,7 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
       log::write(log::level::warning, "dist: cannot connect to " + peer_name + " (" + address + "): " + reason);
       c->fail(reason);
     }
-    boost::system::error_code ignored;
-    setup->socket.close(ignored);
+    setup->stream.close();
   }
 }
 

@@ -11,6 +11,9 @@
 // own thread, which also runs it alone during shutdown. Other threads only post to it and write
 // frames through connection::forward.
 //
+// A TLS node (node::tls_options) runs the TLS handshake on every connection, accepted or opened,
+// before the distribution handshake; its connections then read and write through the TLS layer
+// (carrier.hpp).
 // Each connection owns a share of its kernel, so the io_context outlives every connection; the
 // table drops them as they go down, so a stopped kernel ends with its last connection.
 // The connection table is keyed by node name. A node has at most one connection; simultaneous
@@ -38,6 +41,7 @@
 #include "dist/connection.hpp"
 #include "dist/pending_handshakes.hpp"
 #include "dist/rate_limited_log.hpp"
+#include "dist/tls_context.hpp"
 #include "idle_poller.hpp"
 #include "otp/node.hpp"
 #include "otp/term.hpp"
@@ -107,6 +111,7 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   atom name_;
   std::string cookie_;
   std::uint32_t creation_ = 0;
+  std::unique_ptr<tls_context> tls_;  // set by start when the node uses TLS; then read-only
   term kernel_pid_;
   term code_push_pid_;
 

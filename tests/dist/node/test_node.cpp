@@ -2,9 +2,11 @@
 //
 //   otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>] [nofile=<n>]
 //                      [max_pending=<n>] [max_pending_per_address=<n>]
+//                      [tls_cert=<file> tls_key=<file> tls_ca=<file>]
 //
 // nofile lowers its descriptor limit (RLIMIT_NOFILE) before anything opens; the max_pending ones
-// set node::options' caps on pending handshakes.
+// set node::options' caps on pending handshakes; the tls ones make it a TLS node (node::tls_options,
+// verify_peer on).
 // Starts a runtime and the node, registers:
 //   echo      a plain process: {From, Msg} -> From ! {echo, node(), Msg}
 //   test_srv  a gen_server: ping -> pong; {echo, X} -> X; node -> node(); self; nodes -> nodes();
@@ -115,7 +117,8 @@ class test_server final : public gen_server::behaviour {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: otp_dist_test_node <name@host> <cookie> [hidden] [ticktime=<ms>] [codedir=<dir>] "
-                 "[nofile=<n>] [max_pending=<n>] [max_pending_per_address=<n>]\n";
+                 "[nofile=<n>] [max_pending=<n>] [max_pending_per_address=<n>] "
+                 "[tls_cert=<file> tls_key=<file> tls_ca=<file>]\n";
     return 2;
   }
   node::options options;
@@ -130,6 +133,10 @@ int main(int argc, char** argv) {
     if (arg.starts_with("max_pending=")) options.max_pending_handshakes = std::stoul(arg.substr(12));
     if (arg.starts_with("max_pending_per_address="))
       options.max_pending_handshakes_per_address = std::stoul(arg.substr(24));
+    auto tls = [&]() -> node::tls_options& { return options.tls ? *options.tls : options.tls.emplace(); };
+    if (arg.starts_with("tls_cert=")) tls().certificate_file = arg.substr(9);
+    if (arg.starts_with("tls_key=")) tls().key_file = arg.substr(8);
+    if (arg.starts_with("tls_ca=")) tls().ca_file = arg.substr(7);
     if (arg.starts_with("nofile=")) {
       const rlim_t n = std::stoul(arg.substr(7));
       const rlimit limit{n, n};
