@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages otp-cpp needs; does nothing (quickly) when they are all there.
 # libboost1.81-dev cannot sit beside the unversioned libboost-*-dev (1.74) packages: never add those.
+# Usage: scripts/setup.sh [fuzz]   (fuzz: also clang 14 and its libFuzzer runtime, for scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(g++ cmake make ninja-build libboost1.81-dev libboost-program-options1.81-dev libboost-context1.81-dev
           libboost-filesystem1.81-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
           libspdlog-dev libfmt-dev libarchive-dev libssl-dev openssl erlang-base erlang-ssl clang-format)
+[[ ${1:-} == fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" 2>/dev/null |
             awk '$1 == "installed" { print $2 }' || true)

@@ -18,7 +18,7 @@ void apply_overrides(application::environment& env, const configuration& overrid
   for (const auto& [name, keys] : overrides) {
     if (name != app) continue;
     for (const auto& [key, value] : keys) {
-      const auto entry = std::find_if(env.begin(), env.end(), [&](const auto& e) { return e.first == key; });
+      const auto entry = std::find_if(env.begin(), env.end(), [&key = key](const auto& e) { return e.first == key; });
       if (entry != env.end())
         entry->second = value;
       else

@@ -307,7 +307,7 @@ class runner {
     for (const auto& [pid, state] : saved_states_) {
       try {
         sys::replace_state(
-            pid, [state](const term&) { return state; }, 2 * in_.timeout);
+            pid, [state = state](const term&) { return state; }, 2 * in_.timeout);
       } catch (const std::exception&) {
         // Gone, or still in its code_change after twice the timeout: the purge below kills it and
         // its supervisor restarts it on the old version.

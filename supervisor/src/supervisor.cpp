@@ -411,8 +411,9 @@ void sup_server::terminate_dynamic_children() {
     unlink(pid);
     std::optional<term> exited = take_pending_exit(pid);
     if (!exited) {
-      auto m = receive([&](const term& x) { return x.is_tuple(3) && x[0].is_atom(atoms::exit_) && x[1] == pid; },
-                       milliseconds(0));
+      auto m =
+          receive([&pid = pid](const term& x) { return x.is_tuple(3) && x[0].is_atom(atoms::exit_) && x[1] == pid; },
+                  milliseconds(0));
       if (m) exited = (*m)[2];
     }
     if (exited) {

@@ -1,0 +1,66 @@
+// Fuzz target: otp::etf::decode on a whole external term (what binary_to_term reads), and
+// decode_one on the same bytes after the version byte.
+// Invariants: decode_one leaves its offset alone when it throws, and moves it to the end of the
+// term when it decodes (to the end of the input when decode accepts it). A term that decodes re-encodes, in both atom
+// encodings, to bytes that decode to an equal term, and encoding is stable (encoding the re-decoded term gives the same
+// bytes); it also prints as Erlang text that parses back to an equal term (every decodable term has a literal form).
+// Anything else than a decode_error on malformed input is a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "otp/external_format.hpp"
+#include "otp/term_text.hpp"
+
+namespace {
+
+void check_round_trip(const otp::term& decoded, otp::etf::atom_encoding atoms) {
+  const std::string encoded = otp::etf::encode(decoded, {.atoms = atoms});
+  const otp::term again = otp::etf::decode(encoded);
+  otp::fuzz::require(again == decoded, "decode(encode(t)) == t");
+  otp::fuzz::require(otp::etf::encode(again, {.atoms = atoms}) == encoded, "encode is stable");
+}
+
+void check_text_round_trip(const otp::term& decoded) {
+  const std::string text = decoded.to_string();
+  try {
+    if (!(otp::parse_term(text) == decoded)) otp::fuzz::require(false, "parse_term(t.to_string()) == t: " + text);
+  } catch (const otp::term_parse_error& e) {
+    otp::fuzz::require(false, "a decoded term's text parses: " + text + ": " + e.what());
+  }
+}
+
+// decode_one after the version byte: the offset moves past the term, or stays where it was. Returns
+// where it ended.
+std::size_t check_decode_one(std::string_view bytes) {
+  std::size_t offset = 1;
+  if (bytes.empty()) return offset;
+  try {
+    otp::etf::decode_one(bytes, offset);
+  } catch (const otp::etf::decode_error&) {
+    otp::fuzz::require(offset == 1, "decode_one leaves the offset alone when it throws");
+    return offset;
+  }
+  otp::fuzz::require(offset > 1 && offset <= bytes.size(), "decode_one moves the offset past the term");
+  return offset;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes = otp::fuzz::bytes_of(data, size);
+  const std::size_t end_of_first_term = check_decode_one(bytes);
+  otp::term decoded;
+  try {
+    decoded = otp::etf::decode(bytes);
+  } catch (const otp::etf::decode_error&) {
+    return 0;
+  }
+  otp::fuzz::require(end_of_first_term == bytes.size(), "decode_one reads a whole term where decode does");
+  check_round_trip(decoded, otp::etf::atom_encoding::latin1_when_possible);
+  check_round_trip(decoded, otp::etf::atom_encoding::utf8);
+  check_text_round_trip(decoded);
+  return 0;
+}
