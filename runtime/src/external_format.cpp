@@ -267,6 +267,13 @@ class encoder {
     return nullptr;
   }
 
+  // The node a pid or reference names; one no node owns would be written as another node's.
+  static node_identity owner(std::uint32_t index, const term& t) {
+    if (auto node = node_table::find(index)) return *node;
+    throw bad_term("cannot encode " + t.to_string() + ": no node has number " + std::to_string(index) +
+                   " in this node's table");
+  }
+
   void write(const term& t) {
     switch (t.kind()) {
       case term_kind::integer: write_integer(out_, t.as_int()); break;
@@ -275,7 +282,7 @@ class encoder {
       case term_kind::nil: put_u8(out_, nil_ext); break;
       case term_kind::pid: {
         const pid_parts pid = t.as_pid();
-        const node_identity node = node_table::identity(pid.node);
+        const node_identity node = owner(pid.node, t);
         put_u8(out_, new_pid_ext);
         write_atom(out_, node.name, atoms_);
         put_u32(out_, pid.id);
@@ -285,7 +292,7 @@ class encoder {
       }
       case term_kind::reference: {
         const auto ids = t.reference_ids();
-        const node_identity node = node_table::identity(t.reference_node());
+        const node_identity node = owner(t.reference_node(), t);
         put_u8(out_, newer_reference_ext);
         put_u16(out_, static_cast<std::uint16_t>(ids.size()));
         write_atom(out_, node.name, atoms_);

@@ -45,6 +45,13 @@ node_identity identity(std::uint32_t index) {
   return index < s.nodes.size() ? s.nodes[index] : node_identity{};
 }
 
+std::optional<node_identity> find(std::uint32_t index) {
+  auto& s = state();
+  std::shared_lock lock(s.mutex);
+  if (index >= s.nodes.size()) return std::nullopt;
+  return s.nodes[index];
+}
+
 node_identity local_identity() { return identity(local_index); }
 
 void set_local_identity(node_identity identity) {

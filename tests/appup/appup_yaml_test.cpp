@@ -185,6 +185,13 @@ TEST(AppupYamlErrors, YamlSyntax) {
   EXPECT_EQ(e.message, "end of map not found");
 }
 
+// Nesting past the YAML parser's depth limit is named as such (yaml-cpp itself says "bad file").
+TEST(AppupYamlErrors, NestingPastTheParsersLimitIsNamed) {
+  const auto e = error_of("vsn: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_EQ(e.message, "nested too deeply (past the YAML parser's depth limit)");
+}
+
 TEST(AppupYamlErrors, TopLevel) {
   EXPECT_YAML_ERROR("- vsn\n", 1u, 1u, "an appup must be a map with the keys vsn, up and down, got a list");
   EXPECT_YAML_ERROR("", 1u, 1u, "an appup must be a map with the keys vsn, up and down, got nothing");

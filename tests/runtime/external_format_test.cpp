@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "otp/node_table.hpp"
+#include "otp/term_text.hpp"
 
 namespace otp::etf {
 namespace {
@@ -479,6 +480,21 @@ TEST(ExternalFormatApi, VersionByteIsOptional) {
 TEST(ExternalFormatApi, NonFiniteFloatsCannotBeEncoded) {
   EXPECT_THROW(encode(std::numeric_limits<double>::infinity()), bad_term);
   EXPECT_THROW(encode(list(std::numeric_limits<double>::quiet_NaN())), bad_term);
+}
+
+// A pid or reference read from text may name a node number no node owns (<4000.2.3>): encoding it
+// fails, naming it, rather than writing it as some other node's.
+TEST(ExternalFormatApi, APidOrReferenceOfANodeNumberNoNodeOwnsCannotBeEncoded) {
+  const term pid = parse_term("<4000.2.3>");
+  try {
+    encode(tuple(atom("from"), pid));
+    FAIL() << "encoded " << pid;
+  } catch (const bad_term& e) {
+    EXPECT_NE(std::string(e.what()).find("<4000.2.3>"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no node has number 4000"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(encode(parse_term("#Ref<4000.1.2.3>")), bad_term);
+  EXPECT_EQ(decode(encode(parse_term("<0.2.3>"))), parse_term("<0.2.3>"));
 }
 
 TEST(ExternalFormatApi, DecodesOlderFormsAPeerMaySend) {

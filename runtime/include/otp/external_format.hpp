@@ -5,6 +5,8 @@
 // decodes the same). With atom_encoding::utf8 it matches term_to_binary(T, [{minor_version, 2}])
 // and what distribution sends. Pids and references are written with the node name and creation
 // that node_table::identity gives their node index; decoding interns them (this node -> index 0).
+// A pid or reference whose node index names no node (read from text as <4000.2.3>) cannot be
+// encoded: bad_term, as for non-finite floats.
 //
 // decode() accepts everything encode() writes plus the older forms an Erlang peer may send
 // (ATOM_EXT, SMALL_ATOM_EXT, LARGE_BIG_EXT, NEW_REFERENCE_EXT, PID_EXT, BIT_BINARY_EXT of whole

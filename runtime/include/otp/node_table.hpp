@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "otp/atom.hpp"
 
@@ -23,7 +24,11 @@ inline constexpr std::uint32_t local_index = 0;
 
 // The index for (name, creation); local_index when it is this node's identity.
 std::uint32_t intern(node_identity identity);
+// The node at `index`; nonode@nohost for an index that names none.
 node_identity identity(std::uint32_t index);
+// The node at `index`, or nullopt when it names none (a pid read from text, such as <7.1.0>, that
+// no node of this table owns).
+std::optional<node_identity> find(std::uint32_t index);
 
 node_identity local_identity();
 // Called by distribution when the node goes alive (or stops being alive).

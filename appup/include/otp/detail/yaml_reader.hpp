@@ -15,6 +15,7 @@
 // Thread-safety: a reader serves one parse on one thread (it remembers the empty values it saw).
 #pragma once
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
@@ -84,6 +85,9 @@ class yaml_reader {
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's own message for it is "bad file".
+      fail(e.mark, "nested too deeply (past the YAML parser's depth limit)");
     } catch (const YAML::Exception& e) {
       fail(e.mark, e.msg);
     }
