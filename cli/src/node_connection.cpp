@@ -50,8 +50,9 @@ otp::node::name_kind names_for(const std::string& host) {
 
 // Why the target answered pang: the one-line explanation.
 // `cookie_source` is the option that gave the cookie ("--cookie", "--cookie-file PATH"), empty when
-// none did; `tls`: whether otpctl connected over TLS.
-std::string why_unreachable(const target_name& target, const std::string& cookie_source, bool tls) {
+// none did; `tls`: whether otpctl connected over TLS; `failure`: why the connection attempt failed.
+std::string why_unreachable(const target_name& target, const std::string& cookie_source, bool tls,
+                            const std::string& failure) {
   switch (epmd_lookup(target.host, target.alive, std::chrono::seconds(3))) {
     case epmd_answer::unresolvable: return "cannot resolve the host of node " + target.full;
     case epmd_answer::no_epmd:
@@ -62,6 +63,10 @@ std::string why_unreachable(const target_name& target, const std::string& cookie
              target.alive + "'";
     case epmd_answer::registered: break;
   }
+  // A node that refuses the cookie hangs up at once; one that does not answer in time is busy.
+  if (failure.find("timed out") != std::string::npos)
+    return "node " + target.full + " is running but did not complete the connection in time (" + failure +
+           "): it is busy or overloaded; try again, or give it a longer --timeout";
   return "node " + target.full + " refused the connection: most likely a wrong cookie (" +
          (!cookie_source.empty()
               ? cookie_source + " does not match the node's"
@@ -113,6 +118,8 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
     options.cookie = cookie;
     options.hidden = true;
     options.tls = tls;
+    // A handshake takes Erlang's net_setuptime at most, and never longer than the command may.
+    options.setup_time = std::min(options.setup_time, std::chrono::milliseconds(timeout_ms));
     try {
       otp::node::start(options);
     } catch (const otp::node::start_error& e) {
@@ -126,7 +133,8 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
                                         : args.count("cookie-file")
                                             ? "--cookie-file " + args["cookie-file"].as<std::string>()
                                             : std::string();
-      err << prefix << why_unreachable(target, cookie_source, tls.has_value()) << "\n";
+      err << prefix << why_unreachable(target, cookie_source, tls.has_value(), otp::node::last_connect_failure(node))
+          << "\n";
       otp::node::stop();
       return exit_code::failed;
     }

@@ -146,6 +146,7 @@ class test_node {
 
   const std::string& name() const { return name_; }
   const std::string& ready_line() const { return ready_line_; }
+  pid_t pid() const { return pid_; }
   // True when the node's process exits within the deadline (it is then reaped).
   bool exits() {
     int status = 0;

@@ -44,6 +44,21 @@ TEST(OtpctlNode, AWrongCookieIsRefusedAndTheMessageSaysSo) {
   }
 }
 
+// A node that does not answer the handshake in time (stopped here with SIGSTOP, as a node too busy
+// to run its distribution would be) is called busy, never a cookie problem.
+TEST(OtpctlNode, ANodeThatDoesNotAnswerInTimeIsCalledBusyNotAWrongCookie) {
+  counter_root root;
+  test_node node(root);
+  ASSERT_EQ(::kill(node.pid(), SIGSTOP), 0);
+  const outcome r = otpctl({"ping", "--node", node.name(), "--cookie", cookie, "--timeout", "1500"});
+  ::kill(node.pid(), SIGCONT);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "is running but did not complete the connection in time")) << r.err;
+  EXPECT_TRUE(contains(r.err, "busy")) << r.err;
+  EXPECT_FALSE(contains(r.err, "cookie")) << r.err;
+  EXPECT_EQ(otpctl_at(node, "ping").out, "pong\n") << "the node answers again once it runs";
+}
+
 TEST(OtpctlNode, EveryNodeCommandFailsOnAnUnreachableNode) {
   const std::string missing = unique_node();
   const std::vector<std::vector<std::string>> commands = {{"stop"},

@@ -33,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "otp/atom.hpp"
@@ -121,6 +122,12 @@ std::vector<atom> nodes(node_set which = node_set::visible);
 atom ping(atom node);
 // net_kernel:connect_node: true when connected (now or already).
 bool connect(atom node);
+// Why this node's last attempt to connect to `node` failed, in words (the reason its log line gave),
+// e.g. "handshake timed out (net_setuptime)", or node::cookie_refused when the peer hung up after
+// our digest, as a node does on a wrong cookie; empty when no attempt failed.
+std::string last_connect_failure(atom node);
+inline constexpr std::string_view cookie_refused =
+    "the peer closed the connection after our challenge reply: it refused our cookie";
 // erlang:disconnect_node: true when a connection was closed.
 bool disconnect(atom node);
 

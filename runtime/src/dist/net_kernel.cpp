@@ -586,7 +586,14 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
     const std::uint32_t ours = new_challenge();
     std::string reply = encode_challenge_reply({ours, gen_digest(challenge.challenge, cookie_)});
     co_await write_handshake_packet(setup->stream, reply);
-    const std::string ack_bytes = co_await read_handshake_packet(setup->stream);
+    std::string ack_bytes;
+    try {
+      ack_bytes = co_await read_handshake_packet(setup->stream);
+    } catch (const boost::system::system_error& e) {
+      // A node that finds our digest wrong hangs up without a word, as Erlang does.
+      if (e.code() != asio::error::eof) throw;
+      throw handshake_error(std::string(node::cookie_refused));
+    }
     const digest ack = parse_challenge_ack(ack_bytes);
     if (!digests_equal(ack, gen_digest(ours, cookie_)))
       throw handshake_error("invalid challenge acknowledgement (wrong cookie?)");
@@ -606,10 +613,20 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
     }
     if (ours) {
       log::write(log::level::warning, "dist: cannot connect to " + peer_name + " (" + address + "): " + reason);
+      {
+        std::unique_lock lock(mutex_);
+        last_failures_[c->peer().index()] = reason;
+      }
       c->fail(reason);
     }
     setup->stream.close();
   }
+}
+
+std::string net_kernel::last_failure(atom node) const {
+  std::shared_lock lock(mutex_);
+  const auto it = last_failures_.find(node.index());
+  return it == last_failures_.end() ? std::string() : it->second;
 }
 
 // --- the router (router.hpp) ------------------------------------------------------------------
@@ -805,6 +822,11 @@ atom ping(atom node) {
 }
 
 bool connect(atom node) { return ping(node) == atom("pong"); }
+
+std::string last_connect_failure(atom node) {
+  auto k = net_kernel::current();
+  return k ? k->last_failure(node) : std::string();
+}
 
 bool disconnect(atom node) {
   auto k = net_kernel::current();

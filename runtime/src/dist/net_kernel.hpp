@@ -76,6 +76,8 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   // starts now. nullptr for this node itself, or when none exists and `connect` is false.
   std::shared_ptr<connection> get(atom node, bool connect);
   std::vector<std::shared_ptr<connection>> connections() const;
+  // Why the last connection attempt this node made to `node` failed; empty when none failed.
+  std::string last_failure(atom node) const;
 
   // Called by connections (IO thread).
   void connection_up(const std::shared_ptr<connection>& c);
@@ -148,6 +150,9 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::uint32_t, std::shared_ptr<connection>> connections_;  // atom index ->
   std::uint64_t next_attempt_ = 1;
+  // Why each node this one failed to connect to (by atom index) failed last: nodes this node chose
+  // to reach, so the map is as small as its own list of peers.
+  std::unordered_map<std::uint32_t, std::string> last_failures_;
   // Incoming handshakes under way for a name no connection had: name -> their attempts. A local
   // send to that name waits for them (its pending connection takes one's attempt) rather than
   // connecting too. Entries end with their handshakes, so the peer's claim outlives nothing.
