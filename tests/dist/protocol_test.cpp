@@ -258,6 +258,18 @@ TEST(DistFraming, MalformedPayloadsAreRefused) {
   EXPECT_NO_THROW(decode_payload(good + "\x83\x61\x01"));
 }
 
+// A well-framed message holding a term this node cannot represent (here 2^64, SMALL_BIG_EXT) is
+// reported for the caller to drop; the control is kept, and nothing is thrown.
+TEST(DistFraming, AMessageThatCannotBeRepresentedIsReportedNotThrown) {
+  const std::string control = frame_bytes(tuple(6, term::make_pid({0, 5, 0}), atom(""), atom("counter")), nullptr);
+  const std::string big = std::string("\x83\x6e\x09\x00", 4) + std::string(8, '\0') + "\x01";  // 2^64
+  const control_frame frame = decode_payload(control.substr(4) + big);
+  EXPECT_EQ(frame.op(), 6);
+  EXPECT_FALSE(frame.message.has_value());
+  EXPECT_NE(frame.undecodable_message.find("64"), std::string::npos) << frame.undecodable_message;
+  EXPECT_TRUE(decode_payload(control.substr(4) + std::string("\x83\x61\x01", 3)).undecodable_message.empty());
+}
+
 TEST(DistCookie, AMissingCookieFileIsCreatedOwnerReadOnlyWithARandomCookie) {
   temp_dir dir;
   const auto file = dir.path / ".erlang.cookie";

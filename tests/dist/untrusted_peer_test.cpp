@@ -22,6 +22,7 @@
 #include "dist/framing.hpp"
 #include "dist/handshake.hpp"
 #include "dist_test_support.hpp"
+#include "otp/external_format.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
@@ -313,6 +314,34 @@ TEST_F(UntrustedPeer, AMessageOverTheLimitIsDroppedAndLoggedAndItsConnectionStay
   EXPECT_TRUE(logs.contains(raw_name)) << "the log line does not name the sending node";
   EXPECT_TRUE(logs.contains(raw_pid.to_string())) << "the log line does not name the sending process";
   EXPECT_TRUE(logs.contains("max_message_size of 65536 bytes"));
+}
+
+// A message holding a term this node cannot represent (an integer of 2^64) is dropped and logged
+// with its sender; what the peer sends next arrives: one term never takes the connection down.
+TEST_F(UntrustedPeer, AMessageThatCannotBeRepresentedIsDroppedAndItsConnectionStaysUp) {
+  log::capture logs;
+  local_node me(cookie);
+  const std::string raw_name = unique_node("raw");
+  const term raw_pid = pid_of_raw_node(raw_name);
+  raw_peer peer(port_of_node(this_node()));
+  peer.handshake(raw_name, cookie, this_node());
+  rt.run([&] {
+    register_name(atom("sink"), self());
+    std::string unrepresentable = reg_send_frame(raw_pid, "sink", atom("placeholder"));
+    const std::string placeholder = etf::encode(atom("placeholder"), {.atoms = etf::atom_encoding::utf8});
+    const std::string big = std::string("\x83\x6e\x09\x00", 4) + std::string(8, '\0') + "\x01";  // 2^64
+    unrepresentable.replace(unrepresentable.size() - placeholder.size(), placeholder.size(), big);
+    const std::size_t length = unrepresentable.size() - 4;
+    for (int i = 0; i < 4; ++i)
+      unrepresentable[static_cast<std::size_t>(i)] = static_cast<char>(length >> (24 - 8 * i));
+    peer.send(unrepresentable + reg_send_frame(raw_pid, "sink", atom("small")));
+    auto first = receive_for(must_happen_within);
+    ASSERT_TRUE(first) << "the message after the dropped one never came: the connection went down";
+    EXPECT_EQ(*first, term(atom("small")));
+    EXPECT_FALSE(peer.is_closed());
+  });
+  EXPECT_TRUE(logs.contains("it holds a term this node cannot represent")) << "no log line for the dropped message";
+  EXPECT_TRUE(logs.contains(raw_name));
 }
 
 // One message far over the limit costs the node the few kilobytes it keeps of it, not its size.

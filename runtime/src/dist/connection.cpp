@@ -423,6 +423,12 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
 
 void connection::handle_payload(std::string_view payload) {
   control_frame frame = decode_payload(payload);
+  if (!frame.undecodable_message.empty()) {
+    kernel_.dropped_messages().warn("dist: dropped a message from " + std::string(peer_.text()) + " (control " +
+                                    to_string(frame.control, report_limits) +
+                                    "): it holds a term this node cannot represent: " + frame.undecodable_message);
+    return;
+  }
   try {
     handle_control(frame);
   } catch (const bad_term& e) {

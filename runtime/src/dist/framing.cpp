@@ -37,7 +37,13 @@ control_frame decode_payload(std::string_view payload) {
         throw frame_error("message without version byte at byte " + std::to_string(at));
       ++at;
       frame.message_bytes = payload.size() - at;
-      frame.message = etf::decode_one(payload, at);
+      try {
+        frame.message = etf::decode_one(payload, at);
+      } catch (const etf::decode_error& e) {
+        // The frame's length bounds the message: the stream stays in step without it.
+        frame.undecodable_message = e.what();
+        at = payload.size();
+      }
       if (at != payload.size()) throw frame_error(std::to_string(payload.size() - at) + " bytes after the message");
     }
   } catch (const etf::decode_error& e) {

@@ -9,7 +9,9 @@
 // The buffer grows with the bytes that arrive (doubling at most), never ahead of them to the
 // length a frame announces. `encode_frame` appends one whole frame; `decode_payload` decodes one
 // payload and throws frame_error for anything malformed: a wrong tag, a control that is not a tuple
-// starting with an integer, bytes after the message, or ETF that does not decode.
+// starting with an integer, bytes after the message, or a control that does not decode. A message
+// that does not decode is reported in the frame instead (`undecodable_message`), for the caller to
+// drop: one term costs its message, never the connection.
 // Not thread-safe: a splitter belongs to one connection's reader.
 #pragma once
 
@@ -37,6 +39,9 @@ struct control_frame {
   term control;                   // a tuple; element 0 is the operation
   std::optional<term> message;    // the payload term of SEND, REG_SEND, ...
   std::size_t message_bytes = 0;  // its size in the frame
+  // Set when the message is well framed but holds a term this node cannot hold (an integer beyond
+  // 64 bits, a bitstring, a fun, ...): why. `message` is then empty; the message alone is dropped.
+  std::string undecodable_message;
   std::int64_t op() const { return control[0].as_int(); }
 };
 control_frame decode_payload(std::string_view payload);
