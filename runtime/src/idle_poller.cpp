@@ -25,4 +25,21 @@ void idle_poller::give_back_turn() {
   turn_returned_.notify_all();
 }
 
+bool idle_poller::poll_until_event() {
+  {
+    std::lock_guard lock(mutex_);
+    polling_without_deadline_ = true;
+  }
+  const bool ran = poll_one_event();
+  std::lock_guard lock(mutex_);
+  polling_without_deadline_ = false;
+  undeadlined_poll_ended_.notify_all();
+  return ran;
+}
+
+void idle_poller::wait_while_polled_without_deadline() {
+  std::unique_lock lock(mutex_);
+  undeadlined_poll_ended_.wait(lock, [this] { return !polling_without_deadline_; });
+}
+
 }  // namespace otp::detail

@@ -23,13 +23,19 @@ class idle_poller {
  public:
   virtual ~idle_poller() = default;
 
-  // Runs ready handlers, waiting at most `limit` for the first; returns after one ran, after
-  // `limit`, or soon after `interrupt`. The caller holds the turn.
-  virtual void poll(std::chrono::microseconds limit) = 0;
+  // Runs ready handlers, waiting at most `limit` for the first; returns after one ran (true),
+  // after `limit` (false), or soon after `interrupt`. The caller holds the turn.
+  virtual bool poll(std::chrono::microseconds limit) = 0;
   // Runs one ready handler without waiting; false when none was ready.
   virtual bool poll_ready() = 0;
   // Makes a `poll` in progress return soon.
   virtual void interrupt() = 0;
+
+  // As poll with no deadline, for a holder whose every fellow thread sleeps: until it returns,
+  // wait_while_polled_without_deadline blocks too, so a node with nothing to do wakes no thread.
+  bool poll_until_event();
+  // Returns at once unless a poll_until_event is in progress; then when it ends.
+  void wait_while_polled_without_deadline();
 
   bool try_take_turn();
   // Waits until the holder gives the turn back (interrupting its poll).
@@ -37,9 +43,14 @@ class idle_poller {
   void give_back_turn();
 
  private:
+  // Waits without a deadline until one handler is ready, runs it; true when one ran.
+  virtual bool poll_one_event() = 0;
+
   std::mutex mutex_;
   std::condition_variable turn_returned_;
+  std::condition_variable undeadlined_poll_ended_;
   bool held_ = false;
+  bool polling_without_deadline_ = false;
 };
 
 }  // namespace otp::detail

@@ -1,5 +1,6 @@
 #include "scheduler.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -21,9 +22,13 @@ struct scheduler_pool::thread_state {
   std::deque<process_control_block*> queue;
   std::mutex sleep_mutex;
   std::condition_variable sleep_cv;
-  bool sleeping = false;           // guarded by sleep_mutex
-  bool woken = false;              // guarded by sleep_mutex
-  idle_poller* polling = nullptr;  // guarded by sleep_mutex: set while this thread waits in a poll
+  bool sleeping = false;               // guarded by sleep_mutex
+  bool woken = false;                  // guarded by sleep_mutex
+  bool sleeping_deeply = false;        // guarded by sleep_mutex: asleep with no deadline (see rouse_one)
+  bool roused = false;                 // guarded by sleep_mutex: a deep sleep was ended by rouse_one
+  bool last_poll_ran_handler = false;  // owner only: spin on the next poll only after an active one
+  bool last_wait_was_quiet = false;    // owner only: the last look saw no event and no slice anywhere
+  idle_poller* polling = nullptr;      // guarded by sleep_mutex: set while this thread waits in a poll
   thread_context context;
   std::vector<worker_fiber*> fibers;       // idle fibers of this thread (owner only)
   std::atomic<std::uint64_t> slices{0};    // slices started; a thief reads it to see a thread stuck in one
@@ -90,7 +95,10 @@ void scheduler_pool::schedule(process_control_block* p) {
   }
   // A scheduler thread takes its own next process itself; wake a helper only for surplus work,
   // or when the work comes from outside the schedulers.
-  if (local == nullptr || queued > 1) wake_one(local == nullptr ? target : nullptr);
+  if (local == nullptr || queued > 1)
+    wake_one(local == nullptr ? target : nullptr);
+  else if (deep_sleepers_.load(std::memory_order_seq_cst) > 0)
+    rouse_one();  // the owner may compute for long: someone must look at its queue meanwhile
 }
 
 void scheduler_pool::set_idle_poller(idle_poller* poller) {
@@ -139,6 +147,36 @@ void scheduler_pool::wake_one(thread_state* preferred) {
   if (preferred != nullptr && try_wake(*preferred)) return;
   for (auto& t : threads_)
     if (try_wake(*t)) return;
+}
+
+void scheduler_pool::rouse_one() {
+  for (auto& t : threads_) {
+    if (t.get() == tls_state) continue;
+    std::lock_guard lock(t->sleep_mutex);
+    if (!t->sleeping_deeply) continue;
+    leave_deep_sleep(*t);
+    t->roused = true;
+    if (t->polling != nullptr)
+      t->polling->interrupt();
+    else
+      t->sleep_cv.notify_one();
+    return;
+  }
+}
+
+bool scheduler_pool::enter_deep_sleep(thread_state& self) {
+  // Registered first, then the check: a thread that wakes after the check and queues a process
+  // behind its own slice sees the registration and rouses this one (schedule).
+  self.sleeping_deeply = true;
+  deep_sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) == threads_.size()) return true;
+  leave_deep_sleep(self);
+  return false;
+}
+
+void scheduler_pool::leave_deep_sleep(thread_state& t) {
+  t.sleeping_deeply = false;
+  deep_sleepers_.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 process_control_block* scheduler_pool::steal(thread_state& thief, const std::vector<std::uint64_t>& seen_slices,
@@ -226,36 +264,54 @@ process_control_block* scheduler_pool::take_work(thread_state& self) {
 }
 
 void scheduler_pool::wait_for_work(thread_state& self) {
-  // Woken for surplus work, or by an event when polling; otherwise a look around every few
-  // milliseconds, for the one process queued behind a long computation on another thread (it is
-  // never woken for).
-  if (idle_poller* poller = take_poll_turn()) {
-    {
-      std::lock_guard lock(self.sleep_mutex);
-      if (!self.woken) self.polling = poller;
-    }
-    if (self.polling != nullptr) poll_for_work(*poller);
-    {
-      std::lock_guard lock(self.sleep_mutex);
-      self.polling = nullptr;
-    }
-    poller->give_back_turn();
-    return;
-  }
+  // Woken for surplus work, or by an event when polling. While another thread is awake, also a
+  // look around every few milliseconds, for the one process queued behind a long computation on
+  // another thread (it is never woken for). After one whole quiet look (no event, no slice run
+  // anywhere) with every other thread asleep too, nothing can be queued unseen, so the thread
+  // sleeps with no deadline: an idle node does no work at all.
+  const std::uint64_t slices_before = slices_run();
   std::unique_lock lock(self.sleep_mutex);
-  self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
+  const bool deeply = !self.woken && self.last_wait_was_quiet && enter_deep_sleep(self);
+  bool event = false;
+  idle_poller* const poller = take_poll_turn();
+  if (poller != nullptr) {
+    if (!self.woken && !self.roused) self.polling = poller;
+    lock.unlock();
+    if (self.polling != nullptr) event = poll_for_work(self, *poller, deeply);
+    lock.lock();
+    self.polling = nullptr;
+  } else if (deeply) {
+    self.sleep_cv.wait(lock, [&] { return self.woken || self.roused; });
+  } else {
+    self.sleep_cv.wait_for(lock, idle_recheck, [&] { return self.woken; });
+  }
+  if (self.sleeping_deeply) leave_deep_sleep(self);
+  self.last_wait_was_quiet = !deeply && !event && !self.woken && !self.roused && slices_run() == slices_before;
+  self.roused = false;
+  lock.unlock();
+  if (poller != nullptr) poller->give_back_turn();
 }
 
-void scheduler_pool::poll_for_work(idle_poller& poller) {
-  // Busy-wait first: what comes within the spin is handled with no thread woken. Yielding between
-  // polls lets a thread that shares this core run (the peer node's, on a small machine). Being
-  // woken (wake_one) interrupts the poll, so it returns either way.
-  const auto spin_until = std::chrono::steady_clock::now() + idle_poll_spin_;
-  while (std::chrono::steady_clock::now() < spin_until) {
-    if (poller.poll_ready()) return;
-    sched_yield();
+std::uint64_t scheduler_pool::slices_run() const {
+  std::uint64_t total = 0;
+  for (const auto& t : threads_) total += t->slices.load(std::memory_order_relaxed);
+  return total;
+}
+
+bool scheduler_pool::poll_for_work(thread_state& self, idle_poller& poller, bool deeply) {
+  // Busy-wait first, when the last poll found work: what comes within the spin is handled with no
+  // thread woken. Yielding between polls lets a thread that shares this core run (the peer node's,
+  // on a small machine). Being woken (wake_one) or roused interrupts the poll, so it returns either
+  // way.
+  if (self.last_poll_ran_handler) {
+    const auto spin_until = std::chrono::steady_clock::now() + idle_poll_spin_;
+    while (std::chrono::steady_clock::now() < spin_until) {
+      if (poller.poll_ready()) return true;
+      sched_yield();
+    }
   }
-  poller.poll(idle_recheck);
+  self.last_poll_ran_handler = deeply ? poller.poll_until_event() : poller.poll(idle_recheck);
+  return self.last_poll_ran_handler;
 }
 
 worker_fiber* scheduler_pool::take_fiber(thread_state& self) {
@@ -307,6 +363,7 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
 }
 
 void scheduler_pool::thread_main(thread_state& self) {
+  pthread_setname_np(pthread_self(), ("otp-sched-" + std::to_string(self.index)).c_str());  // as top -H shows it
   tls_state = &self;
   set_current_thread_context(&self.context);
 #if !defined(__SANITIZE_ADDRESS__)

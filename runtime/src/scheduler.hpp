@@ -12,10 +12,18 @@
 // bounded time — by its owner, which takes its own next process itself before it looks elsewhere
 // or waits; by a thread woken because the queue holds more than its owner is about to take or
 // because the work came from outside the schedulers (a timer, the IO thread, a foreign thread);
-// or by an idle thread's look around, at most every 5 ms, which also steals a lone process from a
-// thread that has not started a new slice while it looked. So while any scheduler thread is idle,
-// a queued process waits a few milliseconds at most; a wait of seconds has a cause outside the
-// scheduler (under ThreadSanitizer a new fiber costs ~5 ms: docs/design-notes.md).
+// or by an idle thread's look around, at most every 5 ms while another thread is awake, which also
+// steals a lone process from a thread that has not started a new slice while it looked. So while
+// any scheduler thread is idle, a queued process waits a few milliseconds at most; a wait of
+// seconds has a cause outside the scheduler (under ThreadSanitizer a new fiber costs ~5 ms:
+// docs/design-notes.md).
+//
+// Idle cost: a thread that goes to sleep while every other thread sleeps too, after a look that saw
+// no event and no slice anywhere, sleeps with no deadline (deeply), as does the poller's holder;
+// nothing can be queued unseen then. The first
+// thread to leave its sleep and queue a lone process behind its own slice rouses one deep sleeper
+// back to the 5 ms looks (registration before the check, the queue before the count: seq_cst on
+// both sides). So a node with nothing to do wakes no thread, and the looks cost only while busy.
 //
 // Thread-safety: `schedule` may be called from any thread; start/stop from the owning runtime.
 #pragma once
@@ -89,7 +97,11 @@ class scheduler_pool {
   void process_freed();
   void wake_one(thread_state* preferred);
   void wait_for_work(thread_state& self);
-  void poll_for_work(idle_poller& poller);
+  bool poll_for_work(thread_state& self, idle_poller& poller, bool deeply);  // true: an event came
+  std::uint64_t slices_run() const;
+  void rouse_one();
+  bool enter_deep_sleep(thread_state& self);  // under self.sleep_mutex
+  void leave_deep_sleep(thread_state& t);     // under t.sleep_mutex
   static void run_deferred_flushes(thread_state& self);
   idle_poller* take_poll_turn();
   worker_fiber* take_fiber(thread_state& self);
@@ -101,6 +113,7 @@ class scheduler_pool {
   std::chrono::microseconds idle_poll_spin_;
   std::atomic<bool> stopping_{false};
   std::atomic<unsigned> sleepers_{0};
+  std::atomic<unsigned> deep_sleepers_{0};
   std::atomic<unsigned> round_robin_{0};
   std::atomic<std::size_t> live_processes_{0};
   std::mutex poller_mutex_;

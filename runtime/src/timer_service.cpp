@@ -1,5 +1,7 @@
 #include "timer_service.hpp"
 
+#include <pthread.h>
+
 #include <vector>
 
 #include "otp/process.hpp"
@@ -67,6 +69,7 @@ void timer_service::fire(entry& e) {
 }
 
 void timer_service::thread_main() {
+  pthread_setname_np(pthread_self(), "otp-timer");
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (timers_.empty()) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "../support/thread_wakeups.hpp"
 #include "dist_test_support.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
@@ -49,6 +50,22 @@ TEST_F(MultiNode, PingGivesPongAndBothSidesListEachOther) {
       << theirs.to_string();
   // And from the other side.
   EXPECT_EQ(gen_server::call(srv(other), tuple(atom("ping"), node::name())), term(atom("pong")));
+}
+
+// A node with distribution up and a peer connected, with nothing to do, sleeps: no scheduler
+// thread, no IO thread wakes between the connection's ticks (every 15 s here). Before, the threads
+// woke every 5 ms, and the poller spun 100 us after each wake (2% of a core).
+TEST_F(MultiNode, AnIdleConnectedNodeWakesNoThread) {
+  using namespace std::chrono_literals;
+  local_node me(cookie);
+  test_node other(cookie);
+  ASSERT_EQ(node::ping(other.node()), atom("pong"));
+  const auto fewest = test_support::fewest_switches_in_a_window(1000ms, 3, 30s);
+  EXPECT_LE(fewest, 3u) << "the node's threads woke " << fewest << " times in each idle second";
+  // It still answers at once.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(gen_server::call(srv(other), tuple(atom("ping"), node::name())), term(atom("pong")));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 TEST_F(MultiNode, PingOfANodeThatDoesNotExistIsPang) {

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "../support/thread_wakeups.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
@@ -265,6 +266,24 @@ TEST(SchedulerTest, AProcessWokenByALongComputationIsRunByAnIdleThread) {
   EXPECT_EQ(rounds, rounds_wanted) << "a woken process waited behind a long computation while another scheduler "
                                       "thread was idle";
   EXPECT_LT(longest, 500ms);
+}
+
+// An idle runtime costs nothing: once its processes are done (or all wait in receive with no
+// timeout), its threads sleep with no deadline. Before, each scheduler thread looked around every
+// 5 ms (about 200 wake-ups a second per thread).
+TEST(SchedulerTest, AnIdleRuntimeWakesNoThread) {
+  runtime rt(runtime_options{.schedulers = 2});
+  rt.run([] {
+    std::vector<term> sleepers;
+    for (int i = 0; i < 100; ++i) sleepers.push_back(spawn([] { receive(); }));
+    for (int i = 0; i < 1000; ++i) spawn([] {});
+  });
+  const auto fewest = test_support::fewest_switches_in_a_window(1000ms, 2, 20s);
+  EXPECT_LE(fewest, 2u) << "the runtime's threads woke " << fewest << " times in each idle second";
+  // And it still answers at once.
+  const auto start = clock_type::now();
+  EXPECT_EQ(rt.run([] { return 42; }), 42);
+  EXPECT_LT(clock_type::now() - start, 1s);
 }
 
 TEST(SchedulerTest, WorkSpreadsAcrossSchedulerThreads) {

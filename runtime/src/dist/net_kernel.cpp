@@ -11,6 +11,7 @@
 // pair) as mismatched in large coroutines (GCC bug 103993's family); the pair is correct.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -200,6 +201,7 @@ void net_kernel::start() {
 }
 
 void net_kernel::io_thread_main() {
+  pthread_setname_np(pthread_self(), "otp-dist-io");
   // Scheduler threads poll while one is idle. This thread stands in when none has for a while (all
   // busy computing, or the only one blocked in a synchronous wait), so reads and ticks still go on,
   // and writes what a process corked before it went on computing.
@@ -209,6 +211,9 @@ void net_kernel::io_thread_main() {
     thread_cv_.wait_for(lock, stand_in_period);
     if (thread_takes_over_) break;
     lock.unlock();
+    // A scheduler thread polling with no deadline means every one of them sleeps: nothing is corked
+    // and frames are read; this thread sleeps too until that poll ends (shutdown ends it by posting).
+    poller_.wait_while_polled_without_deadline();
     for (const auto& c : connections()) c->flush_now();
     if (poller_.try_take_turn()) {
       io_.poll();

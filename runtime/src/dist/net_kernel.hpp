@@ -121,13 +121,14 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   class io_poller final : public idle_poller {
    public:
     explicit io_poller(boost::asio::io_context& io) : io_(io) {}
-    void poll(std::chrono::microseconds limit) override { io_.run_one_for(limit); }
+    bool poll(std::chrono::microseconds limit) override { return io_.run_one_for(limit) != 0; }
     bool poll_ready() override { return io_.poll_one() != 0; }
     void interrupt() override {
       boost::asio::post(io_, [] {});
     }
 
    private:
+    bool poll_one_event() override { return io_.run_one() != 0; }
     boost::asio::io_context& io_;
   };
 
