@@ -173,6 +173,50 @@ TEST_F(Interop, NoconnectionWhenEitherNodeGoesAway) {
   EXPECT_TRUE(seen.starts_with("{'DOWN',") && seen.ends_with(",noconnection}")) << seen;
 }
 
+// Every kind of term an Erlang node sends arrives, and goes back exactly as it came: Erlang checks
+// =:= and that term_to_binary gives the same bytes.
+TEST_F(Interop, EveryTermKindComesBackToErlangBitExact) {
+  local_node me(cookie);
+  erl_node erl(cookie, erlang_beam_dir());
+  rt.run([] {
+    register_name(atom("echo"), spawn([] {
+                    for (;;) {
+                      const term m = receive();
+                      if (m.is_tuple(2) && m[0].is_pid()) send(m[0], tuple(atom("echo"), m[1]));
+                    }
+                  }));
+  });
+  const std::string echo = "Echo = fun(T) -> {echo, " + quoted(node::name()) +
+                           "} ! {self(), T}, receive {echo, B} -> {B =:= T, term_to_binary(B) =:= "
+                           "term_to_binary(T)} after 5000 -> timeout end end, X = {free, 7}, ";
+  const std::string kinds[] = {
+      "1 bsl 64",
+      "-(1 bsl 64)",
+      "-(1 bsl 200)",
+      "1 bsl 100000",
+      "<<1:3>>",
+      "<<1,2,3:5>>",
+      "fun() -> X end",
+      "fun lists:map/2",
+      "hd(erlang:ports())",
+      "{[1 bsl 64, <<1:3>> | <<255,1:7>>], #{fun lists:map/2 => -(1 bsl 200), hd(erlang:ports()) => [fun() -> X "
+      "end]}}",
+  };
+  for (const std::string& kind : kinds) EXPECT_EQ(erl.eval(echo + "Echo(" + kind + ")."), "{true,true}") << kind;
+  // A call carrying one: the connection stays up.
+  gen_server::start(std::make_shared<cpp_server>(), term(), gen_server::start_options{.name = atom("cpp_srv")});
+  EXPECT_EQ(erl.eval("gen_server:call({cpp_srv, " + quoted(node::name()) + "}, {echo, 1 bsl 64})."),
+            "{cpp_echo,18446744073709551616}");
+  // A term over a limit (nested deeper than max_term_depth) costs only its message: what follows
+  // on the connection arrives, and the connection stays up.
+  EXPECT_EQ(erl.eval(echo + "Deep = lists:foldl(fun(_, A) -> {A} end, x, lists:seq(1, 1001)), {echo, " +
+                     quoted(node::name()) +
+                     "} ! {self(), Deep}, R = Echo(next), {R, receive {echo, _} -> extra after 0 -> none end, "
+                     "lists:member(" +
+                     quoted(node::name()) + ", nodes())}."),
+            "{{true,true},none,true}");
+}
+
 TEST_F(Interop, AWrongCookieIsRefusedInBothDirections) {
   log::capture logs;
   local_node me(cookie);
