@@ -44,6 +44,16 @@ const std::string erl_minus_two_to_200 = from_hex("836E1A01000000000000000000000
 
 big_int two_to(unsigned n) { return big_int(1) << n; }
 
+// parse_term(text) fails with a message that starts with `message`.
+void expect_parse_error(const std::string& text, const std::string& message) {
+  try {
+    otp::parse_term(text);
+    ADD_FAILURE() << text << " parsed";
+  } catch (const term_parse_error& e) {
+    EXPECT_EQ(std::string(e.what()).substr(0, message.size()), message) << e.what();
+  }
+}
+
 // --- integers beyond 64 bits ---------------------------------------------------------------------
 
 TEST(BigInteger, AnIntegerThatFitsInt64IsAlwaysInline) {
@@ -194,14 +204,7 @@ TEST(Bitstring, TextRefusesWhatIsNotALastSegmentOf1To7Bits) {
       {"<<8:3>>", "1:3: a segment of 3 bits holds 0..7, not 8"},
       {"<<1:3,2>>", "1:6: a bit segment ends its binary: expected '>>', got ','"},
   };
-  for (const auto& [text, message] : cases) {
-    try {
-      otp::parse_term(text);
-      ADD_FAILURE() << text;
-    } catch (const term_parse_error& e) {
-      EXPECT_EQ(std::string(e.what()).substr(0, message.size()), message) << e.what();
-    }
-  }
+  for (const auto& [text, message] : cases) expect_parse_error(text, message);
 }
 
 // --- funs, export funs, ports --------------------------------------------------------------------
@@ -291,14 +294,7 @@ TEST(TermText, FunsAndPortsHaveNoTextForm) {
       {"[fun lists:map/2]", "1:2: a fun has no text form to read back"},
       {"{a, #Port<0.5>}", "1:5: a port has no text form to read back"},
   };
-  for (const auto& [text, message] : cases) {
-    try {
-      otp::parse_term(text);
-      ADD_FAILURE() << text;
-    } catch (const term_parse_error& e) {
-      EXPECT_EQ(std::string(e.what()).substr(0, message.size()), message) << e.what();
-    }
-  }
+  for (const auto& [text, message] : cases) expect_parse_error(text, message);
   EXPECT_EQ(otp::parse_term("funny"), term(atom("funny")));
 }
 
