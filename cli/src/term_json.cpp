@@ -77,7 +77,12 @@ boost::json::value to_json(const otp::term& t) {
       return a;
     }
     case otp::term_kind::pid:
-    case otp::term_kind::reference: return boost::json::string(t.to_string());
+    case otp::term_kind::reference:
+    case otp::term_kind::port:
+    case otp::term_kind::fun:
+    case otp::term_kind::export_fun:
+    case otp::term_kind::bitstring:
+    case otp::term_kind::big_integer: return boost::json::string(t.to_string());
   }
   return nullptr;
 }

@@ -247,6 +247,7 @@ class encoder {
     std::span<const std::pair<term, term>> pairs;  // a map's pairs, each key then its value
     std::vector<std::uint32_t> pair_order;         // the order of `pairs` when not their stored one
     std::size_t next = 0;
+    std::size_t size_field = no_size_field;  // a fun's Size field, written when its children are
 
     const term* next_child() {
       if (!pairs.empty()) {
@@ -259,12 +260,77 @@ class encoder {
     }
   };
 
+  static constexpr std::size_t no_size_field = static_cast<std::size_t>(-1);
+
   const term* next_child() {
     while (!stack_.empty()) {
       if (const term* child = stack_.back().next_child()) return child;
+      if (stack_.back().size_field != no_size_field) patch_size(stack_.back().size_field);
       stack_.pop_back();
     }
     return nullptr;
+  }
+
+  // NEW_FUN_EXT's Size: its bytes from the Size field to the end of its last free variable.
+  void patch_size(std::size_t at) {
+    const std::size_t size = out_.size() - at;
+    if (size > UINT32_MAX) throw bad_term("ETF: a fun of " + std::to_string(size) + " bytes is too large to encode");
+    for (std::size_t i = 0; i < 4; ++i) out_[at + i] = static_cast<char>(size >> (8 * (3 - i)));
+  }
+
+  void write_pid(const pid_parts& pid, const term& t) {
+    const node_identity node = owner(pid.node, t);
+    put_u8(out_, new_pid_ext);
+    write_atom(out_, node.name, atoms_);
+    put_u32(out_, pid.id);
+    put_u32(out_, pid.serial);
+    put_u32(out_, node.creation);
+  }
+
+  void write_big(const term& t) {
+    const std::string_view magnitude = t.big_integer_magnitude();
+    if (magnitude.size() <= 0xFF) {
+      put_u8(out_, small_big_ext);
+      put_u8(out_, static_cast<std::uint8_t>(magnitude.size()));
+    } else {
+      put_u8(out_, large_big_ext);
+      put_u32(out_, static_cast<std::uint32_t>(magnitude.size()));
+    }
+    put_u8(out_, t.big_integer_negative() ? 1 : 0);
+    out_.append(magnitude);
+  }
+
+  void write_port(const term& t) {
+    const port_parts port = t.as_port();
+    const node_identity node = owner(port.node, t);
+    const bool v3 = port.id <= UINT32_MAX;  // V4_PORT_EXT only for ids that NEW_PORT_EXT cannot hold
+    put_u8(out_, v3 ? new_port_ext : v4_port_ext);
+    write_atom(out_, node.name, atoms_);
+    if (v3)
+      put_u32(out_, static_cast<std::uint32_t>(port.id));
+    else
+      put_u64(out_, port.id);
+    put_u32(out_, node.creation);
+  }
+
+  void write_fun(const term& t) {
+    const fun_parts fun = t.as_fun();
+    put_u8(out_, new_fun_ext);
+    const std::size_t size_field = out_.size();
+    put_u32(out_, 0);
+    put_u8(out_, fun.arity);
+    out_.append(reinterpret_cast<const char*>(fun.uniq.data()), fun.uniq.size());
+    put_u32(out_, fun.index);
+    put_u32(out_, static_cast<std::uint32_t>(fun.free_variables.size()));
+    write_atom(out_, fun.module, atoms_);
+    write_integer(out_, fun.old_index);
+    write_integer(out_, fun.old_uniq);
+    write_pid(fun.pid, t);
+    const auto free_variables = t.fun_free_variables();
+    if (free_variables.empty()) return patch_size(size_field);
+    cursor& children = stack_.emplace_back();
+    children.elements = free_variables;
+    children.size_field = size_field;
   }
 
   // The node a pid or reference names; one no node owns would be written as another node's.
@@ -280,14 +346,24 @@ class encoder {
       case term_kind::floating: write_float(out_, t.as_float()); break;
       case term_kind::atom: write_atom(out_, t.as_atom(), atoms_); break;
       case term_kind::nil: put_u8(out_, nil_ext); break;
-      case term_kind::pid: {
-        const pid_parts pid = t.as_pid();
-        const node_identity node = owner(pid.node, t);
-        put_u8(out_, new_pid_ext);
-        write_atom(out_, node.name, atoms_);
-        put_u32(out_, pid.id);
-        put_u32(out_, pid.serial);
-        put_u32(out_, node.creation);
+      case term_kind::pid: write_pid(t.as_pid(), t); break;
+      case term_kind::big_integer: write_big(t); break;
+      case term_kind::port: write_port(t); break;
+      case term_kind::fun: write_fun(t); break;
+      case term_kind::export_fun: {
+        const export_parts fun = t.as_export();
+        put_u8(out_, export_ext);
+        write_atom(out_, fun.module, atoms_);
+        write_atom(out_, fun.function, atoms_);
+        write_integer(out_, fun.arity);
+        break;
+      }
+      case term_kind::bitstring: {
+        const std::string_view bytes = t.bitstring_bytes();
+        put_u8(out_, bit_binary_ext);
+        put_u32(out_, static_cast<std::uint32_t>(bytes.size()));
+        put_u8(out_, static_cast<std::uint8_t>(t.bit_size() % 8));
+        out_.append(bytes);
         break;
       }
       case term_kind::reference: {
@@ -434,6 +510,8 @@ class decoder {
     std::size_t at;
     std::uint64_t children;
     std::vector<term> items;
+    fun_parts fun = {};          // NEW_FUN_EXT: its header; `items` are its free variables
+    std::uint32_t fun_size = 0;  // NEW_FUN_EXT: its Size field, checked at its end
   };
 
   [[noreturn]] static void fail(std::size_t at, const std::string& problem, const std::string& detail) {
@@ -538,9 +616,8 @@ class decoder {
         if (length == 0 || bits == 0 || bits > 8)
           fail(at, "bad " + tag_name(t),
                std::to_string(bits) + " bits in the last of " + std::to_string(length) + " bytes");
-        if (bits != 8) fail(at, tag_name(t), "bitstrings are not supported, only binaries");
         need_length(length, t, at);
-        value = term::make_binary(take(length));
+        value = term::make_bitstring(take(length), (std::uint64_t{length} - 1) * 8 + bits);
         return true;
       }
       case small_tuple_ext: {
@@ -568,12 +645,19 @@ class decoder {
         }
         return open_or_empty(t, at, length, std::uint64_t{length} + 1, value);
       }
-      case new_fun_ext:
-      case export_ext:
-      case fun_ext: fail(at, tag_name(t), "funs are not supported");
+      case new_fun_ext: return open_fun(at, value);
+      case export_ext: {
+        const atom module = read_atom_field(t, at, "module");
+        const atom function = read_atom_field(t, at, "function");
+        const std::int64_t arity = read_integer_field(t, at, "arity");
+        if (arity < 0 || arity > 255) fail(at, "bad " + tag_name(t), "arity " + std::to_string(arity));
+        value = term::make_export({module, function, static_cast<std::uint8_t>(arity)});
+        return true;
+      }
+      case fun_ext: fail(at, tag_name(t), "this obsolete encoding of funs is not supported");
       case new_port_ext:
       case v4_port_ext:
-      case port_ext: fail(at, tag_name(t), "ports are not supported");
+      case port_ext: value = read_port(t, at); return true;
       case atom_cache_ref: fail(at, tag_name(t), "atom cache references need a distribution header");
       case compressed_ext: fail(at, tag_name(t), "compressed terms are not supported");
       case reference_ext:
@@ -600,17 +684,62 @@ class decoder {
       value = t == map_ext ? term::make_map({}) : term::make_tuple({});
       return true;
     }
+    open(t, at, children);
+    return false;
+  }
+
+  frame& open(std::uint8_t t, std::size_t at, std::uint64_t children) {
     if (stack_.size() >= max_nesting_depth)
       fail(at, "too deep " + tag_name(t), "nesting deeper than " + std::to_string(max_nesting_depth) + " levels");
     reserve_children(t, at, children);
     frame f{t, at, children, {}};
     f.items.reserve(children);
-    stack_.push_back(std::move(f));
+    return stack_.emplace_back(std::move(f));
+  }
+
+  // NEW_FUN_EXT: Size, Arity, Uniq, Index, NumFree, Module, OldIndex, OldUniq, Pid, free variables.
+  bool open_fun(std::size_t at, term& value) {
+    constexpr std::uint8_t t = new_fun_ext;
+    need(4 + 1 + 16 + 4 + 4, t, at);
+    const std::uint32_t size = u32();
+    fun_parts fun;
+    fun.arity = u8();
+    for (auto& byte : fun.uniq) byte = u8();
+    fun.index = u32();
+    const std::uint32_t free_count = u32();
+    fun.module = read_atom_field(t, at, "module");
+    fun.old_index = read_integer_field(t, at, "old index");
+    fun.old_uniq = read_integer_field(t, at, "old uniq");
+    const std::size_t pid_at = pos_;
+    need(1, t, at);
+    const std::uint8_t pid_tag = u8();
+    if (pid_tag != new_pid_ext && pid_tag != pid_ext)
+      fail(pid_at, "bad pid in " + tag_name(t), "expected a pid, found " + tag_name(pid_tag));
+    fun.pid = read_pid(pid_tag, pid_at).as_pid();
+    if (free_count == 0) {
+      check_fun_size(at, size);
+      value = term::make_fun(std::move(fun));
+      return true;
+    }
+    frame& f = open(t, at, free_count);
+    f.fun = std::move(fun);
+    f.fun_size = size;
     return false;
   }
 
-  static term close(frame& f) {
+  // A fun's Size counts its bytes from the Size field (after the tag) to its end.
+  void check_fun_size(std::size_t at, std::uint32_t size) const {
+    if (pos_ - (at + 1) != size)
+      fail(at, "bad " + tag_name(new_fun_ext),
+           "its Size field says " + std::to_string(size) + " bytes but it has " + std::to_string(pos_ - (at + 1)));
+  }
+
+  term close(frame& f) const {
     switch (f.tag) {
+      case new_fun_ext:
+        check_fun_size(f.at, f.fun_size);
+        f.fun.free_variables = std::move(f.items);
+        return term::make_fun(std::move(f.fun));
       case list_ext: {
         term tail = std::move(f.items.back());
         f.items.pop_back();
@@ -632,19 +761,53 @@ class decoder {
   term read_big(std::uint8_t t, std::size_t at, std::uint32_t digits) {
     need(1, t, at);
     const bool negative = u8() != 0;  // as binary_to_term: any sign byte but 0 is negative
+    if (digits > max_big_integer_bits / 8)
+      fail(at, "too large " + tag_name(t),
+           "an integer of " + std::to_string(digits) + " bytes, beyond the limit of " +
+               std::to_string(max_big_integer_bits) + " bits");
     need_length(digits, t, at);
-    std::uint64_t magnitude = 0;
-    const std::string_view bytes = take(digits);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-      const auto digit = static_cast<unsigned char>(bytes[i]);
-      if (i < 8)
-        magnitude |= std::uint64_t{digit} << (8 * i);
-      else if (digit != 0)
-        fail(at, tag_name(t), "integer does not fit in 64 bits");
+    return term::make_integer(negative, take(digits));
+  }
+
+  // An integer field inside a fun or export fun: SMALL_INTEGER_EXT, INTEGER_EXT or a small bignum.
+  std::int64_t read_integer_field(std::uint8_t owner, std::size_t owner_at, const char* field) {
+    const std::size_t at = pos_;
+    need(1, owner, owner_at);
+    const std::uint8_t t = u8();
+    term value;
+    if (t == small_integer_ext) {
+      need(1, t, at);
+      value = term(std::int64_t{u8()});
+    } else if (t == integer_ext) {
+      need(4, t, at);
+      value = term(std::int64_t{static_cast<std::int32_t>(u32())});
+    } else if (t == small_big_ext) {
+      need(2, t, at);
+      const std::uint8_t digits = u8();
+      value = read_big(t, at, digits);
     }
-    const std::uint64_t limit = std::uint64_t{1} << 63;  // |INT64_MIN|; INT64_MAX is one less
-    if (negative ? magnitude > limit : magnitude >= limit) fail(at, tag_name(t), "integer does not fit in 64 bits");
-    return term(negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude));
+    if (!value.is_integer())
+      fail(at, "bad " + std::string(field) + " in " + tag_name(owner),
+           "expected a 64-bit integer, found " + tag_name(t));
+    return value.as_int();
+  }
+
+  atom read_atom_field(std::uint8_t owner, std::size_t owner_at, const char* field) {
+    const std::size_t at = pos_;
+    need(1, owner, owner_at);
+    const std::uint8_t t = u8();
+    if (t != atom_ext && t != small_atom_ext && t != atom_utf8_ext && t != small_atom_utf8_ext)
+      fail(at, "bad " + std::string(field) + " in " + tag_name(owner), "expected an atom, found " + tag_name(t));
+    return read_atom(t, at);
+  }
+
+  term read_port(std::uint8_t t, std::size_t at) {
+    const atom node = read_node(t, at);
+    const std::size_t id_bytes = t == v4_port_ext ? 8 : 4;
+    need(id_bytes + (t == port_ext ? 1 : 4), t, at);
+    const std::uint64_t id = t == v4_port_ext ? u64() : u32();
+    const std::uint32_t creation = t == port_ext ? u8() : u32();
+    return term::make_port({node_table::intern({node, creation}), id});
   }
 
   static atom make_atom(std::string_view text, std::uint8_t t, std::size_t at) {
@@ -671,14 +834,7 @@ class decoder {
   }
 
   // The node atom inside a pid or reference of tag `owner` at `owner_at`.
-  atom read_node(std::uint8_t owner, std::size_t owner_at) {
-    const std::size_t at = pos_;
-    need(1, owner, owner_at);
-    const std::uint8_t t = u8();
-    if (t != atom_ext && t != small_atom_ext && t != atom_utf8_ext && t != small_atom_utf8_ext)
-      fail(at, "bad node in " + tag_name(owner), "expected an atom, found " + tag_name(t));
-    return read_atom(t, at);
-  }
+  atom read_node(std::uint8_t owner, std::size_t owner_at) { return read_atom_field(owner, owner_at, "node"); }
 
   term read_pid(std::uint8_t t, std::size_t at) {
     const atom node = read_node(t, at);

@@ -4,6 +4,7 @@
 // after creation; `refs` counts the terms that point to it, and the last release destroys it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -86,6 +87,19 @@ struct list_object : array_object<list_object, term> {
   }
 };
 
+// A local fun's parts; its free variables follow it.
+struct fun_object : array_object<fun_object, term> {
+  std::uint32_t module = 0;  // atom index
+  std::uint32_t index = 0;
+  std::int64_t old_index = 0;
+  std::int64_t old_uniq = 0;
+  pid_parts pid;
+  std::uint8_t arity = 0;
+  std::array<std::uint8_t, 16> uniq{};
+};
+
+// The bytes of a binary, a bitstring (the last byte holds its high bits) or a big integer's
+// magnitude (little-endian).
 struct binary_object : heap_object {
   std::uint32_t size = 0;
   char* data() { return trailing<binary_object, char>(this); }

@@ -10,6 +10,8 @@
 #include <ostream>
 #include <vector>
 
+#include "otp/big_integer.hpp"
+
 namespace otp {
 namespace {
 
@@ -221,9 +223,57 @@ struct open_compound {
   std::size_t items;  // how many items it has (tail excluded)
 };
 
-void print_scalar(std::string& out, const term& t) {
+// <<1,2,3:5>>: the whole bytes, then the value of the last bits and their count.
+void print_bitstring(std::string& out, const term& t) {
+  const std::string_view bytes = t.bitstring_bytes();
+  const auto bits = static_cast<unsigned>(t.bit_size() % 8);
+  out += "<<";
+  for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
+    print_integer(out, static_cast<unsigned char>(bytes[i]));
+    out += ',';
+  }
+  print_integer(out, static_cast<unsigned char>(bytes.back()) >> (8 - bits));
+  out += ':';
+  print_integer(out, bits);
+  out += ">>";
+}
+
+// `budget` is how many characters the printer may still keep: a huge integer costs only those.
+void print_scalar(std::string& out, const term& t, std::size_t budget) {
   switch (t.kind()) {
     case term_kind::integer: print_integer(out, t.as_int()); break;
+    case term_kind::big_integer: out += integer_to_decimal(t, budget); break;
+    case term_kind::bitstring: print_bitstring(out, t); break;
+    case term_kind::port: {
+      const port_parts port = t.as_port();
+      out += "#Port<";
+      print_integer(out, port.node);
+      out += '.';
+      print_integer(out, port.id);
+      out += '>';
+      break;
+    }
+    case term_kind::export_fun: {
+      const export_parts fun = t.as_export();
+      out += "fun ";
+      print_atom(out, fun.module.text());
+      out += ':';
+      print_atom(out, fun.function.text());
+      out += '/';
+      print_integer(out, fun.arity);
+      break;
+    }
+    case term_kind::fun: {  // as OTP 25: module, index and old uniq
+      const fun_parts fun = t.as_fun();
+      out += "#Fun<";
+      out += fun.module.text();
+      out += '.';
+      print_integer(out, fun.index);
+      out += '.';
+      print_integer(out, fun.old_uniq);
+      out += '>';
+      break;
+    }
     case term_kind::floating: print_float(out, t.as_float()); break;
     case term_kind::atom: print_atom(out, t.as_atom().text()); break;
     case term_kind::pid: {
@@ -274,7 +324,10 @@ const term& item_at(const term& t, std::size_t i) {
 // Writes `value` at nesting `depth` (the root is 1): a compound nested deeper than the limit is
 // written as "...", as io_lib's ~P does.
 void print_value(std::string& out, std::vector<open_compound>& open, const term& value, const print_limits& limits) {
-  if (!is_compound(value)) return print_scalar(out, value);
+  if (!is_compound(value)) {
+    const std::size_t budget = limits.chars > out.size() ? limits.chars - out.size() + 1 : 1;
+    return print_scalar(out, value, limits.chars == print_limits{}.chars ? limits.chars : budget);
+  }
   if (open.size() + 1 > limits.depth) {
     out += "...";
     return;
@@ -326,7 +379,7 @@ class parser {
 
   term parse_document() {
     skip_blanks();
-    term result = parse_value(0);
+    term result = parse_value();
     skip_blanks();
     if (consume('.')) skip_blanks();
     if (!at_end()) fail("expected end of input after the term, got " + describe_next());
@@ -406,20 +459,98 @@ class parser {
     throw term_parse_error(line, column, message);
   }
 
-  term parse_value(std::size_t depth) {
-    if (depth >= max_parse_depth)
-      fail("terms nested deeper than " + std::to_string(max_parse_depth) + " levels are not supported");
+  // A tuple, list or map being read: its items so far, and what comes next in it.
+  struct open_compound_text {
+    char closing;       // '}' for tuples and maps, ']' for lists
+    bool map = false;   // items alternate key, value
+    bool tail = false;  // a list after its '|': the next value is its tail
+    std::vector<term> items;
+  };
+
+  // One term, nested compounds read with an explicit stack (max_term_depth deep, as the ETF
+  // decoder allows) rather than recursion, so a deep term costs heap, never a fiber's stack.
+  term parse_value() {
+    std::vector<open_compound_text> open;
+    for (;;) {
+      skip_blanks();
+      term value;
+      if (!open_or_read(open, value)) continue;
+      for (;;) {  // hand `value` to the compound waiting for it, closing those it completes
+        if (open.empty()) return value;
+        open_compound_text& top = open.back();
+        top.items.push_back(std::move(value));
+        skip_blanks();
+        if (top.map && top.items.size() % 2 == 1) {
+          if (!consume("=>")) fail("expected '=>' after a map key, got " + describe_next());
+          break;
+        }
+        if (top.tail) {
+          expect(']', "after the tail of a list");
+          term tail = std::move(top.items.back());
+          top.items.pop_back();
+          value = term::make_list(std::move(top.items), std::move(tail));
+        } else if (consume(top.closing)) {
+          value = close(top);
+        } else if (top.closing == ']' && consume('|')) {
+          top.tail = true;
+          break;
+        } else if (consume(',')) {
+          break;
+        } else {
+          fail(std::string(top.closing == ']' ? "expected ',', '|' or ']' in list"
+                           : top.map          ? "expected ',' or '}' in map"
+                                              : "expected ',' or '}' in tuple") +
+               ", got " + describe_next());
+        }
+        open.pop_back();
+      }
+    }
+  }
+
+  static term close(open_compound_text& c) {
+    if (c.closing == ']') return term::make_list(std::move(c.items));
+    if (!c.map) return term::make_tuple(std::move(c.items));
+    std::vector<std::pair<term, term>> pairs;
+    for (std::size_t i = 0; i < c.items.size(); i += 2)
+      pairs.emplace_back(std::move(c.items[i]), std::move(c.items[i + 1]));
+    return term::make_map(std::move(pairs));
+  }
+
+  // Reads a scalar or an empty compound into `value` and returns true, or opens a compound.
+  bool open_or_read(std::vector<open_compound_text>& open, term& value) {
     if (at_end()) fail("expected a term, got end of input");
     const char c = text_[pos_];
-    if (c == '{') return parse_tuple(depth);
-    if (c == '[') return parse_list(depth);
-    if (looking_at("#{")) return parse_map(depth);
+    const bool map = looking_at("#{");
+    if (c == '{' || c == '[' || map) {
+      if (open.size() >= max_term_depth)
+        fail("terms nested deeper than " + std::to_string(max_term_depth) + " levels are not supported");
+      pos_ += map ? 2 : 1;
+      const char closing = c == '[' ? ']' : '}';
+      skip_blanks();
+      if (consume(closing)) {
+        value = c == '[' ? nil() : map ? term::make_map({}) : term::make_tuple({});
+        return true;
+      }
+      open.push_back({closing, map, false, {}});
+      return false;
+    }
+    value = parse_scalar();
+    return true;
+  }
+
+  term parse_scalar() {
+    const char c = text_[pos_];
     if (looking_at("#Ref<")) return parse_reference();
+    if (looking_at("#Fun<") || looking_at("#Port<"))
+      fail(std::string(looking_at("#Fun<") ? "a fun" : "a port") +
+           " has no text form to read back; only a term received from Erlang holds one");
     if (looking_at("<<")) return parse_binary();
     if (c == '<') return parse_pid();
     if (c == '"') return parse_string();
     if (c == '\'') return parse_quoted_atom();
     if (c == '$' || c == '-' || is_digit(static_cast<unsigned char>(c))) return parse_number();
+    if (looking_at("fun") && (pos_ + 3 == text_.size() || !is_name_char(static_cast<unsigned char>(text_[pos_ + 3]))))
+      fail("a fun has no text form to read back; only a term received from Erlang holds one");
     if (starts_atom(peek_char())) return parse_bare_atom();
     if (starts_variable(peek_char())) {
       const std::size_t start = pos_;
@@ -427,59 +558,6 @@ class parser {
       fail_at(start, "unexpected variable " + name + "; a term has no variables (write '" + name + "' for an atom)");
     }
     fail("expected a term, got " + describe_next());
-  }
-
-  term parse_tuple(std::size_t depth) {
-    ++pos_;
-    std::vector<term> elements;
-    skip_blanks();
-    if (consume('}')) return term::make_tuple(std::move(elements));
-    while (true) {
-      skip_blanks();
-      elements.push_back(parse_value(depth + 1));
-      skip_blanks();
-      if (consume('}')) return term::make_tuple(std::move(elements));
-      if (!consume(',')) fail("expected ',' or '}' in tuple, got " + describe_next());
-    }
-  }
-
-  term parse_list(std::size_t depth) {
-    ++pos_;
-    std::vector<term> elements;
-    skip_blanks();
-    if (consume(']')) return nil();
-    while (true) {
-      skip_blanks();
-      elements.push_back(parse_value(depth + 1));
-      skip_blanks();
-      if (consume(']')) return term::make_list(std::move(elements));
-      if (consume('|')) {
-        skip_blanks();
-        term tail = parse_value(depth + 1);
-        skip_blanks();
-        expect(']', "after the tail of a list");
-        return term::make_list(std::move(elements), std::move(tail));
-      }
-      if (!consume(',')) fail("expected ',', '|' or ']' in list, got " + describe_next());
-    }
-  }
-
-  term parse_map(std::size_t depth) {
-    pos_ += 2;
-    std::vector<std::pair<term, term>> pairs;
-    skip_blanks();
-    if (consume('}')) return term::make_map(std::move(pairs));
-    while (true) {
-      skip_blanks();
-      term key = parse_value(depth + 1);
-      skip_blanks();
-      if (!consume("=>")) fail("expected '=>' after a map key, got " + describe_next());
-      skip_blanks();
-      pairs.emplace_back(std::move(key), parse_value(depth + 1));
-      skip_blanks();
-      if (consume('}')) return term::make_map(std::move(pairs));
-      if (!consume(',')) fail("expected ',' or '}' in map, got " + describe_next());
-    }
   }
 
   std::uint32_t parse_uint32(std::string_view what) {
@@ -555,20 +633,36 @@ class parser {
                     std::size_t digits_start) {
     const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : std::numeric_limits<std::int64_t>::max();
     std::uint64_t magnitude = 0;
+    bool fits = true;
     for (std::size_t i = 0; i < digits.size(); ++i) {
-      const char c = digits[i];
-      const unsigned digit = is_digit(static_cast<unsigned char>(c)) ? static_cast<unsigned>(c - '0')
-                             : c >= 'a'                              ? static_cast<unsigned>(c - 'a' + 10)
-                                                                     : static_cast<unsigned>(c - 'A' + 10);
+      const unsigned digit = digit_value(digits[i]);
       if (digit >= base)
-        fail_at(digits_start + i, "'" + std::string(1, c) + "' is not a base " + std::to_string(base) + " digit");
-      if (magnitude > (limit - digit) / base)
-        fail_at(start,
-                "the integer " + std::string(text_.substr(start, pos_ - start)) + " does not fit in 64 signed bits");
+        fail_at(digits_start + i,
+                "'" + std::string(1, digits[i]) + "' is not a base " + std::to_string(base) + " digit");
+      if (fits && magnitude > (limit - digit) / base) fits = false;
       magnitude = magnitude * base + digit;
     }
+    if (!fits) return make_big_integer(start, negative, digits, base);
     if (!negative) return term(static_cast<std::int64_t>(magnitude));
     return term(magnitude == limit ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(magnitude));
+  }
+
+  static unsigned digit_value(char c) {
+    return is_digit(static_cast<unsigned char>(c)) ? static_cast<unsigned>(c - '0')
+           : c >= 'a'                              ? static_cast<unsigned>(c - 'a' + 10)
+                                                   : static_cast<unsigned>(c - 'A' + 10);
+  }
+
+  // Digits already checked, of an integer beyond 64 bits.
+  term make_big_integer(std::size_t start, bool negative, std::string_view digits, unsigned base) {
+    const double bits_per_digit = std::log2(static_cast<double>(base));
+    if (static_cast<double>(digits.size() - 1) * bits_per_digit >= static_cast<double>(max_big_integer_bits))
+      fail_at(start, "an integer of " + std::to_string(digits.size()) + " digits is beyond the " +
+                         std::to_string(max_big_integer_bits) + "-bit limit of a term");
+    if (base == 10) return integer_from_decimal((negative ? "-" : "") + std::string(digits));
+    big_int value;
+    for (char c : digits) value = value * base + digit_value(c);
+    return otp::make_integer(negative ? big_int(-value) : value);
   }
 
   // After the '$': one character or escape sequence, as its code point.
@@ -681,6 +775,7 @@ class parser {
         }
       } else if (looking_at("$") || looking_at("-") || is_digit(peek_char())) {
         const term byte = parse_number();
+        if (consume(':')) return end_bitstring(bytes, byte, start);
         if (!byte.is_integer() || byte.as_int() < 0 || byte.as_int() > 255)
           fail_at(start, "a binary segment must be an integer 0..255 or a string, not " + byte.to_string());
         bytes += static_cast<char>(byte.as_int());
@@ -691,6 +786,21 @@ class parser {
       if (consume(">>")) return binary(bytes);
       if (!consume(',')) fail("expected ',' or '>>' in binary, got " + describe_next());
     }
+  }
+
+  // After the ':' of a last segment Value:Bits (Bits 1..7), as a bitstring prints: <<255,1:3>>.
+  term end_bitstring(std::string& bytes, const term& value, std::size_t start) {
+    const std::size_t size_at = pos_;
+    const std::int64_t bits = take_while(is_digit).size() == 1 ? text_[pos_ - 1] - '0' : 0;
+    if (bits < 1 || bits > 7)
+      fail_at(size_at, "the size of a bit segment must be 1..7 (the last bits of a bitstring, as in <<1:3>>)");
+    if (!value.is_integer() || value.as_int() < 0 || value.as_int() >= (std::int64_t{1} << bits))
+      fail_at(start, "a segment of " + std::to_string(bits) + " bits holds 0.." + std::to_string((1 << bits) - 1) +
+                         ", not " + value.to_string());
+    skip_blanks();
+    if (!consume(">>")) fail("a bit segment ends its binary: expected '>>', got " + describe_next());
+    bytes += static_cast<char>(value.as_int() << (8 - bits));
+    return term::make_bitstring(bytes, (bytes.size() - 1) * 8 + static_cast<std::uint64_t>(bits));
   }
 
   std::string_view text_;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dist_test_support.hpp"
+#include "otp/external_format.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
@@ -25,6 +26,18 @@ bool contains(const std::vector<atom>& nodes, atom n) {
 std::optional<term> receive_tagged(const char* tag, milliseconds limit = must_happen_within) {
   const atom t(tag);
   return receive([&](const term& m) { return m.is_tuple() && m.size() >= 1 && m[0].is_atom(t); }, limit);
+}
+
+// A process registered as echo: {From, Msg} -> From ! {echo, node(), Msg}.
+void register_echo(otp::runtime& rt) {
+  rt.run([] {
+    register_name(atom("echo"), spawn([] {
+                    for (;;) {
+                      const term m = receive();
+                      if (m.is_tuple(2) && m[0].is_pid()) send(m[0], tuple(atom("echo"), node::name(), m[1]));
+                    }
+                  }));
+  });
 }
 
 class Interop : public testing::Test {
@@ -50,14 +63,7 @@ TEST_F(Interop, NodesListsTheOtherSideOnBothSides) {
 TEST_F(Interop, ErlangSendsToARegisteredProcessAndGetsItsAnswer) {
   local_node me(cookie);
   erl_node erl(cookie, erlang_beam_dir());
-  rt.run([] {
-    register_name(atom("echo"), spawn([] {
-                    for (;;) {
-                      const term m = receive();
-                      if (m.is_tuple(2) && m[0].is_pid()) send(m[0], tuple(atom("echo"), node::name(), m[1]));
-                    }
-                  }));
-  });
+  register_echo(rt);
   EXPECT_EQ(erl.eval("{echo, " + quoted(node::name()) +
                      "} ! {self(), <<\"hi\">>}, receive M -> M after 3000 -> "
                      "timeout end."),
@@ -171,6 +177,54 @@ TEST_F(Interop, NoconnectionWhenEitherNodeGoesAway) {
   node::stop();
   const std::string seen = watcher.eval("receive {watched, D} -> D after 5000 -> timeout end.");
   EXPECT_TRUE(seen.starts_with("{'DOWN',") && seen.ends_with(",noconnection}")) << seen;
+}
+
+// Every kind of term an Erlang node sends arrives, and goes back exactly as it came: Erlang checks
+// =:=, that term_to_binary gives the same bytes, and that this node's own encoding is those bytes.
+TEST_F(Interop, EveryTermKindComesBackToErlangBitExact) {
+  local_node me(cookie);
+  erl_node erl(cookie, erlang_beam_dir());
+  register_echo(rt);
+  // etf_echo answers with this node's own encoding of what it got: it must be erl's, byte for byte.
+  rt.run([] {
+    register_name(atom("etf_echo"), spawn([] {
+                    for (;;) {
+                      const term m = receive();
+                      if (m.is_tuple(2) && m[0].is_pid()) send(m[0], tuple(atom("etf"), binary(etf::encode(m[1]))));
+                    }
+                  }));
+  });
+  const std::string us = quoted(node::name());
+  const std::string echo = "Echo = fun(T) -> {echo, " + us + "} ! {self(), T}, {etf_echo, " + us +
+                           "} ! {self(), T}, receive {echo, _, B} -> receive {etf, E} -> {B =:= T, "
+                           "term_to_binary(B) =:= term_to_binary(T) andalso E =:= term_to_binary(T)} after 5000 -> "
+                           "timeout end after 5000 -> timeout end end, X = {free, 7}, ";
+  const std::string kinds[] = {
+      "1 bsl 64",
+      "-(1 bsl 64)",
+      "-(1 bsl 200)",
+      "1 bsl 100000",
+      "<<1:3>>",
+      "<<1,2,3:5>>",
+      "fun() -> X end",
+      "fun lists:map/2",
+      "hd(erlang:ports())",
+      "{[1 bsl 64, <<1:3>> | <<255,1:7>>], #{fun lists:map/2 => -(1 bsl 200), hd(erlang:ports()) => [fun() -> X "
+      "end]}}",
+  };
+  for (const std::string& kind : kinds) EXPECT_EQ(erl.eval(echo + "Echo(" + kind + ")."), "{true,true}") << kind;
+  // A call carrying one: the connection stays up.
+  gen_server::start(std::make_shared<cpp_server>(), term(), gen_server::start_options{.name = atom("cpp_srv")});
+  EXPECT_EQ(erl.eval("gen_server:call({cpp_srv, " + quoted(node::name()) + "}, {echo, 1 bsl 64})."),
+            "{cpp_echo,18446744073709551616}");
+  // A term over a limit (nested deeper than max_term_depth) costs only its message: what follows
+  // on the connection arrives, and the connection stays up.
+  EXPECT_EQ(erl.eval(echo + "Deep = lists:foldl(fun(_, A) -> {A} end, x, lists:seq(1, 1001)), {echo, " +
+                     quoted(node::name()) +
+                     "} ! {self(), Deep}, R = Echo(next), {R, receive {echo, _, _} -> extra after 0 -> none end, "
+                     "lists:member(" +
+                     quoted(node::name()) + ", nodes())}."),
+            "{{true,true},none,true}");
 }
 
 TEST_F(Interop, AWrongCookieIsRefusedInBothDirections) {

@@ -258,15 +258,23 @@ TEST(DistFraming, MalformedPayloadsAreRefused) {
   EXPECT_NO_THROW(decode_payload(good + "\x83\x61\x01"));
 }
 
-// A well-framed message holding a term this node cannot represent (here 2^64, SMALL_BIG_EXT) is
-// reported for the caller to drop; the control is kept, and nothing is thrown.
+// A well-framed message holding a term over a limit (here tuples nested deeper than
+// max_term_depth) is reported for the caller to drop; the control is kept, and nothing is thrown.
 TEST(DistFraming, AMessageThatCannotBeRepresentedIsReportedNotThrown) {
   const std::string control = frame_bytes(tuple(6, term::make_pid({0, 5, 0}), atom(""), atom("counter")), nullptr);
-  const std::string big = std::string("\x83\x6e\x09\x00", 4) + std::string(8, '\0') + "\x01";  // 2^64
-  const control_frame frame = decode_payload(control.substr(4) + big);
+  std::string too_deep = "\x83";
+  for (std::size_t i = 0; i <= max_term_depth; ++i) too_deep += "\x68\x01";
+  too_deep += "\x6a";
+  const control_frame frame = decode_payload(control.substr(4) + too_deep);
   EXPECT_EQ(frame.op(), 6);
   EXPECT_FALSE(frame.message.has_value());
-  EXPECT_NE(frame.undecodable_message.find("64"), std::string::npos) << frame.undecodable_message;
+  EXPECT_NE(frame.undecodable_message.find("nesting deeper than 1000 levels"), std::string::npos)
+      << frame.undecodable_message;
+  // 2^64 is a term like any other.
+  const std::string big = std::string("\x83\x6e\x09\x00", 4) + std::string(8, '\0') + "\x01";
+  const control_frame with_big = decode_payload(control.substr(4) + big);
+  ASSERT_TRUE(with_big.message.has_value());
+  EXPECT_EQ(with_big.message->to_string(), "18446744073709551616");
   EXPECT_TRUE(decode_payload(control.substr(4) + std::string("\x83\x61\x01", 3)).undecodable_message.empty());
 }
 

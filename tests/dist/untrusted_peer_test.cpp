@@ -316,8 +316,8 @@ TEST_F(UntrustedPeer, AMessageOverTheLimitIsDroppedAndLoggedAndItsConnectionStay
   EXPECT_TRUE(logs.contains("max_message_size of 65536 bytes"));
 }
 
-// A message holding a term this node cannot represent (an integer of 2^64) is dropped and logged
-// with its sender; what the peer sends next arrives: one term never takes the connection down.
+// A message holding a term over a limit (tuples nested deeper than max_term_depth) is dropped and
+// logged with its sender; what the peer sends next arrives: one term never takes the connection down.
 TEST_F(UntrustedPeer, AMessageThatCannotBeRepresentedIsDroppedAndItsConnectionStaysUp) {
   log::capture logs;
   local_node me(cookie);
@@ -329,8 +329,10 @@ TEST_F(UntrustedPeer, AMessageThatCannotBeRepresentedIsDroppedAndItsConnectionSt
     register_name(atom("sink"), self());
     std::string unrepresentable = reg_send_frame(raw_pid, "sink", atom("placeholder"));
     const std::string placeholder = etf::encode(atom("placeholder"), {.atoms = etf::atom_encoding::utf8});
-    const std::string big = std::string("\x83\x6e\x09\x00", 4) + std::string(8, '\0') + "\x01";  // 2^64
-    unrepresentable.replace(unrepresentable.size() - placeholder.size(), placeholder.size(), big);
+    std::string too_deep = "\x83";
+    for (std::size_t i = 0; i <= max_term_depth; ++i) too_deep += "\x68\x01";
+    too_deep += "\x6a";
+    unrepresentable.replace(unrepresentable.size() - placeholder.size(), placeholder.size(), too_deep);
     const std::size_t length = unrepresentable.size() - 4;
     for (int i = 0; i < 4; ++i)
       unrepresentable[static_cast<std::size_t>(i)] = static_cast<char>(length >> (24 - 8 * i));

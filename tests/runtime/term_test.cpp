@@ -44,13 +44,20 @@ TEST(TermConstruction, ScalarsKeepTheirKindAndValue) {
   EXPECT_EQ(term("ok"_a).as_atom(), otp::atoms::ok);
 }
 
-TEST(TermConstruction, UnsignedValuesAboveInt64MaxAreRejected) {
+TEST(TermConstruction, UnsignedValuesAboveInt64MaxMakeBigIntegers) {
   const auto max = static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(term(max).as_int(), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(term(static_cast<unsigned long>(max)).as_int(), std::numeric_limits<std::int64_t>::max());
-  EXPECT_THROW((void)term(max + 1), bad_term);
-  EXPECT_THROW((void)term(static_cast<unsigned long>(max + 1)), bad_term);
-  EXPECT_THROW((void)term(std::numeric_limits<unsigned long long>::max()), bad_term);
+  EXPECT_TRUE(term(max + 1).is_big_integer());
+  EXPECT_EQ(term(max + 1).to_string(), "9223372036854775808");
+  EXPECT_EQ(term(static_cast<unsigned long>(max + 1)), term(max + 1));
+  EXPECT_EQ(term(std::numeric_limits<unsigned long long>::max()).to_string(), "18446744073709551615");
+  try {
+    (void)term(max + 1).as_int();
+    ADD_FAILURE() << "as_int on a big integer";
+  } catch (const bad_term& e) {
+    EXPECT_STREQ(e.what(), "expected an integer, got 9223372036854775808");
+  }
 }
 
 TEST(TermConstruction, Helpers) {

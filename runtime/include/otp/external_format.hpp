@@ -8,12 +8,19 @@
 // A pid or reference whose node index names no node (read from text as <4000.2.3>) cannot be
 // encoded: bad_term, as for non-finite floats.
 //
+// Every term OTP 25 writes is read and written back byte for byte: integers of any size up to
+// max_big_integer_bits (SMALL_BIG_EXT, LARGE_BIG_EXT), bitstrings (BIT_BINARY_EXT), local funs
+// (NEW_FUN_EXT, kept whole: uniq, indexes, pid and free variables), export funs (EXPORT_EXT) and
+// ports (NEW_PORT_EXT; V4_PORT_EXT for ids beyond 32 bits). A bitstring's unused low bits are
+// written as zero, as erl writes them.
+//
 // decode() accepts everything encode() writes plus the older forms an Erlang peer may send
-// (ATOM_EXT, SMALL_ATOM_EXT, LARGE_BIG_EXT, NEW_REFERENCE_EXT, PID_EXT, BIT_BINARY_EXT of whole
-// bytes). Input is untrusted: anything malformed, truncated, or not representable as an
-// otp::term (funs, ports, bitstrings, integers beyond 64 bits, non-finite floats, duplicate map
-// keys, nesting deeper than max_nesting_depth) throws decode_error naming the byte offset. No
-// allocation is sized by a length field before the bytes it announces are known to be there.
+// (ATOM_EXT, SMALL_ATOM_EXT, NEW_REFERENCE_EXT, PID_EXT, PORT_EXT, BIT_BINARY_EXT of whole bytes,
+// a bignum that fits 64 bits). Input is untrusted: anything malformed, truncated, or not
+// representable as an otp::term (the obsolete FUN_EXT, REFERENCE_EXT and FLOAT_EXT, compressed
+// terms, non-finite floats, duplicate map keys, integers beyond max_big_integer_bits, nesting
+// deeper than max_term_depth) throws decode_error naming the byte offset. No allocation is sized
+// by a length field before the bytes it announces are known to be there.
 // Neither direction recurses on the C++ stack for nesting (only the ordering of compound map keys
 // does, as deep as the keys), so both suit a small fiber stack.
 //
@@ -31,9 +38,9 @@
 namespace otp::etf {
 
 inline constexpr unsigned char version_magic = 131;
-// Compound terms nested deeper than this are refused when decoding.
-// Kept well below what comparing, hashing or printing a term can recurse through on a fiber stack.
-inline constexpr std::size_t max_nesting_depth = 1000;
+// Compound terms nested deeper than this are refused when decoding: the same limit as the text
+// parser's (otp::max_term_depth).
+inline constexpr std::size_t max_nesting_depth = max_term_depth;
 
 // Thrown by decode()/decode_one(); `offset` is the byte (from the start of the input) where the
 // problem was found, usually the tag of the term that could not be decoded. what() reads

@@ -13,15 +13,22 @@
 //     <<1,2,3>>.
 //   - floats print the shortest digits that read back as the same double, in Erlang's layout.
 //     Erlang has no infinities or NaN; such doubles print as inf, -inf and nan and do not read back.
-//   - pids and references print with their node-table index where Erlang shows its own node number.
+//   - pids, ports (#Port<0.5>) and references print with their node-table index where Erlang
+//     shows its own node number.
+//   - integers of any size print in decimal; bitstrings as <<1:3>>, <<255,1:3>>; export funs as
+//     fun lists:map/2; local funs as OTP 25 does, #Fun<erl_eval.6.3316493> (module, index, old
+//     uniq), which does not read back.
 //
 // Parsing reads one term in Erlang syntax, with an optional trailing '.', surrounding whitespace
-// and %-comments: integers (-12, 16#FF, $a, $\n), floats (1.5, -2.0e-3), atoms (bare and quoted,
+// and %-comments: integers of any size up to max_big_integer_bits (-12, 16#FF, $a, $\n,
+// 123456789012345678901234567890), floats (1.5, -2.0e-3), atoms (bare and quoted,
 // with escapes), strings ("hi" is the list [104,105]), binaries (<<>>, <<"abc">>, <<1,2,3>>,
-// <<"a",1>>, <<"日本"/utf8>>), tuples, lists (also [H|T]), maps (#{k => v}), pids (<0.85.0>) and
+// <<"a",1>>, <<"日本"/utf8>>, and bitstrings ending in a segment Value:Bits of 1..7 bits,
+// <<255,1:3>>), tuples, lists (also [H|T]), maps (#{k => v}), pids (<0.85.0>) and
 // references (#Ref<0.3.2.1>). It rejects, with a term_parse_error naming line and column:
-// integers outside 64 signed bits, floats outside the double range, bytes outside 0..255,
-// variables, reserved words used as bare atoms, and nesting deeper than `max_parse_depth`.
+// integers beyond max_big_integer_bits, floats outside the double range, bytes outside 0..255,
+// variables, reserved words used as bare atoms, funs and ports (they have no literal form), and
+// nesting deeper than max_term_depth (the ETF decoder's limit too). Nesting costs heap, not stack.
 // Every term with a literal form reads back equal: parse_term(t.to_string()) == t.
 //
 // Thread-safety: these functions only read their arguments; call them from any thread.
@@ -37,8 +44,8 @@
 
 namespace otp {
 
-// The parser recurses; this keeps it well inside a fiber stack (and a sanitizer build's frames).
-inline constexpr std::size_t max_parse_depth = 200;
+// Compounds nested deeper than this are refused: the ETF decoder's limit (otp::max_term_depth).
+inline constexpr std::size_t max_parse_depth = max_term_depth;
 
 // what() is "line:column: message", e.g. "1:7: expected ',' or '}' in tuple, got 'x'". Lines and
 // columns count from 1; columns count characters (UTF-8 code points).
