@@ -137,6 +137,9 @@ TEST_F(Rpc, TheRexServerAnswersWhatRpcSendsIt) {
   as_listener([&] {
     erl.eval("gen_server:cast({rex, " + us + "}, {cast, rpc_test, note, [by_rex_cast], user}).");
     EXPECT_TRUE(receive_noted(atom("by_rex_cast")));
+    EXPECT_EQ(erl.eval("rpc:sbcast([" + us + "], rpc_listener, {noted, by_sbcast})."), "{[" + us + "],[]}");
+    EXPECT_TRUE(receive_noted(atom("by_sbcast")));
+    EXPECT_EQ(erl.eval("rpc:sbcast([" + us + "], nobody_here, x)."), "{[],[" + us + "]}");
   });
 }
 
