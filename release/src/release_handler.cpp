@@ -229,7 +229,8 @@ class handler final : public gen_server::behaviour {
   // strings as charlists, newest first; with `status`, only the releases in that status.
   term otp_which_releases(std::optional<atom> status) const {
     std::vector<term> out;
-    for (const term& r : which_releases().elements()) {
+    const term releases = which_releases();
+    for (const term& r : releases.elements()) {
       if (status && !r[3].is_atom(*status)) continue;
       std::vector<term> apps;
       for (const term& a : r[2].elements()) apps.push_back(charlist(a.as_binary()));
