@@ -149,7 +149,7 @@ term application_controller::running() const {
 
 term application_controller::which_applications() const {
   std::vector<term> out;
-  for (const running_app& a : running_) out.push_back(tuple(a.name, binary(a.description), binary(a.vsn)));
+  for (const running_app& a : running_) out.push_back(tuple(a.name, charlist(a.description), charlist(a.vsn)));
   return term::make_list(out);
 }
 

@@ -99,7 +99,7 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
 
   // 1. Who has the release, who runs it already; give it to those that lack it.
   const std::vector<term> which = on_each(
-      nodes, [&](atom n) { return call_handler(n, atom("which_releases"), step); }, step);
+      nodes, [&](atom n) { return call_handler(n, atom("releases"), step); }, step);
   std::vector<term> results(nodes.size(), atom("pending"));
   std::vector<atom> holders, to_prepare;
   std::vector<std::size_t> lacking;
@@ -119,7 +119,7 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
   }
   if (!failed && holders.empty() && !opts.sources.empty()) {  // ask the other sources
     const std::vector<term> others = on_each(
-        opts.sources, [&](atom n) { return call_handler(n, atom("which_releases"), step); }, step);
+        opts.sources, [&](atom n) { return call_handler(n, atom("releases"), step); }, step);
     for (std::size_t i = 0; i < opts.sources.size(); ++i) {
       const auto listed = releases_of(others[i]);
       if (std::any_of(listed.begin(), listed.end(), [&](const auto& p) { return p.first == vsn; }))
@@ -228,7 +228,7 @@ outcome make_permanent(const std::string& vsn, const std::vector<atom>& nodes, c
 std::vector<node_releases> status(const std::vector<atom>& nodes, std::chrono::milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { return status(nodes, timeout); });
   const std::vector<term> which = on_each(
-      nodes, [&](atom n) { return call_handler(n, atom("which_releases"), timeout); }, timeout);
+      nodes, [&](atom n) { return call_handler(n, atom("releases"), timeout); }, timeout);
   std::vector<node_releases> out;
   for (std::size_t i = 0; i < nodes.size(); ++i) out.push_back(releases_from(nodes[i], which[i]));
   return out;

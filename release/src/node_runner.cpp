@@ -6,12 +6,14 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/node_agent.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
+#include "otp/rpc.hpp"
 #include "otp/runtime.hpp"
 
 namespace otp::release {
@@ -58,6 +60,32 @@ class stop_signals {
   std::thread waiter_;
 };
 
+// What a node running a release offers to rpc and erpc callers besides the runtime's built-ins,
+// in OTP's shapes (release_handler.hpp): release_handler:which_releases/0,1 and
+// application:which_applications/0. Unregistered when the node stops.
+class release_functions {
+ public:
+  release_functions() {
+    rpc::register_function(atom("release_handler"), atom("which_releases"), 0, [](const std::vector<term>&) {
+      return gen_server::call(release_handler::registered_name, atom("which_releases"), infinity);
+    });
+    rpc::register_function(atom("release_handler"), atom("which_releases"), 1, [](const std::vector<term>& a) {
+      return gen_server::call(release_handler::registered_name, tuple(atom("which_releases"), a[0]), infinity);
+    });
+    rpc::register_function(atom("application"), atom("which_applications"), 0, [](const std::vector<term>&) {
+      return gen_server::call(release_handler::registered_name, atom("otp_which_applications"), infinity);
+    });
+  }
+  ~release_functions() {
+    rpc::unregister_function(atom("release_handler"), atom("which_releases"), 0);
+    rpc::unregister_function(atom("release_handler"), atom("which_releases"), 1);
+    rpc::unregister_function(atom("application"), atom("which_applications"), 0);
+    rpc::set_stop_handler(nullptr);
+  }
+  release_functions(const release_functions&) = delete;
+  release_functions& operator=(const release_functions&) = delete;
+};
+
 // The booted release's name and vsn (the permanent one: what a boot runs).
 std::pair<std::string, std::string> booted_release() {
   const term releases = release_handler::which_releases();
@@ -97,6 +125,8 @@ int run_node(const node_config& config) {
     }
     const term me = self();
     node_agent::start_link([me] { send(me, tuple(stop_atom, atom("node_agent"))); });
+    release_functions offered;
+    rpc::set_stop_handler([me] { send(me, tuple(stop_atom, atom("init_stop"))); });
     signals.forward_to(rt, me);
     const auto [name, vsn] = booted_release();
     log::write(log::level::info,

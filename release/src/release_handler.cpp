@@ -160,8 +160,12 @@ class handler final : public gen_server::behaviour {
 
   // --- requests ----------------------------------------------------------------------------------
   term answer(const term& r) {
-    if (r.is_atom(atom("which_releases"))) return which_releases();
+    if (r.is_atom(atom("releases"))) return which_releases();
+    if (r.is_atom(atom("which_releases"))) return otp_which_releases(std::nullopt);
+    if (r.is_tuple(2) && r[0].is_atom(atom("which_releases")) && r[1].is_atom())
+      return otp_which_releases(r[1].as_atom());
     if (r.is_atom(atom("which_applications"))) return apps_.running();
+    if (r.is_atom(atom("otp_which_applications"))) return apps_.which_applications();
     if (r.is_atom(atom("applications"))) return apps_.describe(current_);
     if (r.is_atom(atom("application_env"))) return environments(std::nullopt);
     if (!r.is_tuple() || r.size() < 2 || !r[0].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
@@ -219,6 +223,21 @@ class handler final : public gen_server::behaviour {
           tuple(binary(row.name), binary(row.vsn), term::make_list(apps), atom(std::string(to_string(row.status)))));
     }
     return term::make_list(out);
+  }
+
+  // release_handler:which_releases() as OTP answers it: [{Name, Vsn, ["app-vsn"], Status}] with
+  // strings as charlists, newest first; with `status`, only the releases in that status.
+  term otp_which_releases(std::optional<atom> status) const {
+    std::vector<term> out;
+    const term releases = which_releases();
+    for (const term& r : releases.elements()) {
+      if (status && !r[3].is_atom(*status)) continue;
+      std::vector<term> apps;
+      for (const term& a : r[2].elements()) apps.push_back(charlist(a.as_binary()));
+      out.push_back(
+          tuple(charlist(r[0].as_binary()), charlist(r[1].as_binary()), term::make_list(std::move(apps)), r[3]));
+    }
+    return term::make_list(std::move(out));
   }
 
   // application:start(App) of an application of the running release, with its start type.
@@ -640,7 +659,7 @@ term start_link(const handler_options& options) {
                                 gen_server::start_options{.name = registered_name});
 }
 
-term which_releases(const term& h) { return call(h, atom("which_releases")); }
+term which_releases(const term& h) { return call(h, atom("releases")); }
 term which_applications(const term& h) { return call(h, atom("which_applications")); }
 term applications(const term& h) { return call(h, atom("applications")); }
 term start_application(atom app, const term& h) { return call(h, tuple(atom("start_application"), app)); }

@@ -124,6 +124,26 @@ term detail::spawn_body(std::unique_ptr<process_body> body, spawn_options option
   return spawn_process(std::move(body), options);
 }
 
+term detail::spawn_for_remote(std::function<void()> body, const term& remote_parent, bool link, const term* monitor_ref,
+                              const std::function<void(const term& pid)>& before_start) {
+  auto& s = detail::the_runtime_state();
+  if (s.stopping.load(std::memory_order_relaxed)) throw std::runtime_error("spawn: the runtime is stopping");
+  auto* p = new process_control_block(std::make_unique<function_body>(std::move(body)));
+  try {
+    s.table.insert(p);
+  } catch (...) {
+    delete p;
+    throw;
+  }
+  const term pid = p->pid_term();
+  if (link) p->add_link(remote_parent);
+  if (monitor_ref != nullptr) p->add_watcher(*monitor_ref, remote_parent, pid);
+  before_start(pid);
+  s.pool.process_started();
+  s.pool.schedule(p);
+  return pid;
+}
+
 term spawn(std::function<void()> body, spawn_options options) {
   return spawn_process(std::make_unique<function_body>(std::move(body)), options);
 }

@@ -229,6 +229,12 @@ process_control_block* current_process() noexcept;
 // Spawns a process running `body`; with `link_to_caller`, linked to the calling process.
 term spawn_body(std::unique_ptr<process_body> body, bool link_to_caller);
 term spawn_body(std::unique_ptr<process_body> body, spawn_options options);
+// Spawns a process for another node's spawn request: linked to `remote_parent` (with `link`) and
+// watched by it under `monitor_ref` (when given) from before it can run; `before_start(pid)` runs
+// before the process is scheduled, so what it sends (the spawn reply) precedes any signal of the
+// process. Throws std::runtime_error when the runtime is stopping or the table is full.
+term spawn_for_remote(std::function<void()> body, const term& remote_parent, bool link, const term* monitor_ref,
+                      const std::function<void(const term& pid)>& before_start);
 
 // The exit reason for the exception being handled: R for exit_exception(R) or an exit signal's
 // forced_exit, else

@@ -94,7 +94,8 @@ class application_controller {
   std::vector<term> top_supervisors() const;
   // [{App, Vsn, TopSupervisorPid | undefined}], in start order.
   term running() const;
-  // application:which_applications(): [{App, Description, Vsn}], in start order.
+  // application:which_applications() in OTP's shape: [{App, Description, Vsn}], the strings as
+  // charlists, in start order.
   term which_applications() const;
   // Every application of `release`: [#{name, description, vsn, type, state, reason}], state =
   // running | stopped | loaded (start type load or none); reason = why a stopped one stopped

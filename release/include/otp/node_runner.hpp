@@ -5,8 +5,10 @@
 // runtime starts, the node goes alive (otp::node::start: EPMD, listener, cookie), the release
 // handler boots the permanent release (release_handler.hpp), the node agent starts
 // (node_agent.hpp, for otpctl), and `on_ready` is called with the release booted. The node then
-// runs until SIGINT, SIGTERM or the node agent's `stop`: the release handler stops the
-// applications in reverse order, the node leaves EPMD, the runtime ends, and run_node returns 0.
+// runs until SIGINT, SIGTERM, the node agent's `stop` or an Erlang node's init:stop/0 (rpc.hpp;
+// the node also offers release_handler:which_releases and application:which_applications to rpc):
+// the release handler stops the applications in reverse order, the node leaves EPMD, the runtime
+// ends, and run_node returns 0.
 // A node that cannot start (a bad name, a refused cookie, no release to boot, a bad config file)
 // returns 1 after `on_error`; so does a node whose release handler dies. A node stopped by an
 // application (a permanent one exited, or a transient one abnormally: application_controller.hpp)

@@ -28,10 +28,15 @@
 //
 // The protocol is gen_server calls with Erlang terms, so a hidden node (otpctl) can drive it;
 // versions are binaries. Each request, then its replies:
-//   which_releases
+//   releases
 //       [{Name, Vsn, [<<"app-vsn">>], Status}], newest first
+//   which_releases | {which_releases, Status}
+//       what Erlang's release_handler:which_releases/0,1 answer: the same with strings as
+//       charlists, [{"Name", "Vsn", ["app-vsn"], Status}] (only those in Status)
 //   which_applications
 //       [{App, Vsn, TopSupervisorPid}] of the running applications
+//   otp_which_applications
+//       what Erlang's application:which_applications() answers: [{App, "Description", "Vsn"}]
 //   applications
 //       [#{name, description, vsn, type, state, reason}] for every application of the running
 //       release (application_controller::describe)

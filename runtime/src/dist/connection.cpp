@@ -9,11 +9,13 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <future>
 
 #include "dist/flags.hpp"
 #include "dist/net_kernel.hpp"
+#include "dist/remote_spawn.hpp"
 #include "otp/external_format.hpp"
 #include "otp/log.hpp"
 #include "otp/node_table.hpp"
@@ -43,12 +45,29 @@ enum op : std::int64_t {
   op_payload_exit = 24,
   op_payload_exit2 = 26,
   op_payload_monitor_p_exit = 28,
+  op_spawn_request = 29,
+  op_spawn_request_tt = 30,
+  op_spawn_reply = 31,
   op_alias_send = 33,
   op_unlink_id = 35,
   op_unlink_id_ack = 36,
 };
 
 const atom empty_atom("");
+
+// SPAWN_REPLY's flags: what was set up for the parent.
+constexpr std::int64_t spawn_reply_linked = 1;
+constexpr std::int64_t spawn_reply_monitored = 2;
+
+// Spawn options erts accepts that mean nothing here (heap sizes, priorities, ...); any other
+// option is refused with badopt, as erts does.
+bool is_ignored_spawn_option(const term& option) {
+  static const atom ignored[] = {atom("priority"),           atom("fullsweep_after"), atom("min_heap_size"),
+                                 atom("min_bin_vheap_size"), atom("max_heap_size"),   atom("message_queue_data"),
+                                 atom("async_dist"),         atom("reply"),           atom("reply_tag")};
+  const term& key = option.is_tuple(2) ? option[0] : option;
+  return std::any_of(std::begin(ignored), std::end(ignored), [&](atom a) { return key.is_atom(a); });
+}
 
 // A process's corked frames are written at once when they reach this size.
 constexpr std::size_t cork_limit = 64 * 1024;
@@ -624,7 +643,52 @@ void connection::handle_control(const control_frame& frame) {
       deliver(to, signal_kind::down, object, tuple(atoms::down, ref, atoms::process, object, reason), ref);
       return;
     }
+    case op_spawn_request:
+    case op_spawn_request_tt: {
+      need(c[0].as_int() == op_spawn_request ? 6 : 7, true);
+      return spawn_requested(c, *frame.message);
+    }
     default: log_unhandled(c[0].as_int()); return;
+  }
+}
+
+void connection::spawn_requested(const term& c, const term& args) {
+  // {29, ReqId, From, GroupLeader, {M, F, Arity}, Options} followed by the argument list; the
+  // group leader is accepted and ignored (this node has no I/O servers).
+  const term& ref = c[1];
+  const term& parent = c[2];
+  const term& mfa = c[4];
+  const term& options = c[5];
+  if (!ref.is_reference() || !parent.is_pid() || !mfa.is_tuple(3) || !mfa[0].is_atom() || !mfa[1].is_atom() ||
+      !mfa[2].is_integer() || !options.is_proper_list())
+    throw frame_error("malformed SPAWN_REQUEST " + to_string(c, report_limits));
+  auto refuse = [&](atom why) {
+    send_control(tuple(op_spawn_reply, ref, parent, std::int64_t{0}, why), nullptr, [] {});
+  };
+  if (!args.is_proper_list() || static_cast<std::int64_t>(args.size()) != mfa[2].as_int())
+    return refuse(atom("badarg"));
+  bool link = false;
+  bool monitored = false;
+  for (const term& o : options.elements()) {
+    if (o.is_atom(atom("link")))
+      link = true;
+    else if (o.is_atom(atom("monitor")) || (o.is_tuple(2) && o[0].is_atom(atom("monitor"))))
+      monitored = true;
+    else if (!is_ignored_spawn_option(o))
+      return refuse(atom("badopt"));
+  }
+  const std::int64_t flags = (link ? spawn_reply_linked : 0) | (monitored ? spawn_reply_monitored : 0);
+  try {
+    spawn_for_remote(remote_spawn_body(mfa[0].as_atom(), mfa[1].as_atom(), args), parent, link,
+                     monitored ? &ref : nullptr, [&](const term& child) {
+                       // Recorded with the reply, so a connection lost from now on breaks them.
+                       send_control(tuple(op_spawn_reply, ref, parent, flags, child), nullptr, [&] {
+                         if (link) links_.insert(tuple(child, parent));
+                         if (monitored) in_monitors_[ref] = in_monitor{child, parent};
+                       });
+                     });
+  } catch (const std::runtime_error&) {
+    refuse(atom("system_limit"));
   }
 }
 

@@ -112,6 +112,8 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   void report_dropped(const split_frame& frame);
   void handle_control(const control_frame& frame);
   void deliver_message(const term& to, term message, std::size_t wire_bytes);
+  // SPAWN_REQUEST(_TT): spawns the process (remote_spawn.hpp) and answers SPAWN_REPLY first.
+  void spawn_requested(const term& control, const term& args);
   void log_unhandled(std::int64_t op);
 
   const std::shared_ptr<net_kernel> kernel_owner_;

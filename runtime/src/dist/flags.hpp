@@ -39,10 +39,11 @@ inline constexpr std::uint64_t mandatory = extended_references | fun_tags | new_
 static_assert(mandatory == 0x1070F94);
 
 // Offered by this node: the mandatory set and its synonym bit, remote monitors (both bits, or OTP
-// sends no MONITOR_P), UNLINK_ID and V4_NC (mandatory from OTP 26), ALIAS; PUBLISHED unless hidden.
+// sends no MONITOR_P), UNLINK_ID and V4_NC (mandatory from OTP 26), ALIAS, SPAWN (spawn requests:
+// rpc, erpc and spawn/4 from Erlang); PUBLISHED unless hidden.
 // No atom cache, no fragments: the peer then sends whole pass-through frames.
 constexpr std::uint64_t ours(bool hidden) {
-  return mandatory | mandatory_25_digest | dist_monitor | dist_monitor_name | unlink_id | v4_nc | alias |
+  return mandatory | mandatory_25_digest | dist_monitor | dist_monitor_name | unlink_id | v4_nc | alias | spawn |
          (hidden ? 0 : published);
 }
 

@@ -24,6 +24,7 @@
 #include "dist/epmd_client.hpp"
 #include "dist/flags.hpp"
 #include "dist/handshake.hpp"
+#include "dist/rex.hpp"
 #include "dist/router.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
@@ -776,6 +777,15 @@ void start(const options& opts) {
     throw start_error("cannot start the otp_code_push process: " + pusher.to_string());
   }
   kernel->set_code_push_pid(pusher[1]);
+  const term rex = detail::dist::start_rex_process();
+  if (!rex.is_tuple(2) || !rex[0].is_atom(atoms::ok)) {
+    otp::exit(started[1], term(atoms::kill));
+    otp::exit(pusher[1], term(atoms::kill));
+    kernel->shutdown();
+    node_table::set_local_identity({});
+    throw start_error("cannot start the rex process: " + rex.to_string());
+  }
+  kernel->set_rex_pid(rex[1]);
   net_kernel::set_current(std::move(kernel));
 }
 
@@ -786,6 +796,7 @@ void stop() {
   net_kernel::set_current(nullptr);
   if (kernel->kernel_pid().is_pid()) otp::exit(kernel->kernel_pid(), term(atoms::kill));
   if (kernel->code_push_pid().is_pid()) otp::exit(kernel->code_push_pid(), term(atoms::kill));
+  if (kernel->rex_pid().is_pid()) otp::exit(kernel->rex_pid(), term(atoms::kill));
   kernel->shutdown();
   node_table::set_local_identity({});
 }

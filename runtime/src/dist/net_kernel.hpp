@@ -92,6 +92,8 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   // The otp_code_push server (code_push.hpp), ended with the node.
   const term& code_push_pid() const noexcept { return code_push_pid_; }
   void set_code_push_pid(term pid) { code_push_pid_ = std::move(pid); }
+  const term& rex_pid() const noexcept { return rex_pid_; }
+  void set_rex_pid(term pid) { rex_pid_ = std::move(pid); }
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -116,6 +118,7 @@ class net_kernel : public std::enable_shared_from_this<net_kernel> {
   std::unique_ptr<tls_context> tls_;  // set by start when the node uses TLS; then read-only
   term kernel_pid_;
   term code_push_pid_;
+  term rex_pid_;
 
   // The io_context's event loop, as scheduler threads poll it.
   class io_poller final : public idle_poller {
