@@ -22,13 +22,6 @@ bool connected_to(atom n) {
   return std::find(all.begin(), all.end(), n) != all.end();
 }
 
-// An Erlang expression that evaluates `condition` (a boolean expression) every 10 ms until it is
-// true (=> true) or `tries` checks failed (=> false).
-std::string erl_until(const std::string& condition, int tries = 500) {
-  return "(fun Until(0) -> false; Until(N) -> case (" + condition +
-         ") of true -> true; _ -> receive after 10 -> Until(N - 1) end end end)(" + std::to_string(tries) + ").";
-}
-
 // global:sync() on the erl node, in a process of its own: its time in ms, or "hung" after 3 s.
 std::string erl_sync_ms(erl_node& erl) {
   return erl.eval(

@@ -18,11 +18,6 @@ namespace {
 
 const std::string cookie = "pgcookie";
 
-std::string erl_until(const std::string& condition, int tries = 500) {
-  return "(fun Until(0) -> false; Until(N) -> case (" + condition +
-         ") of true -> true; _ -> receive after 10 -> Until(N - 1) end end end)(" + std::to_string(tries) + ").";
-}
-
 bool has_member_on(const std::vector<term>& members, atom n) {
   return std::any_of(members.begin(), members.end(),
                      [&](const term& p) { return node_table::identity(p.as_pid().node).name == n; });

@@ -69,44 +69,49 @@ void back_off(int attempt) {
   receive([](const term&) { return false; }, milliseconds(wait));
 }
 
+// OTP's trans_all_known: `work` runs with global's lock on this node and every node it knows
+// (retrying with back-off until the lock is had), and gets those nodes.
+template <class Work>
+auto with_global_lock(Work work) {
+  const term id = tuple(atom("global"), self());
+  for (int attempt = 1;; ++attempt) {
+    const std::vector<atom> nodes = this_and_known_nodes();
+    if (!lock(id, nodes)) {
+      back_off(attempt);
+      continue;
+    }
+    struct unlock_at_exit {
+      const term& id;
+      const std::vector<atom>& nodes;
+      ~unlock_at_exit() { release(id, nodes); }
+    } unlock{id, nodes};
+    return work(nodes);
+  }
+}
+
 }  // namespace
 
 bool register_name(const term& name, const term& pid) {
   if (!in_process()) return runtime::current().run([&] { return register_name(name, pid); });
   require_alive("register_name");
   if (!pid.is_pid()) throw badarg("global:register_name: not a pid: " + pid.to_string());
-  const term id = tuple(atom("global"), self());
-  for (int attempt = 1;; ++attempt) {
-    const std::vector<atom> nodes = this_and_known_nodes();
-    if (!lock(id, nodes)) {
-      back_off(attempt);
-      continue;
-    }
+  return with_global_lock([&](const std::vector<atom>& nodes) {
     const bool free =
         whereis_name(name).is_atom(atoms::undefined) &&
         gen_server::call(local_server(), tuple(atom("pid_has_name"), pid), infinity).is_atom(atoms::false_);
     if (free)
       for (atom n : nodes) call_server(n, tuple(atom("register"), name, pid, detail::dist::global_resolve_method()));
-    release(id, nodes);
     return free;
-  }
+  });
 }
 
 void unregister_name(const term& name) {
   if (!in_process()) return runtime::current().run([&] { unregister_name(name); });
   require_alive("unregister_name");
   if (whereis_name(name).is_atom(atoms::undefined)) return;
-  const term id = tuple(atom("global"), self());
-  for (int attempt = 1;; ++attempt) {
-    const std::vector<atom> nodes = this_and_known_nodes();
-    if (!lock(id, nodes)) {
-      back_off(attempt);
-      continue;
-    }
+  with_global_lock([&](const std::vector<atom>& nodes) {
     for (atom n : nodes) call_server(n, tuple(atom("unregister"), name));
-    release(id, nodes);
-    return;
-  }
+  });
 }
 
 term whereis_name(const term& name) {
