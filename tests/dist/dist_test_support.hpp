@@ -91,6 +91,13 @@ struct test_node {
   }
 };
 
+// An Erlang expression that evaluates `condition` (a boolean expression) every 10 ms until it is
+// true (=> true) or `tries` checks failed (=> false): a condition with a deadline, on the erl side.
+inline std::string erl_until(const std::string& condition, int tries = 500) {
+  return "(fun Until(0) -> false; Until(N) -> case (" + condition +
+         ") of true -> true; _ -> receive after 10 -> Until(N - 1) end end end)(" + std::to_string(tries) + ").";
+}
+
 // 'name@host' as Erlang source.
 inline std::string quoted(atom node) { return std::string("'").append(node.text()).append("'"); }
 

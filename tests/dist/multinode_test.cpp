@@ -245,6 +245,7 @@ TEST_F(MultiNode, ASilentPeerIsDroppedAfterTheTickTimeAndGetsTicksMeanwhile) {
   local_node me(cookie, o);
   const std::string alive(node::name().text().substr(0, node::name().text().find('@')));
   raw_peer peer(raw_peer::port_of(alive));
+  peer.hidden = true;  // idle: nothing but ticks comes (a visible node is greeted by global and pg)
   const std::string name = unique_node("raw");
   peer.handshake(name, cookie, std::string(node::name().text()));
   int ticks = 0;

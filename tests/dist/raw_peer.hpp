@@ -81,7 +81,8 @@ class raw_peer {
   }
 
   // True when the other side closes the connection within `limit` (whatever it sends before).
-  // Counts the ticks (empty frames) it received meanwhile.
+  // Counts the ticks (empty frames) it received meanwhile, passing over other frames (the node's
+  // global and pg greet every visible node).
   bool closed_within(std::chrono::milliseconds limit, int* ticks = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
@@ -94,9 +95,12 @@ class raw_peer {
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
       if (n <= 0) return true;
       buffer_.append(chunk, static_cast<std::size_t>(n));
-      while (buffer_.size() >= 4 && buffer_.compare(0, 4, std::string(4, '\0')) == 0) {
-        buffer_.erase(0, 4);
-        if (ticks != nullptr) ++*ticks;
+      while (ticks != nullptr && buffer_.size() >= 4) {
+        std::size_t length = 0;
+        for (std::size_t i = 0; i < 4; ++i) length = (length << 8) | static_cast<unsigned char>(buffer_[i]);
+        if (buffer_.size() < 4 + length) break;
+        buffer_.erase(0, 4 + length);
+        if (length == 0) ++*ticks;
       }
     }
   }
@@ -113,11 +117,15 @@ class raw_peer {
     }
   }
 
-  // Sends send_name as the node `name`.
+  // Sends send_name as the node `name` (a hidden node when `hidden` is set: not published).
   void send_name(const std::string& name) {
     using namespace detail::dist;
-    send(packet2(encode_send_name({flags::mandatory | flags::mandatory_25_digest | flags::published, 1, name})));
+    const std::uint64_t published = hidden ? 0 : flags::published;
+    send(packet2(encode_send_name({flags::mandatory | flags::mandatory_25_digest | published, 1, name})));
   }
+
+  // Connect as a hidden node: the node's global and pg then send it nothing.
+  bool hidden = false;
 
   // Completes the handshake as initiator named `name` with `cookie`; throws when refused. With
   // `replacing`, the node is expected to have a connection to `name` already (status alive) and is

@@ -93,7 +93,12 @@ std::optional<control_frame> next_frame(raw_peer& peer) {
       const std::string header = peer.recv_exact(4);
       std::size_t length = 0;
       for (const char byte : header) length = (length << 8) | static_cast<unsigned char>(byte);
-      if (length != 0) return decode_payload(peer.recv_exact(length));
+      if (length == 0) continue;
+      control_frame frame = decode_payload(peer.recv_exact(length));
+      // The node's global_name_server and pg scope greet every visible node: not what we wait for.
+      const bool greeting = frame.op() == 6 && (frame.control[3] == term(atom("global_name_server")) ||
+                                                frame.control[3] == term(atom("pg")));
+      if (!greeting) return frame;
     }
   } catch (const std::runtime_error&) {
     return std::nullopt;

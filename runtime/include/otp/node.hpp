@@ -72,6 +72,10 @@ struct options {
   std::optional<std::filesystem::path> cookie_file;  // default $HOME/.erlang.cookie
   // A hidden node (-hidden): its connections stay out of nodes() on both sides.
   bool hidden = false;
+  // connect_all (-connect_all false to turn it off): `global` takes part in the protocol with
+  // every visible node that connects, and connects to the nodes they know of, so the cluster
+  // stays fully connected (docs/distribution.md#global). Off: global ignores new connections.
+  bool connect_all = true;
   // net_ticktime: a tick goes out every quarter of it when nothing else did, and a connection
   // from which nothing arrived for about this long is dropped. Erlang's default: 60 s.
   std::chrono::milliseconds net_ticktime{60000};

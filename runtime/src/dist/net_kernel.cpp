@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "dist/code_push.hpp"
+#include "dist/node_services.hpp"
 #include "dist/cookie.hpp"
 #include "dist/digest.hpp"
 #include "dist/epmd_client.hpp"
@@ -787,6 +788,7 @@ void start(const options& opts) {
   }
   kernel->set_rex_pid(rex[1]);
   net_kernel::set_current(std::move(kernel));
+  detail::dist::start_node_services(opts);
 }
 
 void stop() {
@@ -794,6 +796,7 @@ void stop() {
   auto kernel = net_kernel::current();
   if (!kernel) return;
   net_kernel::set_current(nullptr);
+  detail::dist::stop_node_services();
   if (kernel->kernel_pid().is_pid()) otp::exit(kernel->kernel_pid(), term(atoms::kill));
   if (kernel->code_push_pid().is_pid()) otp::exit(kernel->code_push_pid(), term(atoms::kill));
   if (kernel->rex_pid().is_pid()) otp::exit(kernel->rex_pid(), term(atoms::kill));
