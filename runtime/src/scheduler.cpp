@@ -102,8 +102,11 @@ void scheduler_pool::schedule(process_control_block* p) {
 }
 
 void scheduler_pool::set_idle_poller(idle_poller* poller) {
-  std::lock_guard lock(poller_mutex_);
-  poller_ = poller;
+  {
+    std::lock_guard lock(poller_mutex_);
+    poller_ = poller;
+  }
+  rouse_one();  // a thread asleep with no deadline would only take up the poller when next woken
 }
 
 void scheduler_pool::clear_idle_poller() {

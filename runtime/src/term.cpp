@@ -579,9 +579,13 @@ std::strong_ordering operator<=>(const term& a, const term& b) noexcept {
     case term_kind::atom: return compare_atoms(a.aux_, b.aux_);
     case term_kind::nil: return std::strong_ordering::equal;
     case term_kind::pid: {
-      // Erlang compares pids by node, then id, then serial.
-      if (auto c = compare_nodes(a.aux_, b.aux_); c != 0) return c;
-      return a.bits_ <=> b.bits_;
+      // Erlang compares pids by serial, then number (its pid data, serial in the high bits), and
+      // only then by node; references and ports compare their node first.
+      const pid_parts pa = a.as_pid();
+      const pid_parts pb = b.as_pid();
+      if (auto c = pa.serial <=> pb.serial; c != 0) return c;
+      if (auto c = pa.id <=> pb.id; c != 0) return c;
+      return compare_nodes(a.aux_, b.aux_);
     }
     case term_kind::reference: {
       if (a.heap_ == b.heap_ && a.aux_ == b.aux_) return std::strong_ordering::equal;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "otp/atom.hpp"
+#include "otp/external_format.hpp"
 #include "otp/term_text.hpp"
 
 namespace {
@@ -192,6 +193,26 @@ TEST(TermOrder, KindsOrderAsErlang) {
       EXPECT_EQ(ascending[i] == ascending[j], i == j) << ascending[i] << " vs " << ascending[j];
     }
   }
+}
+
+// Pids, references and ports of other nodes, as an OTP 25 node orders them (each pair checked
+// with `<` in a real erl on these same bytes): a pid by its serial, then its number, then its node;
+// a reference and a port by their node first. global's lock ids rely on pids sorting alike on both
+// sides.
+TEST(TermOrder, PidsRefsAndPortsOfOtherNodesOrderAsErlang) {
+  using namespace std::string_literals;
+  auto pid = [](char node, char number, char serial) {
+    return otp::etf::decode("\x83\x58\x64\x00\x01"s + node + "\0\0\0"s + number + "\0\0\0"s + serial + "\0\0\0\x01"s);
+  };
+  EXPECT_GT(pid('a', 9, 0), pid('b', 3, 0)) << "the number comes before the node";
+  EXPECT_GT(pid('a', 3, 5), pid('a', 9, 0)) << "the serial comes before the number";
+  EXPECT_LT(pid('a', 3, 0), pid('a', 9, 0));
+  const term ref_a = otp::etf::decode("\x83\x5a\x00\x01\x64\x00\x01" "a\0\0\0\x01\0\0\0\x09"s);
+  const term ref_b = otp::etf::decode("\x83\x5a\x00\x01\x64\x00\x01" "b\0\0\0\x01\0\0\0\x03"s);
+  EXPECT_LT(ref_a, ref_b) << "a reference's node comes first";
+  const term port_a = otp::etf::decode("\x83\x59\x64\x00\x01" "a\0\0\0\x09\0\0\0\x01"s);
+  const term port_b = otp::etf::decode("\x83\x59\x64\x00\x01" "b\0\0\0\x03\0\0\0\x01"s);
+  EXPECT_LT(port_a, port_b) << "a port's node comes first";
 }
 
 TEST(TermOrder, IntegersAndFloatsCompareByValueIntegerFirstWhenEqual) {

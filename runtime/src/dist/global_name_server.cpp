@@ -218,7 +218,7 @@ class server {
     s.his_tag = his_tag;
     s.his_locker = his_locker;
     s.his_vsn = std::min(vsn, global_protocol_version);
-    s.lock_id = erlang_pid_less(self(), his_locker) ? tuple(global_rid, list(self(), his_locker))
+    s.lock_id = self() < his_locker ? tuple(global_rid, list(self(), his_locker))
                                                     : tuple(global_rid, list(his_locker, self()));
     send(server_on(n), tuple(atom("init_connect_ack"), node::name(), his_tag, s.my_tag));
     try_lock_first(n, s);
@@ -545,17 +545,6 @@ class server {
 };
 
 }  // namespace
-
-bool erlang_pid_less(const term& a, const term& b) {
-  const pid_parts pa = a.as_pid();
-  const pid_parts pb = b.as_pid();
-  if (pa.id != pb.id) return pa.id < pb.id;
-  if (pa.serial != pb.serial) return pa.serial < pb.serial;
-  const node_identity na = node_table::identity(pa.node);
-  const node_identity nb = node_table::identity(pb.node);
-  if (na.name != nb.name) return na.name.text() < nb.name.text();
-  return na.creation < nb.creation;
-}
 
 term global_resolve_method() { return tuple(atom("global"), atom("random_exit_name")); }
 

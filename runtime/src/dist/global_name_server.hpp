@@ -37,8 +37,4 @@ void stop_global_name_server();
 // smaller name; when that is an Erlang node calling this method, it fails and the name goes.
 term global_resolve_method();
 
-// Erlang's term order of two pids (number, serial, then node name and creation), which lock ids
-// are sorted by on every node.
-bool erlang_pid_less(const term& a, const term& b);
-
 }  // namespace otp::detail::dist
