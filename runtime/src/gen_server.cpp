@@ -283,6 +283,7 @@ class server_body final : public detail::process_body {
       case result::kind::stop: state_ = std::move(r.state); return stop_with(r.reason);
       case result::kind::stop_reply:
         if (!is_call) return stop_with(tuple(atoms::bad_return_value, result_as_term(r)));
+        if constexpr (debugged) record(tuple(out_event, r.reply_value, from, r.state));
         state_ = std::move(r.state);
         return stop_with(r.reason, [&] { detail::gen_reply(from, std::move(r.reply_value)); });
     }

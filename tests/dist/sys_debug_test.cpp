@@ -144,6 +144,10 @@ TEST_F(SysDebug, TheSameOptionsFromCpp) {
     const term logged = sys::log(server, atom("get"));
     ASSERT_TRUE(logged.is_tuple(2)) << logged.to_string();
     EXPECT_EQ(logged[1].elements().size(), 4u) << logged.to_string();
+    log::capture captured;
+    EXPECT_EQ(sys::log(server, atom("print")), term(atoms::ok));
+    EXPECT_TRUE(captured.contains("*DBG* sys_counter got cast inc"));
+    EXPECT_TRUE(captured.contains("*DBG* sys_counter sent 1 to <"));
     sys::no_debug(server);
     EXPECT_EQ(sys::statistics(server, atom("get")), tuple(atoms::ok, atom("no_statistics")));
   });
