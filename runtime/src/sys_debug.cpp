@@ -59,9 +59,9 @@ term debug_options::command(const term& command, const term& name) {
 
 term debug_options::log_command(const term& flag, const term& name) {
   if (is_atom_flag(flag, true)) {
-    keep_log(default_log_size);
+    turn_log_on(default_log_size);
   } else if (flag.is_tuple(2) && is_atom_flag(flag[0], true) && flag[1].is_integer() && flag[1].as_int() >= 1) {
-    keep_log(static_cast<std::size_t>(flag[1].as_int()));
+    turn_log_on(static_cast<std::size_t>(flag[1].as_int()));
   } else if (is_atom_flag(flag, false)) {
     log_.reset();
   } else if (flag.is_atom(get_atom)) {
@@ -77,16 +77,14 @@ term debug_options::log_command(const term& flag, const term& name) {
   return atoms::ok;
 }
 
-// Turning the log on again keeps what it holds, up to the new size (sys's nlog_new/2).
-void debug_options::keep_log(std::size_t capacity) {
+// As sys's install_debug: an option that is on already stays as it is (its size, its events).
+void debug_options::turn_log_on(std::size_t capacity) {
   if (!log_) log_.emplace(log_ring{capacity, {}});
-  log_->capacity = capacity;
-  while (log_->events.size() > capacity) log_->events.pop_front();
 }
 
 term debug_options::statistics_command(const term& flag) {
   if (is_atom_flag(flag, true)) {
-    statistics_.emplace(counts{local_time()});
+    if (!statistics_) statistics_.emplace(counts{local_time()});  // on already: the counts go on
   } else if (is_atom_flag(flag, false)) {
     statistics_.reset();
   } else if (flag.is_atom(get_atom)) {
@@ -109,7 +107,8 @@ term debug_options::log_to_file_command(const term& flag) {
   const std::optional<std::string> file_name =
       flag.is_binary() ? std::optional<std::string>(std::string(flag.as_binary())) : flag.as_charlist();
   if (!file_name) return tuple(atoms::error, atom("open_file"));
-  auto opened = std::make_unique<log_file>(log_file{*file_name, std::ofstream(*file_name, std::ios::app)});
+  file_.reset();  // as sys: the file open before is closed, even when the new one cannot be opened
+  auto opened = std::make_unique<log_file>(log_file{*file_name, std::ofstream(*file_name, std::ios::trunc)});
   if (!opened->stream) return tuple(atoms::error, atom("open_file"));
   file_ = std::move(opened);
   return atoms::ok;

@@ -56,7 +56,7 @@ class debug_options {
   term log_command(const term& flag, const term& name);
   term statistics_command(const term& flag);
   term log_to_file_command(const term& flag);
-  void keep_log(std::size_t capacity);
+  void turn_log_on(std::size_t capacity);  // turns the log on, keeping `capacity` events
 
   event_printer print_;
   bool trace_ = false;

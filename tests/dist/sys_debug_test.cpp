@@ -53,6 +53,8 @@ class SysDebug : public testing::Test {
 TEST_F(SysDebug, StatisticsCountTheMessagesInAndOut) {
   EXPECT_EQ(erl.eval("sys:statistics(" + target + ", get)."), "{ok,no_statistics}");
   ASSERT_EQ(erl.eval("sys:statistics(" + target + ", true)."), "ok");
+  erl.eval("gen_server:cast(" + target + ", inc).");
+  ASSERT_EQ(erl.eval("sys:statistics(" + target + ", true)."), "ok") << "on already: the counts go on";
   erl.eval("gen_server:call(" + target + ", get), gen_server:cast(" + target + ", inc), gen_server:call(" + target +
            ", get).");
   EXPECT_EQ(erl.eval("{ok, S} = sys:statistics(" + target +
@@ -60,7 +62,7 @@ TEST_F(SysDebug, StatisticsCountTheMessagesInAndOut) {
                      "{{_, _, _}, {_, _, _}} = proplists:get_value(current_time, S), "
                      "[K || {K, _} <- S]."),
             "[start_time,current_time,reductions,messages_in,messages_out]");
-  EXPECT_EQ(erl.eval("{proplists:get_value(messages_in, S), proplists:get_value(messages_out, S)}."), "{3,2}");
+  EXPECT_EQ(erl.eval("{proplists:get_value(messages_in, S), proplists:get_value(messages_out, S)}."), "{4,2}");
   ASSERT_EQ(erl.eval("sys:statistics(" + target + ", false)."), "ok");
   EXPECT_EQ(erl.eval("sys:statistics(" + target + ", get)."), "{ok,no_statistics}");
 }
@@ -73,12 +75,17 @@ TEST_F(SysDebug, LogGetReturnsTheEventsInOrder) {
                      ", get) of {ok, [{in, {'$gen_cast', inc}}, {noreply, 1}, {in, {'$gen_call', {Me, _}, get}}, "
                      "{out, 1, {Me, _}, 1}]} when Me =:= self() -> in_order; Other -> Other end."),
             "in_order");
-  // {true, N} keeps only the last N.
+  // As in OTP, turning it on again changes nothing; off drops the events.
   ASSERT_EQ(erl.eval("sys:log(" + target + ", {true, 2})."), "ok");
-  EXPECT_EQ(erl.eval("case sys:log(" + target + ", get) of {ok, [{in, _}, {out, 1, _, 1}]} -> last_two; O2 -> O2 end."),
-            "last_two");
+  EXPECT_EQ(erl.eval("{ok, Events} = sys:log(" + target + ", get), length(Events)."), "4");
   ASSERT_EQ(erl.eval("sys:log(" + target + ", false)."), "ok");
   EXPECT_EQ(erl.eval("sys:log(" + target + ", get)."), "{ok,[]}");
+  // {true, N} keeps only the last N.
+  ASSERT_EQ(erl.eval("sys:log(" + target + ", {true, 2}), gen_server:cast(" + target + ", inc), gen_server:call(" +
+                     target + ", get)."),
+            "2");
+  EXPECT_EQ(erl.eval("case sys:log(" + target + ", get) of {ok, [{in, _}, {out, 2, _, 2}]} -> last_two; O2 -> O2 end."),
+            "last_two");
 }
 
 TEST_F(SysDebug, TraceWritesDbgLinesToTheNodesLog) {
@@ -95,9 +102,10 @@ TEST_F(SysDebug, TraceWritesDbgLinesToTheNodesLog) {
   EXPECT_FALSE(captured.contains("*DBG*"));
 }
 
-TEST_F(SysDebug, LogToFileAppendsTheTraceLines) {
+TEST_F(SysDebug, LogToFileWritesTheTraceLines) {
   temp_dir dir;
   const std::filesystem::path file = dir.path / "trace.log";
+  std::ofstream(file) << "what was there before\n";  // as sys, the file is written anew
   EXPECT_EQ(erl.eval("sys:log_to_file(" + target + ", \"" + (dir.path / "no" / "such.log").string() + "\")."),
             "{error,open_file}");
   ASSERT_EQ(erl.eval("sys:log_to_file(" + target + ", \"" + file.string() + "\")."), "ok");
