@@ -97,6 +97,15 @@ TEST(OtpctlCluster, InAMixedClusterTheErlangNodeTakesNoPart) {
   ASSERT_EQ(st.at("nodes").as_array().size(), 1u) << status.out;
   EXPECT_EQ(st.at("nodes").as_array()[0].at("current").as_string(), "1.1.0");
   EXPECT_EQ(st.at("not_taking_part"), json::value(json::array{json::value(erl_name)})) << status.out;
+
+  // rollback --cluster the same way, in JSON: back to the permanent 1.0.0 on the otp-cpp node only.
+  const outcome back = otpctl_at(a, "rollback", {"--cluster", "--json"});
+  ASSERT_EQ(back.code, 0) << back.out << back.err;
+  const json::value rolled = json::parse(back.out);
+  ASSERT_EQ(rolled.at("nodes").as_array().size(), 1u) << back.out;
+  EXPECT_EQ(rolled.at("nodes").as_array()[0].at("node").as_string(), a.name());
+  EXPECT_EQ(rolled.at("not_taking_part"), json::value(json::array{json::value(erl_name)})) << back.out;
+  EXPECT_EQ(otpctl_at(a, "call", {"counter", "reset"}).out, "{error,{unknown_call,reset}}\n") << "1.0.0 again";
 }
 
 }  // namespace
