@@ -50,6 +50,28 @@ bool is_quiet_reason(const term& reason) {
          (reason.is_tuple(2) && reason[0].is_atom(atoms::shutdown));
 }
 
+const atom in_event("in");
+const atom out_event("out");
+const atom noreply_event("noreply");
+const atom continue_event("continue");
+
+// gen_server's print_event: the trace line of one debug event.
+std::string print_event(const term& name, const term& event) {
+  auto text = [](const term& t) { return to_string(t, report_limits); };
+  const std::string prefix = "*DBG* " + text(name);
+  if (event.is_tuple(2) && event[0].is_atom(in_event)) {
+    const term& m = event[1];
+    if (m.is_tuple(3) && m[0].is_atom(atoms::gen_call) && m[1].is_tuple(2))
+      return prefix + " got call " + text(m[2]) + " from " + text(m[1][0]);
+    if (m.is_tuple(2) && m[0].is_atom(atoms::gen_cast)) return prefix + " got cast " + text(m[1]);
+    return prefix + " got " + text(m);
+  }
+  if (event.is_tuple(4) && event[0].is_atom(out_event) && event[2].is_tuple(2))
+    return prefix + " sent " + text(event[1]) + " to " + text(event[2][0]) + ", new state " + text(event[3]);
+  if (event.is_tuple(2) && event[0].is_atom(noreply_event)) return prefix + " new state " + text(event[1]);
+  return prefix + " dbg  " + text(event);
+}
+
 term result_as_term(const result& r) {
   switch (r.what) {
     case result::kind::reply: return tuple(atom("reply"), r.reply_value, r.state);
@@ -79,8 +101,8 @@ class server_body final : public detail::process_body {
     for (unsigned handled = 0; handled < budget; ++handled) {
       if (next_.what == action::kind::continue_with) {
         action pending = std::exchange(next_, action{});
-        dispatch(
-            self, [&] { return callbacks_->handle_continue(pending.argument, state_); }, term());
+        dispatch_unasked(self, tuple(continue_event, pending.argument),
+                         [&] { return callbacks_->handle_continue(pending.argument, state_); });
         if (exit_reason_) return slice_end::exit;
         continue;
       }
@@ -93,8 +115,8 @@ class server_body final : public detail::process_body {
               (timeout_sequence_ != 0 && self.receive_timer_fired(timeout_sequence_))) {
             next_ = action{};
             timeout_sequence_ = 0;
-            dispatch(
-                self, [&] { return callbacks_->handle_info(term(atoms::timeout), state_); }, term());
+            dispatch_unasked(self, tuple(in_event, atoms::timeout),
+                             [&] { return callbacks_->handle_info(term(atoms::timeout), state_); });
             if (exit_reason_) return slice_end::exit;
             continue;
           }
@@ -177,7 +199,16 @@ class server_body final : public detail::process_body {
 
   bool is_parent_exit(const term& m) const { return m.is_tuple(3) && m[0].is_atom(atoms::exit_) && m[1] == parent_; }
 
+  // The one test on the message path that debugging costs when it is off.
   void handle_message(process_control_block& self, const term& message) {
+    if (debug_) [[unlikely]]
+      handle_message_as<true>(self, message);
+    else
+      handle_message_as<false>(self, message);
+  }
+
+  template <bool debugged>
+  void handle_message_as(process_control_block& self, const term& message) {
     // Any message cancels a pending timeout; a system message re-arms it afterwards.
     const action pending = next_;
     if (next_.what == action::kind::timeout) {
@@ -187,10 +218,12 @@ class server_body final : public detail::process_body {
     }
     if (message.is_tuple(3) && message[0].is_atom(atoms::gen_call)) {
       const term& from = message[1];
-      dispatch(
+      if constexpr (debugged) record(tuple(in_event, message));
+      dispatch<debugged>(
           self, [&] { return callbacks_->handle_call(message[2], from, state_); }, from);
     } else if (message.is_tuple(2) && message[0].is_atom(atoms::gen_cast)) {
-      dispatch(
+      if constexpr (debugged) record(tuple(in_event, message));
+      dispatch<debugged>(
           self, [&] { return callbacks_->handle_cast(message[1], state_); }, term());
     } else if (message.is_tuple(3) && message[0].is_atom(atoms::system)) {
       handle_system(self, message[1], message[2]);
@@ -198,13 +231,31 @@ class server_body final : public detail::process_body {
     } else if (is_parent_exit(message) && self.traps_exits()) {
       stop_with(message[2]);
     } else {
-      dispatch(
+      if constexpr (debugged) record(tuple(in_event, message));
+      dispatch<debugged>(
           self, [&] { return callbacks_->handle_info(message, state_); }, term());
     }
   }
 
-  // Runs a callback and acts on its result. `from` is the caller for handle_call, nil otherwise.
+  // A callback no message asked for (a timeout, a continuation): `event` is what the log shows.
   template <class Callback>
+  void dispatch_unasked(process_control_block& self, const term& event, Callback&& callback) {
+    if (debug_) [[unlikely]] {
+      record(event);
+      dispatch<true>(self, callback, term());
+    } else {
+      dispatch<false>(self, callback, term());
+    }
+  }
+
+  void record(const term& event) {
+    if (debug_) debug_->record(event, server_name());
+  }
+
+  term server_name() const { return name_ ? term(*name_) : self(); }
+
+  // Runs a callback and acts on its result. `from` is the caller for handle_call, nil otherwise.
+  template <bool debugged, class Callback>
   void dispatch(process_control_block&, Callback&& callback, const term& from) {
     result r;
     // Each kind caught where it is, so finding the exit reason throws nothing more.
@@ -223,12 +274,16 @@ class server_body final : public detail::process_body {
     switch (r.what) {
       case result::kind::reply:
         if (!is_call) return stop_with(tuple(atoms::bad_return_value, result_as_term(r)));
+        if constexpr (debugged) record(tuple(out_event, r.reply_value, from, r.state));
         detail::gen_reply(from, std::move(r.reply_value));
         break;
-      case result::kind::noreply: break;
+      case result::kind::noreply:
+        if constexpr (debugged) record(tuple(noreply_event, r.state));
+        break;
       case result::kind::stop: state_ = std::move(r.state); return stop_with(r.reason);
       case result::kind::stop_reply:
         if (!is_call) return stop_with(tuple(atoms::bad_return_value, result_as_term(r)));
+        if constexpr (debugged) record(tuple(out_event, r.reply_value, from, r.state));
         state_ = std::move(r.state);
         return stop_with(r.reason, [&] { detail::gen_reply(from, std::move(r.reply_value)); });
     }
@@ -258,7 +313,7 @@ class server_body final : public detail::process_body {
     exit_reason_ = final_reason;
   }
 
-  void handle_system(process_control_block& self, const term& from, const term& request) {
+  void handle_system(process_control_block&, const term& from, const term& request) {
     detail::system_request_handler handler{
         .suspended = suspended_,
         .get_state = [&] { return state_; },
@@ -271,11 +326,14 @@ class server_body final : public detail::process_body {
             },
         .status =
             [&] {
-              const term name = name_ ? term(*name_) : self.pid_term();
-              return detail::status_misc(name, suspended_, parent_, state_);
+              const term logged = debug_ ? debug_->logged_events() : term();
+              return detail::status_misc(server_name(), suspended_, parent_, logged, state_);
             },
         .module = atoms::gen_server,
         .parent = parent_,
+        .debug = debug_,
+        .print_event = print_event,
+        .name = server_name(),
     };
     const detail::system_outcome outcome = detail::handle_system_request(handler, from, request);
     if (outcome.terminate) stop_with(outcome.reason);
@@ -292,6 +350,7 @@ class server_body final : public detail::process_body {
   std::optional<term> exit_reason_;
   bool started_ = false;
   bool suspended_ = false;
+  std::unique_ptr<detail::debug_options> debug_;  // null while no sys debug option is on
 };
 
 }  // namespace

@@ -68,9 +68,9 @@ system_outcome handle_system_request(system_request_handler& handler, const term
       answer(tuple(atoms::error, tuple(atom("callback_failed"), binary(e.what()))));
     }
   } else if (request.is_atom(atoms::get_status)) {
-    answer(tuple(
-        atoms::status, self(), tuple(atoms::module, handler.module),
-        list(term(), handler.suspended ? atoms::suspended : atoms::running, handler.parent, term(), handler.status())));
+    answer(tuple(atoms::status, self(), tuple(atoms::module, handler.module),
+                 list(term(), handler.suspended ? atoms::suspended : atoms::running, handler.parent,
+                      debug_status(handler.debug), handler.status())));
   } else if (request.is_tuple(4) && request[0].is_atom(atoms::change_code)) {
     if (!handler.suspended) {
       answer(unknown(request));
@@ -87,6 +87,10 @@ system_outcome handle_system_request(system_request_handler& handler, const term
       outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
     }
     answer(outcome);
+  } else if (request.is_tuple(2) && request[0].is_atom(atom("debug"))) {
+    if (!handler.debug) handler.debug = std::make_unique<debug_options>(handler.print_event);
+    answer(handler.debug->command(request[1], handler.name));
+    if (handler.debug->empty()) handler.debug.reset();
   } else if (request.is_tuple(2) && request[0].is_atom(atoms::terminate)) {
     answer(atoms::ok);
     return {true, request[1]};
@@ -96,11 +100,11 @@ system_outcome handle_system_request(system_request_handler& handler, const term
   return {};
 }
 
-term status_misc(const term& name, bool suspended, const term& parent, const term& state) {
+term status_misc(const term& name, bool suspended, const term& parent, const term& logged, const term& state) {
   auto pair = [](std::string_view key, term value) { return tuple(charlist(key), std::move(value)); };
   return list(tuple(atoms::header, charlist("Status for generic server " + name.to_string())),
               tuple(atoms::data, list(pair("Status", suspended ? atoms::suspended : atoms::running),
-                                      pair("Parent", parent), pair("Logged events", term()))),
+                                      pair("Parent", parent), pair("Logged events", logged))),
               tuple(atoms::data, list(pair("State", state))));
 }
 
@@ -201,6 +205,28 @@ batch resume_all(const std::vector<term>& processes, milliseconds timeout) {
 batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn, const term& extra,
                       milliseconds timeout) {
   return system_call_all(processes, tuple(atoms::change_code, module, old_vsn, extra), timeout);
+}
+
+namespace {
+term debug_call(const term& process, atom option, const term& flag, milliseconds timeout) {
+  return sys_call(process, tuple(atom("debug"), tuple(option, flag)), timeout, option, list(process, flag));
+}
+}  // namespace
+
+void trace(const term& process, bool on, milliseconds timeout) {
+  debug_call(process, atom("trace"), on ? atoms::true_ : atoms::false_, timeout);
+}
+
+term log(const term& process, const term& flag, milliseconds timeout) {
+  return debug_call(process, atom("log"), flag, timeout);
+}
+
+term statistics(const term& process, const term& flag, milliseconds timeout) {
+  return debug_call(process, atom("statistics"), flag, timeout);
+}
+
+void no_debug(const term& process, milliseconds timeout) {
+  sys_call(process, tuple(atom("debug"), atom("no_debug")), timeout, atom("no_debug"), list(process));
 }
 
 void terminate(const term& process, term reason, milliseconds timeout) {

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "otp/process.hpp"
 #include "otp/term.hpp"
+#include "sys_debug.hpp"
 
 namespace otp::detail {
 
@@ -23,6 +25,11 @@ struct system_request_handler {
   std::function<term()> status;
   atom module;
   term parent;
+  // The process's debug options (null while none is on) for {debug, Command}: created on the
+  // first command, dropped when the last option goes off. `name` and `print_event` as in trace.
+  std::unique_ptr<debug_options>& debug;
+  debug_options::event_printer print_event;
+  term name;
 };
 
 struct system_outcome {
@@ -33,7 +40,8 @@ struct system_outcome {
 system_outcome handle_system_request(system_request_handler& handler, const term& from, const term& request);
 
 // gen_server's format_status Misc: [{header, ...}, {data, [...]}, {data, [{"State", State}]}].
-term status_misc(const term& name, bool suspended, const term& parent, const term& state);
+// `logged` is the list of logged events ([] when sys:log is off).
+term status_misc(const term& name, bool suspended, const term& parent, const term& logged, const term& state);
 
 // proc_lib:stop: sys:terminate, then wait for the process to go. Throws exit_exception(noproc),
 // (timeout) or (OtherReason) when it did not exit with `reason`.

@@ -1,11 +1,13 @@
 // otpctl on two real nodes as one cluster (docs/cluster.md): relup --nodes installs everywhere
 // (the second node gets the release from the first), cluster status says whether they agree,
-// rollback --cluster and permanent --nodes act on both, usage errors exit 2.
+// rollback --cluster and permanent --nodes act on both, usage errors exit 2; in a cluster with a
+// real Erlang node, --cluster acts on the otp-cpp node and names the Erlang node as not taking part.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <string>
 
+#include "../support/child_process.hpp"
 #include "node_test_support.hpp"
 
 namespace {
@@ -70,6 +72,40 @@ TEST(OtpctlCluster, AClusterThatCannotPrepareEverywhereChangesNothing) {
   const outcome bad = otpctl_at(a, "relup", {"--nodes", "nohost", "1.1.0"});
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_EQ(otpctl_at(a, "relup", {"--cluster", "--nodes", a.name(), "1.1.0"}).code, 2);
+}
+
+TEST(OtpctlCluster, InAMixedClusterTheErlangNodeTakesNoPart) {
+  counter_root root;
+  test_node a(root);
+  const std::string erl_name = "erl" + unique_node();
+  otp::test::child_process erl({"erl", "-name", erl_name, "-setcookie", cookie, "-noshell", "-eval",
+                                "io:format(\"~w~n\", [net_adm:ping('" + a.name() + "')])."});
+  ASSERT_EQ(erl.read_line(std::chrono::seconds(20)), std::optional<std::string>("pong"));
+  ASSERT_EQ(otpctl_at(a, "unpack", {"--vsn", "1.1.0", example_counter_root().string()}).code, 0);
+
+  const outcome up = otpctl_at(a, "relup", {"--cluster", "1.1.0"});
+  ASSERT_EQ(up.code, 0) << up.out << up.err;
+  EXPECT_NE(up.out.find("node " + a.name() + ": ok"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("node " + erl_name + ": not taking part"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find(": committed"), std::string::npos) << up.out;
+  EXPECT_EQ(otpctl_at(a, "call", {"counter", "reset"}).out, "ok\n") << "the otp-cpp node runs 1.1.0";
+
+  const outcome status = otpctl_at(a, "cluster", {"--json", "status"});
+  ASSERT_EQ(status.code, 0) << status.out << status.err;
+  const json::value st = json::parse(status.out);
+  EXPECT_TRUE(st.at("agree").as_bool());
+  ASSERT_EQ(st.at("nodes").as_array().size(), 1u) << status.out;
+  EXPECT_EQ(st.at("nodes").as_array()[0].at("current").as_string(), "1.1.0");
+  EXPECT_EQ(st.at("not_taking_part"), json::value(json::array{json::value(erl_name)})) << status.out;
+
+  // rollback --cluster the same way, in JSON: back to the permanent 1.0.0 on the otp-cpp node only.
+  const outcome back = otpctl_at(a, "rollback", {"--cluster", "--json"});
+  ASSERT_EQ(back.code, 0) << back.out << back.err;
+  const json::value rolled = json::parse(back.out);
+  ASSERT_EQ(rolled.at("nodes").as_array().size(), 1u) << back.out;
+  EXPECT_EQ(rolled.at("nodes").as_array()[0].at("node").as_string(), a.name());
+  EXPECT_EQ(rolled.at("not_taking_part"), json::value(json::array{json::value(erl_name)})) << back.out;
+  EXPECT_EQ(otpctl_at(a, "call", {"counter", "reset"}).out, "{error,{unknown_call,reset}}\n") << "1.0.0 again";
 }
 
 }  // namespace

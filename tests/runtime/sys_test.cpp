@@ -420,6 +420,46 @@ TEST(SysProtocol, UnknownSystemRequestIsAnsweredWithUnknownSystemMsg) {
   });
 }
 
+// ------------------------------------------------------------------------------------------------
+// debug options (the Erlang side of them: tests/dist/sys_debug_test.cpp)
+// ------------------------------------------------------------------------------------------------
+
+TEST(SysDebugLog, TimeoutsAndContinuationsAreLoggedAsGenServerLogsThem) {
+  otp::runtime rt;
+  rt.run([] {
+    auto server = make_recorder();
+    server->on_cast = [](const term& request, const term& state) {
+      if (request.is_atom(atom("wait"))) return gs::result::noreply(state, gs::action::timeout(0ms));
+      return gs::result::noreply(state, gs::action::continue_with(request));
+    };
+    server->on_continue = [](const term& c, const term& state) { return gs::result::noreply(appended(state, c)); };
+    const term me = otp::self();
+    server->on_info = [me](const term& info, const term& state) {
+      otp::send(me, "timed_out"_a);
+      return gs::result::noreply(appended(state, info));
+    };
+    const term pid = pid_of(gs::start(server, nil()));
+    EXPECT_EQ(sys::log(pid, atoms::true_), term(atoms::ok));
+    gs::cast(pid, "wait"_a);
+    ASSERT_TRUE(await([](const term& m) { return m.is_atom(atom("timed_out")); }));  // no message came before it
+    gs::cast(pid, "go_on"_a);
+    EXPECT_EQ(gs::call(pid, "get"_a), list("timeout"_a, "go_on"_a));
+    const term logged = sys::log(pid, "get"_a);
+    ASSERT_TRUE(logged.is_tuple(2) && logged[1].is_proper_list()) << logged.to_string();
+    const auto events = logged[1].elements();
+    ASSERT_EQ(events.size(), 10u) << logged.to_string();
+    EXPECT_EQ(events[0], tuple("in"_a, tuple(atoms::gen_cast, "wait"_a)));
+    EXPECT_EQ(events[2], tuple("in"_a, atoms::timeout));
+    EXPECT_EQ(events[3], tuple("noreply"_a, list("timeout"_a)));
+    EXPECT_EQ(events[4], tuple("in"_a, tuple(atoms::gen_cast, "go_on"_a)));
+    EXPECT_EQ(events[6], tuple("continue"_a, "go_on"_a));
+    EXPECT_EQ(events[7], tuple("noreply"_a, list("timeout"_a, "go_on"_a)));
+    EXPECT_EQ(events[9][0], term("out"_a));
+    sys::no_debug(pid);
+    EXPECT_EQ(sys::log(pid, "get"_a), tuple(atoms::ok, nil()));
+  });
+}
+
 TEST(SysNoproc, FunctionsOnADeadProcessExitWithNoprocAndTheirArguments) {
   otp::runtime rt;
   const term dead = pid_of(gs::start(make_server(), nil()));

@@ -31,18 +31,20 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   check_cluster_options(args);
   const bool as_json = args.count("json") > 0;
   return with_node("cluster", args, err, [&](const node_session& s) {
-    const std::vector<otp::atom> nodes = cluster_nodes(s, args, true);
+    const cluster_scope scope = cluster_nodes(s, args, true);
+    const std::vector<otp::atom>& nodes = scope.nodes;
     namespace cluster = otp::release::cluster;
-    if (action == "status") return print_releases(cluster::status(nodes, s.timeout), as_json, out);
+    if (action == "status")
+      return print_releases(cluster::status(nodes, s.timeout), scope.not_taking_part, as_json, out);
     cluster::options opts;
     opts.step_timeout = s.timeout;
     const cluster::outcome o = cluster::sync(nodes, opts);
     if (o.nodes.empty()) {
       if (!as_json) out << "the nodes agree: nothing to sync\n";
-      return print_releases(cluster::status(nodes, s.timeout), as_json, out);
+      return print_releases(cluster::status(nodes, s.timeout), scope.not_taking_part, as_json, out);
     }
-    const exit_code code = print_outcome(s, o, as_json, out);
-    if (!as_json) print_releases(cluster::status(nodes, s.timeout), false, out);
+    const exit_code code = print_outcome(s, o, scope.not_taking_part, as_json, out);
+    if (!as_json) print_releases(cluster::status(nodes, s.timeout), {}, false, out);
     return code;
   });
 }

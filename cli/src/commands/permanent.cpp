@@ -29,10 +29,11 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   const std::string vsn = args["vsn"].as<std::string>();
   check_cluster_options(args);
   return with_node("permanent", args, err, [&](const node_session& s) {
-    if (const auto nodes = cluster_nodes(s, args); !nodes.empty()) {
+    if (const auto scope = cluster_nodes(s, args); !scope.nodes.empty()) {
       otp::release::cluster::options opts;
       opts.step_timeout = s.timeout;
-      return print_outcome(s, otp::release::cluster::make_permanent(vsn, nodes, opts), args.count("json") > 0, out);
+      return print_outcome(s, otp::release::cluster::make_permanent(vsn, scope.nodes, opts), scope.not_taking_part,
+                           args.count("json") > 0, out);
     }
     const otp::term reply = otp::release::release_handler::make_permanent(vsn, s.release_handler());
     if (reply.is_tuple(2) && reply[0].is_atom(otp::atom("error")))

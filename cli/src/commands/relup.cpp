@@ -59,13 +59,13 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     throw usage_error("--dry-run plans one node: no --cluster");
   return with_node("relup", args, err, [&](const node_session& s) {
     if (dry) return dry_run(s, vsn, as_json, out);
-    if (const auto nodes = cluster_nodes(s, args); !nodes.empty()) {
+    if (const auto scope = cluster_nodes(s, args); !scope.nodes.empty()) {
       namespace cluster = otp::release::cluster;
       cluster::options opts;
       opts.step_timeout = s.timeout;
-      const cluster::outcome o = cluster::install(vsn, nodes, opts);
-      const exit_code code = print_outcome(s, o, as_json, out);
-      if (!as_json) print_releases(cluster::status(nodes, s.timeout), false, out);
+      const cluster::outcome o = cluster::install(vsn, scope.nodes, opts);
+      const exit_code code = print_outcome(s, o, scope.not_taking_part, as_json, out);
+      if (!as_json) print_releases(cluster::status(scope.nodes, s.timeout), {}, false, out);
       return code;
     }
     return install_release(s, vsn, {.progress = !as_json && ::isatty(STDOUT_FILENO) == 1, .json = as_json}, out);

@@ -48,12 +48,12 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     const std::string running = current.empty() ? permanent : current;
     if (named && !known) return s.fail("no release " + *named + " on node " + s.node_name());
     const std::string target = named.value_or(permanent);
-    if (const auto nodes = cluster_nodes(s, args); !nodes.empty()) {  // the target's choice, everywhere
+    if (const auto scope = cluster_nodes(s, args); !scope.nodes.empty()) {  // the target's choice, everywhere
       otp::release::cluster::options opts;
       opts.step_timeout = s.timeout;
-      const auto o = otp::release::cluster::install(target, nodes, opts);
-      const exit_code code = print_outcome(s, o, as_json, out);
-      if (!as_json) print_releases(otp::release::cluster::status(nodes, s.timeout), false, out);
+      const auto o = otp::release::cluster::install(target, scope.nodes, opts);
+      const exit_code code = print_outcome(s, o, scope.not_taking_part, as_json, out);
+      if (!as_json) print_releases(otp::release::cluster::status(scope.nodes, s.timeout), {}, false, out);
       return code;
     }
     if (target == running)

@@ -48,6 +48,20 @@ batch resume_all(const std::vector<term>& processes, milliseconds timeout = defa
 batch change_code_all(const std::vector<term>& processes, atom module, const term& old_vsn, const term& extra,
                       milliseconds timeout = default_timeout);
 
+// Debug options, as sys sets them (docs/runtime.md). Each event the process handles ({in, Msg},
+// {out, Reply, From, State}, {noreply, State}...) is then traced, logged or counted.
+// trace: each event as a "*DBG* ..." line in the node's log (level notice), on or off.
+void trace(const term& process, bool on, milliseconds timeout = default_timeout);
+// log: `flag` is true (keep the last 10 events), {true, N}, false, get or print (write them to the
+// node's log). Returns ok, or for get {ok, [Event]} oldest first.
+term log(const term& process, const term& flag, milliseconds timeout = default_timeout);
+// statistics: `flag` is true, false or get. Returns ok, or for get {ok, [{start_time, DateTime},
+// {current_time, DateTime}, {reductions, N}, {messages_in, N}, {messages_out, N}]} ({ok,
+// no_statistics} when off). One reduction is counted per message handled.
+term statistics(const term& process, const term& flag, milliseconds timeout = default_timeout);
+// no_debug: every option off, the log dropped.
+void no_debug(const term& process, milliseconds timeout = default_timeout);
+
 // sys:terminate: the process replies ok, calls terminate(Reason, State) and exits with Reason.
 void terminate(const term& process, term reason, milliseconds timeout = infinity);
 
