@@ -184,6 +184,12 @@ if [[ $report_only != 1 ]]; then
   bench/cli/compare.sh "$build_dir" "${OTP_BENCH_CLI_REPETITIONS:-5}"
 fi
 
+# --- an idle node's CPU and wake-ups against an idle erl (its own table: bench/idle/compare.sh) -------
+if [[ $report_only != 1 ]]; then
+  cmake --build "$build_dir" --parallel "$schedulers" --target otpctl example_counter_root
+  bench/idle/compare.sh "$build_dir" "${OTP_BENCH_IDLE_SECONDS:-60}"
+fi
+
 # --- a release installed across 3 nodes against 1 (its own table: bench/cluster/compare.sh) ---------
 if [[ $report_only != 1 ]]; then
   cmake --build "$build_dir" --parallel "$schedulers" --target otp_cluster_bench
