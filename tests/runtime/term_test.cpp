@@ -207,11 +207,19 @@ TEST(TermOrder, PidsRefsAndPortsOfOtherNodesOrderAsErlang) {
   EXPECT_GT(pid('a', 9, 0), pid('b', 3, 0)) << "the number comes before the node";
   EXPECT_GT(pid('a', 3, 5), pid('a', 9, 0)) << "the serial comes before the number";
   EXPECT_LT(pid('a', 3, 0), pid('a', 9, 0));
-  const term ref_a = otp::etf::decode("\x83\x5a\x00\x01\x64\x00\x01" "a\0\0\0\x01\0\0\0\x09"s);
-  const term ref_b = otp::etf::decode("\x83\x5a\x00\x01\x64\x00\x01" "b\0\0\0\x01\0\0\0\x03"s);
+  const term ref_a = otp::etf::decode(
+      "\x83\x5a\x00\x01\x64\x00\x01"
+      "a\0\0\0\x01\0\0\0\x09"s);
+  const term ref_b = otp::etf::decode(
+      "\x83\x5a\x00\x01\x64\x00\x01"
+      "b\0\0\0\x01\0\0\0\x03"s);
   EXPECT_LT(ref_a, ref_b) << "a reference's node comes first";
-  const term port_a = otp::etf::decode("\x83\x59\x64\x00\x01" "a\0\0\0\x09\0\0\0\x01"s);
-  const term port_b = otp::etf::decode("\x83\x59\x64\x00\x01" "b\0\0\0\x03\0\0\0\x01"s);
+  const term port_a = otp::etf::decode(
+      "\x83\x59\x64\x00\x01"
+      "a\0\0\0\x09\0\0\0\x01"s);
+  const term port_b = otp::etf::decode(
+      "\x83\x59\x64\x00\x01"
+      "b\0\0\0\x03\0\0\0\x01"s);
   EXPECT_LT(port_a, port_b) << "a port's node comes first";
 }
 
@@ -279,8 +287,10 @@ TEST(TermOrder, BinariesBytewiseUnsigned) {
 }
 
 TEST(TermOrder, PidsAndReferences) {
-  EXPECT_LT(term::make_pid({0, 1, 9}), term::make_pid({0, 2, 0}));
+  // As erl answers c:pid(0,1,9) < c:pid(0,2,0): false (the serial counts first).
+  EXPECT_GT(term::make_pid({0, 1, 9}), term::make_pid({0, 2, 0}));
   EXPECT_LT(term::make_pid({0, 1, 0}), term::make_pid({0, 1, 1}));
+  EXPECT_LT(term::make_pid({0, 1, 0}), term::make_pid({0, 2, 0}));
   // Reference words compare from the last (most significant) one.
   EXPECT_LT(ref(9, 9, 1), ref(0, 0, 2));
   EXPECT_EQ(ref(1, 2, 3), ref(1, 2, 3));

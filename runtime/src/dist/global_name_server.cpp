@@ -218,8 +218,8 @@ class server {
     s.his_tag = his_tag;
     s.his_locker = his_locker;
     s.his_vsn = std::min(vsn, global_protocol_version);
-    s.lock_id = self() < his_locker ? tuple(global_rid, list(self(), his_locker))
-                                                    : tuple(global_rid, list(his_locker, self()));
+    s.lock_id =
+        self() < his_locker ? tuple(global_rid, list(self(), his_locker)) : tuple(global_rid, list(his_locker, self()));
     send(server_on(n), tuple(atom("init_connect_ack"), node::name(), his_tag, s.my_tag));
     try_lock_first(n, s);
   }

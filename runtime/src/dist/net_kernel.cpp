@@ -19,12 +19,12 @@
 #include <utility>
 
 #include "dist/code_push.hpp"
-#include "dist/node_services.hpp"
 #include "dist/cookie.hpp"
 #include "dist/digest.hpp"
 #include "dist/epmd_client.hpp"
 #include "dist/flags.hpp"
 #include "dist/handshake.hpp"
+#include "dist/node_services.hpp"
 #include "dist/rex.hpp"
 #include "dist/router.hpp"
 #include "otp/gen_server.hpp"
