@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "big_endian.hpp"
 #include "otp/atom.hpp"
 #include "otp/node_table.hpp"
 
@@ -95,18 +96,9 @@ std::string tag_name(std::uint8_t t) {
 // --- encoding ---------------------------------------------------------------------------------
 
 void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-void put_u16(std::string& out, std::uint16_t v) {
-  put_u8(out, static_cast<std::uint8_t>(v >> 8));
-  put_u8(out, static_cast<std::uint8_t>(v));
-}
-void put_u32(std::string& out, std::uint32_t v) {
-  put_u16(out, static_cast<std::uint16_t>(v >> 16));
-  put_u16(out, static_cast<std::uint16_t>(v));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  put_u32(out, static_cast<std::uint32_t>(v >> 32));
-  put_u32(out, static_cast<std::uint32_t>(v));
-}
+using detail::put_u16;
+using detail::put_u32;
+using detail::put_u64;
 
 // Appends `utf8` converted to Latin-1 when every character is below 256; otherwise appends nothing.
 bool append_as_latin1(std::string& out, std::string_view utf8) {
@@ -534,17 +526,13 @@ class decoder {
   }
 
   std::uint8_t u8() { return static_cast<std::uint8_t>(bytes_[pos_++]); }
-  std::uint16_t u16() {
-    const std::uint16_t high = u8();
-    return static_cast<std::uint16_t>(high << 8 | u8());
-  }
-  std::uint32_t u32() {
-    const std::uint32_t high = u16();
-    return high << 16 | u16();
-  }
-  std::uint64_t u64() {
-    const std::uint64_t high = u32();
-    return high << 32 | u32();
+  std::uint16_t u16() { return static_cast<std::uint16_t>(big_endian(2)); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(big_endian(4)); }
+  std::uint64_t u64() { return big_endian(8); }
+  std::uint64_t big_endian(std::size_t count) {
+    const std::uint64_t v = detail::get_big_endian(bytes_, pos_, count);
+    pos_ += count;
+    return v;
   }
   std::string_view take(std::size_t count) {
     const std::string_view view = bytes_.substr(pos_, count);

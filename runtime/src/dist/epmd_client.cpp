@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "big_endian.hpp"
+
 namespace otp::detail::dist {
 
 namespace asio = boost::asio;
@@ -23,20 +25,15 @@ extern "C" char** environ;
 
 namespace {
 
-void put16(std::string& out, std::uint32_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
+using detail::put_u16;
 
 std::uint32_t get(std::string_view bytes, std::size_t at, std::size_t n) {
-  std::uint32_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
-  return v;
+  return static_cast<std::uint32_t>(detail::get_big_endian(bytes, at, n));
 }
 
 std::string with_length(const std::string& request) {
   std::string out;
-  put16(out, static_cast<std::uint32_t>(request.size()));
+  put_u16(out, static_cast<std::uint32_t>(request.size()));
   return out + request;
 }
 
@@ -62,14 +59,14 @@ std::uint16_t default_epmd_port() {
 
 std::string encode_alive2_request(std::uint16_t listen_port, bool hidden, std::string_view alive) {
   std::string r(1, static_cast<char>(120));
-  put16(r, listen_port);
+  put_u16(r, listen_port);
   r.push_back(static_cast<char>(hidden ? 72 : 77));
   r.push_back(0);  // TCP/IPv4
-  put16(r, 6);     // highest version
-  put16(r, 6);     // lowest: OTP 25 accepts nothing older
-  put16(r, static_cast<std::uint32_t>(alive.size()));
+  put_u16(r, 6);   // highest version
+  put_u16(r, 6);   // lowest: OTP 25 accepts nothing older
+  put_u16(r, static_cast<std::uint32_t>(alive.size()));
   r.append(alive);
-  put16(r, 0);  // no extra
+  put_u16(r, 0);  // no extra
   return with_length(r);
 }
 

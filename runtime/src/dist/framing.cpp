@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "big_endian.hpp"
 #include "otp/external_format.hpp"
 #include "otp/term_text.hpp"
 
@@ -87,8 +88,7 @@ std::optional<split_frame> frame_splitter::next() {
     if (available == 0) begin_ = end_ = 0;
     return std::nullopt;
   }
-  const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + begin_);
-  const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+  const std::size_t length = detail::get_big_endian(std::string_view(buffer_.data() + begin_, 4), 0, 4);
   if (length > max_) {
     // Keep the first bytes (the control message says who sent it), read past the rest.
     const std::size_t keep = std::min(length, dropped_prefix_size);

@@ -3,23 +3,16 @@
 #include <algorithm>
 #include <utility>
 
+#include "big_endian.hpp"
 #include "dist/flags.hpp"
 
 namespace otp::detail::dist {
 namespace {
 
-void put16(std::string& out, std::uint32_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
-void put32(std::string& out, std::uint32_t v) {
-  put16(out, v >> 16);
-  put16(out, v & 0xffff);
-}
-void put64(std::string& out, std::uint64_t v) {
-  put32(out, static_cast<std::uint32_t>(v >> 32));
-  put32(out, static_cast<std::uint32_t>(v));
-}
+using detail::get_big_endian;
+using detail::put_u16;
+using detail::put_u32;
+using detail::put_u64;
 
 // Reads big-endian fields from a payload, throwing when it runs out.
 class reader {
@@ -27,8 +20,7 @@ class reader {
   reader(std::string_view bytes, const char* what) : bytes_(bytes), what_(what) {}
   std::uint64_t u(std::size_t n) {
     need(n);
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(bytes_[at_ + i]);
+    const std::uint64_t v = get_big_endian(bytes_, at_, n);
     at_ += n;
     return v;
   }
@@ -88,16 +80,16 @@ std::string packet2(std::string_view payload) {
   if (payload.size() > 0xffff) throw handshake_error("handshake message too long");
   std::string out;
   out.reserve(payload.size() + 2);
-  put16(out, static_cast<std::uint32_t>(payload.size()));
+  put_u16(out, static_cast<std::uint32_t>(payload.size()));
   out.append(payload);
   return out;
 }
 
 std::string encode_send_name(const send_name_message& m) {
   std::string out(1, 'N');
-  put64(out, m.flags);
-  put32(out, m.creation);
-  put16(out, static_cast<std::uint32_t>(m.name.size()));
+  put_u64(out, m.flags);
+  put_u32(out, m.creation);
+  put_u16(out, static_cast<std::uint32_t>(m.name.size()));
   out += m.name;
   return out;
 }
@@ -121,10 +113,10 @@ std::string parse_status(std::string_view payload) {
 
 std::string encode_challenge(const challenge_message& m) {
   std::string out(1, 'N');
-  put64(out, m.flags);
-  put32(out, m.challenge);
-  put32(out, m.creation);
-  put16(out, static_cast<std::uint32_t>(m.name.size()));
+  put_u64(out, m.flags);
+  put_u32(out, m.challenge);
+  put_u32(out, m.creation);
+  put_u16(out, static_cast<std::uint32_t>(m.name.size()));
   out += m.name;
   return out;
 }
@@ -142,7 +134,7 @@ challenge_message parse_challenge(std::string_view payload) {
 
 std::string encode_challenge_reply(const challenge_reply_message& m) {
   std::string out(1, 'r');
-  put32(out, m.challenge);
+  put_u32(out, m.challenge);
   out.append(reinterpret_cast<const char*>(m.answer.data()), m.answer.size());
   return out;
 }

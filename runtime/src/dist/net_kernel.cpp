@@ -18,6 +18,7 @@
 #include <future>
 #include <utility>
 
+#include "big_endian.hpp"
 #include "dist/code_push.hpp"
 #include "dist/cookie.hpp"
 #include "dist/digest.hpp"
@@ -99,8 +100,8 @@ asio::awaitable<std::string> read_handshake_packet(carrier& stream) {
   // handshake message is this long, and a clear reason beats a timeout.
   if (!stream.secured() && (header[0] == 0x16 || header[0] == 0x15) && header[1] == 0x03)
     throw handshake_error("the peer speaks TLS: it uses TLS distribution, this node plain TCP");
-  std::size_t length = 0;
-  for (std::size_t i = 0; i < header_size; ++i) length = (length << 8) | header[i];
+  const std::size_t length =
+      detail::get_big_endian(std::string_view(reinterpret_cast<const char*>(header), header_size), 0, header_size);
   if (length > 0xffff) throw handshake_error("handshake message too long (" + std::to_string(length) + " bytes)");
   std::string payload(length, '\0');
   const auto payload_buffer = asio::buffer(payload);
