@@ -33,7 +33,11 @@ term integer_from_decimal(std::string_view text) {
   if (digits.size() > max_big_integer_bits * 3 / 10 + 2)
     throw bad_term("an integer of " + std::to_string(digits.size()) + " digits is beyond the " +
                    std::to_string(max_big_integer_bits) + "-bit limit of a term");
-  return make_integer(big_int(std::string(text)));
+  // Boost reads a leading 0 as an octal prefix: it gets the digits without their leading zeros.
+  const std::size_t first_significant = digits.find_first_not_of('0');
+  if (first_significant == std::string_view::npos) return term(0);
+  const big_int magnitude(std::string(digits.substr(first_significant)));
+  return make_integer(text.starts_with('-') ? big_int(-magnitude) : magnitude);
 }
 
 std::string integer_to_decimal(const term& t, std::size_t max_chars) {

@@ -90,6 +90,18 @@ TEST(BigInteger, ConvertsToAndFromCppIntAndDecimal) {
   EXPECT_NO_THROW(otp::make_integer(two_to(otp::max_big_integer_bits) - 1));
 }
 
+// Leading zeros are decimal digits like any other (found by the term_text fuzzer: the library
+// under it reads a leading 0 as an octal prefix, and threw on a 9).
+TEST(BigInteger, LeadingZerosAreReadAsDecimal) {
+  const term expected = otp::integer_from_decimal("123456789012345678901234567890");
+  EXPECT_EQ(otp::integer_from_decimal("000123456789012345678901234567890"), expected);
+  EXPECT_EQ(otp::integer_from_decimal("-000123456789012345678901234567890"),
+            otp::make_integer(-otp::as_big_int(expected)));
+  EXPECT_EQ(otp::integer_from_decimal("0000"), term(0));
+  EXPECT_EQ(otp::parse_term("{00000000000020000000000000000000000249924476}"),
+            otp::tuple(otp::integer_from_decimal("20000000000000000000000249924476")));
+}
+
 TEST(BigInteger, DecodesAndEncodesAsErl) {
   const term two_to_64 = otp::etf::decode(erl_two_to_64);
   EXPECT_EQ(two_to_64.to_string(), "18446744073709551616");
