@@ -62,8 +62,12 @@ class server {
  public:
   explicit server(bool connect_all) : connect_all_(connect_all) {}
 
-  [[noreturn]] void run() {
-    node::monitor_nodes(true);
+  void run() {
+    try {
+      node::monitor_nodes(true);
+    } catch (const badarg&) {
+      return;  // started with the node, which stopped before this ran (a tool's node may stop at once)
+    }
     for (atom n : node::nodes()) on_nodeup(n);
     for (;;) {
       const term message = receive();

@@ -40,8 +40,12 @@ term group_list(const group_map& groups) {
 
 class scope {
  public:
-  [[noreturn]] void run() {
-    node::monitor_nodes(true);
+  void run() {
+    try {
+      node::monitor_nodes(true);
+    } catch (const badarg&) {
+      return;  // started with the node, which stopped before this ran (a tool's node may stop at once)
+    }
     for (atom n : node::nodes()) discover(n);
     for (;;) {
       const term message = receive();
