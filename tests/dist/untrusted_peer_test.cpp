@@ -242,6 +242,12 @@ TEST_F(UntrustedPeer, StalledHandshakesOverTheCapDoNotKeepARealPeerOut) {
 }
 
 TEST_F(UntrustedPeer, OutOfDescriptorsTheAcceptLoopPausesInsteadOfSpinning) {
+#ifdef OTP_TEST_UBSAN_VPTR
+  // GCC 12's UBSan checks an object's dynamic type by reading its memory through a pipe it opens
+  // first; in a node with no descriptor left that fails, and the check reports every type it has
+  // not cached yet as an "invalid vptr" and aborts the node. The release and TSan builds run it.
+  GTEST_SKIP() << "UBSan's vptr check needs free descriptors, which this test takes away from the node";
+#endif
   local_node me(cookie);
   constexpr std::size_t descriptors = 48;
   test_node target(cookie,
