@@ -51,6 +51,10 @@ for target in "${targets[@]}"; do
     input=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
     echo "fuzz: $target: CRASHED (exit $status) after ${runs:-?} inputs; input: ${input:-none written}; log: $log" >&2
     grep -m 20 -E 'ERROR: |runtime error|invariant broken|uncaught exception|SUMMARY' "$log" >&2 || true
+    # The input itself, so that a log is enough to reproduce a crash found on a machine since wiped.
+    if [[ -n ${input:-} && -f $input && $(stat -c %s "$input") -le 4096 ]]; then
+      echo "fuzz: $target: the input, base64: $(base64 -w0 "$input")" >&2
+    fi
     failed+=("$target")
   fi
 done

@@ -14,9 +14,13 @@ shift || true
 scripts/build.sh "$preset"
 [[ -z ${OTP_FUZZ_SECONDS:-} ]] && exec ctest --preset "$preset" -j "$(nproc)" "$@"
 fuzz_status=0
-scripts/fuzz.sh "$OTP_FUZZ_SECONDS" || fuzz_status=$?
+fuzz_report=$(mktemp)
+trap 'rm -f "$fuzz_report"' EXIT
+scripts/fuzz.sh "$OTP_FUZZ_SECONDS" 2> >(tee "$fuzz_report" >&2) || fuzz_status=$?
 ctest --preset "$preset" -j "$(nproc)" "$@" || exit $?
 if [[ $fuzz_status -ne 0 ]]; then
-  echo "test.sh: the suite passed, but a fuzz target failed (see above)" >&2
+  # Repeated here, where the end of a long log shows it.
+  tail -n 40 "$fuzz_report" >&2
+  echo "test.sh: the suite passed, but a fuzz target failed (its report is just above)" >&2
   exit "$fuzz_status"
 fi
