@@ -32,7 +32,8 @@ std::vector<std::string> listed_nodes(const po::variables_map& args) {
 // is slow or fails otherwise still takes part: the operation then reports what went wrong there.
 bool is_otp_cpp_node(otp::atom node, std::chrono::milliseconds timeout) {
   try {
-    otp::gen_server::call(otp::tuple(otp::release::node_agent::registered_name, node), otp::atom("nodes"), timeout);
+    otp::gen_server::call(otp::tuple(otp::release::node_agent::registered_name, node),
+                          otp::release::node_agent::request::nodes, timeout);
     return true;
   } catch (const otp::exit_exception& e) {
     const otp::term& reason = e.reason();
@@ -69,11 +70,8 @@ cluster_scope cluster_nodes(const node_session& s, const po::variables_map& args
     for (const std::string& n : listed_nodes(args)) scope.nodes.emplace_back(n);
   } else if (args.count("cluster") || cluster_by_default) {
     scope.nodes.push_back(s.node);
-    const otp::term reply = otp::release::node_agent::nodes(s.node_agent());
-    const otp::term* visible = reply.is_map() ? reply.find(otp::atom("visible")) : nullptr;
-    if (visible != nullptr)
-      for (const otp::term& n : visible->elements())
-        (is_otp_cpp_node(n.as_atom(), s.timeout) ? scope.nodes : scope.not_taking_part).push_back(n.as_atom());
+    for (const otp::atom n : otp::release::node_agent::nodes(s.node_agent()).visible)
+      (is_otp_cpp_node(n, s.timeout) ? scope.nodes : scope.not_taking_part).push_back(n);
   }
   return scope;
 }

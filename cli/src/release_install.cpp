@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <ostream>
+#include <vector>
 
 #include "node_errors.hpp"
 #include "otp/process.hpp"
@@ -18,11 +19,6 @@ using otp::term;
 
 std::string counted(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-std::int64_t figure(const term& figures, const char* key) {
-  const term* v = figures.find(atom(key));
-  return v != nullptr && v->is_integer() ? v->as_int() : 0;
 }
 
 // A process that prints each progress message as a line until told {flush, From, Ref}, which it
@@ -49,10 +45,10 @@ term start_printer(std::ostream& out) {
 
 // Whether `vsn` is the permanent release now.
 bool is_permanent(const node_session& s, const std::string& vsn) {
-  const term releases = otp::release::release_handler::which_releases(s.release_handler());
-  for (const term& r : releases.elements())
-    if (r.is_tuple(4) && r[1].is_binary() && r[1].as_binary() == vsn) return r[3].is_atom(atom("permanent"));
-  return false;
+  namespace rh = otp::release::release_handler;
+  const std::vector<rh::release_entry> releases = rh::releases(s.release_handler());
+  const rh::release_entry* permanent = rh::find_status(releases, otp::release::release_status::permanent);
+  return permanent != nullptr && permanent->vsn == vsn;
 }
 
 }  // namespace
@@ -70,14 +66,14 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
     otp::send(printer, otp::tuple(atom("flush"), otp::self(), ref));
     otp::receive([&](const term& m) { return m == ref; });
   }
-  if (reply.is_tuple(2) && reply[0].is_atom(atom("error"))) return s.fail(explain_install_error(reply[1], s.node, vsn));
-  if (!(reply.is_tuple(3) && reply[0].is_atom(atom("ok")) && reply[1].is_binary()))
-    return s.fail("unexpected reply: " + reply.to_string());
-  const std::string from(reply[1].as_binary());
+  if (const auto reason = otp::release::release_handler::error_of(reply))
+    return s.fail(explain_install_error(*reason, s.node, vsn));
+  const auto report = otp::release::release_handler::decode_install_report(reply);
+  const std::string& from = report.from_vsn;
   const bool up = otp::version_less(from, vsn);
-  const std::int64_t duration = figure(reply[2], "duration_ms");
-  const std::int64_t modules = figure(reply[2], "modules_changed");
-  const std::int64_t processes = figure(reply[2], "processes_migrated");
+  const std::int64_t duration = report.duration_ms;
+  const std::int64_t modules = report.modules_changed;
+  const std::int64_t processes = report.processes_migrated;
   const bool permanent = is_permanent(s, vsn);
   if (how.json) {
     out << boost::json::serialize(boost::json::object{{"node", s.node_name()},

@@ -16,7 +16,6 @@
 namespace otp::release::cluster {
 namespace {
 
-const atom ok_atom("ok");
 const atom badrpc("badrpc");
 
 term handler_on(atom node) { return tuple(release_handler::registered_name, node); }
@@ -60,31 +59,36 @@ std::string new_operation_id() {
   return std::string(node::name().text()) + "-" + std::to_string(ms.count()) + "-" + std::to_string(rd() % 100000);
 }
 
-// The releases a node reported (which_releases) as {Vsn, Status} pairs.
-std::vector<std::pair<std::string, std::string>> releases_of(const term& which) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!which.is_list()) return out;
-  for (const term& r : which.elements())
-    if (r.is_tuple(4)) out.emplace_back(std::string(r[1].as_binary()), std::string(r[3].as_atom().text()));
-  return out;
+// A node's reply to `releases`, decoded; a reply that is not a list of releases (a {badrpc, R})
+// is kept as the error.
+struct reported_releases {
+  std::vector<release_handler::release_entry> releases;
+  term error;  // nil when the reply was a list of releases
+
+  bool has(const std::string& vsn) const {
+    return std::any_of(releases.begin(), releases.end(), [&](const auto& r) { return r.vsn == vsn; });
+  }
+};
+
+reported_releases releases_of(const term& reply) {
+  if (!reply.is_list()) return {{}, reply};
+  try {
+    return {release_handler::decode_releases(reply), term()};
+  } catch (const protocol_error& e) {
+    return {{}, tuple(badrpc, binary(e.what()))};
+  }
 }
 
-node_releases releases_from(atom node, const term& which) {
-  node_releases n{node, {}, {}, term()};
-  if (!which.is_list()) {
-    n.error = which;
-    return n;
-  }
-  for (const auto& [vsn, st] : releases_of(which)) {
-    if (st == "current") n.current = vsn;
-    if (st == "permanent") n.permanent = vsn;
-  }
-  if (n.current.empty()) n.current = n.permanent;  // the booted release is current and permanent
+node_releases releases_from(atom node, const reported_releases& reported) {
+  node_releases n{node, {}, {}, reported.error};
+  if (const auto* permanent = release_handler::find_status(reported.releases, release_status::permanent))
+    n.permanent = permanent->vsn;
+  if (const auto* running = release_handler::running(reported.releases)) n.current = running->vsn;
   return n;
 }
 
 bool is_ok_reply(const term& r) {
-  return r.is_atom(ok_atom) || (r.is_tuple() && r.size() >= 1 && r[0].is_atom(ok_atom));
+  return r.is_atom(atoms::ok) || (r.is_tuple() && r.size() >= 1 && r[0].is_atom(atoms::ok));
 }
 
 outcome in_process_install(const std::string& vsn, const std::vector<atom>& nodes, const options& opts) {
@@ -99,32 +103,27 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
 
   // 1. Who has the release, who runs it already; give it to those that lack it.
   const std::vector<term> which = on_each(
-      nodes, [&](atom n) { return call_handler(n, atom("releases"), step); }, step);
+      nodes, [&](atom n) { return call_handler(n, release_handler::request::releases, step); }, step);
   std::vector<term> results(nodes.size(), atom("pending"));
   std::vector<atom> holders, to_prepare;
   std::vector<std::size_t> lacking;
   bool failed = false;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (!which[i].is_list()) {
-      results[i] = which[i];
+    const reported_releases reported = releases_of(which[i]);
+    if (!reported.error.is_nil()) {
+      results[i] = reported.error;
       failed = true;
       continue;
     }
-    const node_releases r = releases_from(nodes[i], which[i]);
-    const auto listed = releases_of(which[i]);
-    const bool has = std::any_of(listed.begin(), listed.end(), [&](const auto& p) { return p.first == vsn; });
-    if (has) holders.push_back(nodes[i]);
-    if (!has) lacking.push_back(i);
-    if (r.current == vsn) results[i] = tuple(atom("already_installed"), binary(vsn));
+    if (reported.has(vsn)) holders.push_back(nodes[i]);
+    if (!reported.has(vsn)) lacking.push_back(i);
+    if (releases_from(nodes[i], reported).current == vsn) results[i] = tuple(atom("already_installed"), binary(vsn));
   }
   if (!failed && holders.empty() && !opts.sources.empty()) {  // ask the other sources
     const std::vector<term> others = on_each(
-        opts.sources, [&](atom n) { return call_handler(n, atom("releases"), step); }, step);
-    for (std::size_t i = 0; i < opts.sources.size(); ++i) {
-      const auto listed = releases_of(others[i]);
-      if (std::any_of(listed.begin(), listed.end(), [&](const auto& p) { return p.first == vsn; }))
-        holders.push_back(opts.sources[i]);
-    }
+        opts.sources, [&](atom n) { return call_handler(n, release_handler::request::releases, step); }, step);
+    for (std::size_t i = 0; i < opts.sources.size(); ++i)
+      if (releases_of(others[i]).has(vsn)) holders.push_back(opts.sources[i]);
   }
   if (!failed && holders.empty()) {
     for (std::size_t i : lacking) results[i] = tuple(atoms::error, tuple(atom("unknown_release"), binary(vsn)));
@@ -134,7 +133,7 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
     if (failed) break;
     term r;
     try {
-      r = call_handler(holders.front(), tuple(atom("push_release"), binary(vsn), nodes[i]), step);
+      r = call_handler(holders.front(), tuple(release_handler::request::push_release, binary(vsn), nodes[i]), step);
     } catch (const std::exception& e) {
       r = tuple(badrpc, exit_reason_of(e));
     }
@@ -156,7 +155,9 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
                                     {atom("timeout"), term(static_cast<std::int64_t>(2 * step.count()))}});
   const std::vector<term> prepared = on_each(
       to_prepare,
-      [&](atom n) { return call_handler(n, tuple(atom("prepare_install"), binary(vsn), prepare_options), step); },
+      [&](atom n) {
+        return call_handler(n, tuple(release_handler::request::prepare_install, binary(vsn), prepare_options), step);
+      },
       step);
   bool all_prepared = true;
   for (std::size_t k = 0; k < installing.size(); ++k) {
@@ -166,7 +167,10 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
   if (!all_prepared) {
     // Abort everywhere: those that prepared drop it, the others have nothing to drop.
     on_each(
-        to_prepare, [&](atom n) { return call_handler(n, tuple(atom("abort_install"), binary(out.operation)), step); },
+        to_prepare,
+        [&](atom n) {
+          return call_handler(n, tuple(release_handler::request::abort_install, binary(out.operation)), step);
+        },
         step);
     log::write(log::level::error,
                "cluster install of " + vsn + " (" + out.operation + ") aborted: a node did not prepare");
@@ -175,7 +179,10 @@ outcome in_process_install(const std::string& vsn, const std::vector<atom>& node
 
   // 3. Every node prepared: commit everywhere.
   const std::vector<term> committed = on_each(
-      to_prepare, [&](atom n) { return call_handler(n, tuple(atom("commit_install"), binary(out.operation)), step); },
+      to_prepare,
+      [&](atom n) {
+        return call_handler(n, tuple(release_handler::request::commit_install, binary(out.operation)), step);
+      },
       step);
   for (std::size_t k = 0; k < installing.size(); ++k) results[installing[k]] = committed[k];
   out.committed = true;
@@ -218,7 +225,10 @@ outcome make_permanent(const std::string& vsn, const std::vector<atom>& nodes, c
   outcome out;
   out.operation = opts.operation.empty() ? new_operation_id() : opts.operation;
   const std::vector<term> results = on_each(
-      nodes, [&](atom n) { return call_handler(n, tuple(atom("make_permanent"), binary(vsn)), opts.step_timeout); },
+      nodes,
+      [&](atom n) {
+        return call_handler(n, tuple(release_handler::request::make_permanent, binary(vsn)), opts.step_timeout);
+      },
       opts.step_timeout);
   for (std::size_t i = 0; i < nodes.size(); ++i) out.nodes.push_back({nodes[i], is_ok_reply(results[i]), results[i]});
   out.committed = out.all_ok();
@@ -228,9 +238,9 @@ outcome make_permanent(const std::string& vsn, const std::vector<atom>& nodes, c
 std::vector<node_releases> status(const std::vector<atom>& nodes, std::chrono::milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { return status(nodes, timeout); });
   const std::vector<term> which = on_each(
-      nodes, [&](atom n) { return call_handler(n, atom("releases"), timeout); }, timeout);
+      nodes, [&](atom n) { return call_handler(n, release_handler::request::releases, timeout); }, timeout);
   std::vector<node_releases> out;
-  for (std::size_t i = 0; i < nodes.size(); ++i) out.push_back(releases_from(nodes[i], which[i]));
+  for (std::size_t i = 0; i < nodes.size(); ++i) out.push_back(releases_from(nodes[i], releases_of(which[i])));
   return out;
 }
 

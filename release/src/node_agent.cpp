@@ -11,6 +11,7 @@
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/node.hpp"
+#include "otp/node_agent_protocol.hpp"
 #include "otp/os_process.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
@@ -18,8 +19,6 @@
 
 namespace otp::release::node_agent {
 namespace {
-
-const atom ok_atom("ok");
 
 term text(const std::string& s) { return binary(s); }
 
@@ -90,15 +89,8 @@ term load(atom module) {
   return tuple(atoms::error, r.reason, text(r.message));
 }
 
-term atoms_list(const std::vector<atom>& names) {
-  std::vector<term> out(names.begin(), names.end());
-  return term::make_list(std::move(out));
-}
-
 term nodes() {
-  return map({{atom("node"), node::name()},
-              {atom("visible"), atoms_list(node::nodes(node::node_set::visible))},
-              {atom("hidden"), atoms_list(node::nodes(node::node_set::hidden))}});
+  return encode_nodes({node::name(), node::nodes(node::node_set::visible), node::nodes(node::node_set::hidden)});
 }
 
 // Erlang's nl/1 as otpctl load --all-nodes asks it: this node first (c:l), then every connected
@@ -127,22 +119,19 @@ class agent final : public gen_server::behaviour {
  private:
   term answer(const term& r) {
     try {
-      if (r.is_atom(atom("status"))) return status();
-      if (r.is_atom(atom("nodes"))) return nodes();
-      if (r.is_atom(atom("os_pids")))
-        return map({{atom("os_pid"), term(std::int64_t{::getpid()})},
-                    {atom("parent_os_pid"), term(std::int64_t{::getppid()})},
-                    {atom("boot_id"), binary(machine_boot_id())}});
-      if (r.is_atom(atom("stop"))) {
+      if (r.is_atom(request::status)) return status();
+      if (r.is_atom(request::nodes)) return nodes();
+      if (r.is_atom(request::os_pids)) return encode_os_pids({::getpid(), ::getppid(), machine_boot_id()});
+      if (r.is_atom(request::stop)) {
         spawn([on_stop = on_stop_] { on_stop(); });
-        return ok_atom;
+        return atoms::ok;
       }
-      if (r.is_tuple(2) && r[0].is_atom(atom("which")) && r[1].is_atom()) return which(r[1].as_atom());
-      if (r.is_tuple(2) && r[0].is_atom(atom("load")) && r[1].is_atom()) return load(r[1].as_atom());
-      if (r.is_tuple(3) && r[0].is_atom(atom("load")) && r[1].is_atom() && r[2].is_atom(atom("all_nodes")))
+      if (r.is_tuple(2) && r[0].is_atom(request::which) && r[1].is_atom()) return which(r[1].as_atom());
+      if (r.is_tuple(2) && r[0].is_atom(request::load) && r[1].is_atom()) return load(r[1].as_atom());
+      if (r.is_tuple(3) && r[0].is_atom(request::load) && r[1].is_atom() && r[2].is_atom(request::all_nodes))
         return load_everywhere(r[1].as_atom());
-      if (r.is_tuple(3) && r[0].is_atom(atom("purge")) && r[1].is_atom())
-        return term(r[2].is_atom(atom("soft")) ? code::soft_purge(r[1].as_atom()) : code::purge(r[1].as_atom()));
+      if (r.is_tuple(3) && r[0].is_atom(request::purge) && r[1].is_atom())
+        return term(r[2].is_atom(request::soft) ? code::soft_purge(r[1].as_atom()) : code::purge(r[1].as_atom()));
     } catch (const std::exception& e) {
       return tuple(atoms::error, exit_reason_of(e));
     }
@@ -161,16 +150,16 @@ term start_link(std::function<void()> on_stop) {
                                 gen_server::start_options{.name = registered_name});
 }
 
-term status(const term& a) { return call(a, atom("status")); }
-term nodes(const term& a) { return call(a, atom("nodes")); }
-term which(atom module, const term& a) { return call(a, tuple(atom("which"), module)); }
-term load(atom module, const term& a) { return call(a, tuple(atom("load"), module)); }
-term load_everywhere(atom module, const term& a) { return call(a, tuple(atom("load"), module, atom("all_nodes"))); }
+term status(const term& a) { return call(a, request::status); }
+connected_nodes nodes(const term& a) { return decode_nodes(call(a, request::nodes)); }
+term which(atom module, const term& a) { return call(a, tuple(request::which, module)); }
+term load(atom module, const term& a) { return call(a, tuple(request::load, module)); }
+term load_everywhere(atom module, const term& a) { return call(a, tuple(request::load, module, request::all_nodes)); }
 term purge(atom module, bool soft, const term& a) {
-  return call(a, tuple(atom("purge"), module, atom(soft ? "soft" : "brutal")));
+  return call(a, tuple(request::purge, module, soft ? request::soft : atom("brutal")));
 }
-term os_pids(const term& a) { return call(a, atom("os_pids")); }
-term stop(const term& a) { return call(a, atom("stop")); }
+os_process_ids os_pids(const term& a) { return decode_os_pids(call(a, request::os_pids)); }
+term stop(const term& a) { return call(a, request::stop); }
 
 std::string machine_boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");

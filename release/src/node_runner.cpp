@@ -67,13 +67,15 @@ class release_functions {
  public:
   release_functions() {
     rpc::register_function(atom("release_handler"), atom("which_releases"), 0, [](const std::vector<term>&) {
-      return gen_server::call(release_handler::registered_name, atom("which_releases"), infinity);
+      return gen_server::call(release_handler::registered_name, release_handler::request::which_releases, infinity);
     });
     rpc::register_function(atom("release_handler"), atom("which_releases"), 1, [](const std::vector<term>& a) {
-      return gen_server::call(release_handler::registered_name, tuple(atom("which_releases"), a[0]), infinity);
+      return gen_server::call(release_handler::registered_name, tuple(release_handler::request::which_releases, a[0]),
+                              infinity);
     });
     rpc::register_function(atom("application"), atom("which_applications"), 0, [](const std::vector<term>&) {
-      return gen_server::call(release_handler::registered_name, atom("otp_which_applications"), infinity);
+      return gen_server::call(release_handler::registered_name, release_handler::request::otp_which_applications,
+                              infinity);
     });
   }
   ~release_functions() {
@@ -88,10 +90,9 @@ class release_functions {
 
 // The booted release's name and vsn (the permanent one: what a boot runs).
 std::pair<std::string, std::string> booted_release() {
-  const term releases = release_handler::which_releases();
-  for (const term& r : releases.elements())
-    if (r[3].is_atom(atom("permanent"))) return {std::string(r[0].as_binary()), std::string(r[1].as_binary())};
-  return {};
+  const auto releases = release_handler::releases();
+  const release_handler::release_entry* permanent = release_handler::find_status(releases, release_status::permanent);
+  return permanent != nullptr ? std::pair{permanent->name, permanent->vsn} : std::pair<std::string, std::string>{};
 }
 
 }  // namespace

@@ -25,10 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const atom ok_atom("ok");
-const atom error_atom("error");
-
-term error(term reason) { return tuple(error_atom, std::move(reason)); }
+term error(term reason) { return tuple(atoms::error, std::move(reason)); }
 
 // A failure inside a request: its reason is the {error, Reason} reply.
 struct request_failed {
@@ -160,43 +157,44 @@ class handler final : public gen_server::behaviour {
 
   // --- requests ----------------------------------------------------------------------------------
   term answer(const term& r) {
-    if (r.is_atom(atom("releases"))) return which_releases();
-    if (r.is_atom(atom("which_releases"))) return otp_which_releases(std::nullopt);
-    if (r.is_tuple(2) && r[0].is_atom(atom("which_releases")) && r[1].is_atom())
+    namespace request = release_handler::request;
+    if (r.is_atom(request::releases)) return release_handler::encode_releases(releases());
+    if (r.is_atom(request::which_releases)) return otp_which_releases(std::nullopt);
+    if (r.is_tuple(2) && r[0].is_atom(request::which_releases) && r[1].is_atom())
       return otp_which_releases(r[1].as_atom());
-    if (r.is_atom(atom("which_applications"))) return apps_.running();
-    if (r.is_atom(atom("otp_which_applications"))) return apps_.which_applications();
-    if (r.is_atom(atom("applications"))) return apps_.describe(current_);
-    if (r.is_atom(atom("application_env"))) return environments(std::nullopt);
+    if (r.is_atom(request::which_applications)) return apps_.running();
+    if (r.is_atom(request::otp_which_applications)) return apps_.which_applications();
+    if (r.is_atom(request::applications)) return apps_.describe(current_);
+    if (r.is_atom(request::application_env)) return environments(std::nullopt);
     if (!r.is_tuple() || r.size() < 2 || !r[0].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
     const atom op = r[0].as_atom();
-    if (op == atom("history")) return history(r[1].is_integer() ? r[1].as_int() : 20);
-    if (op == atom("application_env") && r[1].is_atom()) return environments(r[1].as_atom());
-    if (op == atom("start_application") && r[1].is_atom()) return start_application(r[1].as_atom());
-    if (op == atom("stop_application") && r[1].is_atom()) {
+    if (op == request::history) return history(r[1].is_integer() ? r[1].as_int() : 20);
+    if (op == request::application_env && r[1].is_atom()) return environments(r[1].as_atom());
+    if (op == request::start_application && r[1].is_atom()) return start_application(r[1].as_atom());
+    if (op == request::stop_application && r[1].is_atom()) {
       if (!apps_.stop(r[1].as_atom())) throw request_failed{tuple(atom("not_started"), r[1])};
-      return ok_atom;
+      return atoms::ok;
     }
-    if (op == atom("commit_install")) {
+    if (op == request::commit_install) {
       expect_pending(r[1]);
       return commit_install();
     }
-    if (op == atom("abort_install")) {
+    if (op == request::abort_install) {
       expect_pending(r[1]);
       return abort_install("by request");
     }
     const std::string vsn = version_of(r[1]);
-    if (op == atom("unpack")) return r.is_tuple(3) ? unpack_files(vsn, r[2]) : unpack(vsn);
-    if (op == atom("check_install")) return check_install(vsn);
-    if (op == atom("install")) return install(vsn, r.is_tuple(3) ? r[2] : term());
-    if (op == atom("prepare_install")) return prepare_install(vsn, r.is_tuple(3) ? r[2] : term());
-    if (op == atom("push_release")) {
+    if (op == request::unpack) return r.is_tuple(3) ? unpack_files(vsn, r[2]) : unpack(vsn);
+    if (op == request::check_install) return check_install(vsn);
+    if (op == request::install) return install(vsn, r.is_tuple(3) ? r[2] : term());
+    if (op == request::prepare_install) return prepare_install(vsn, r.is_tuple(3) ? r[2] : term());
+    if (op == request::push_release) {
       if (!r.is_tuple(3) || !r[2].is_atom()) throw request_failed{tuple(atom("bad_request"), r)};
       if (!history_->status_of(vsn)) throw request_failed{tuple(atom("unknown_release"), binary(vsn))};
       return release_handler::unpack_from(root_, vsn, tuple(release_handler::registered_name, r[2]));
     }
-    if (op == atom("make_permanent")) return make_permanent(vsn);
-    if (op == atom("remove")) return remove(vsn);
+    if (op == request::make_permanent) return make_permanent(vsn);
+    if (op == request::remove) return remove(vsn);
     throw request_failed{tuple(atom("bad_request"), r)};
   }
 
@@ -206,36 +204,35 @@ class handler final : public gen_server::behaviour {
     throw request_failed{tuple(atom("bad_version"), t)};
   }
 
-  term which_releases() const {
+  // Every release the history knows, newest first.
+  std::vector<release_handler::release_entry> releases() const {
     std::vector<release_row> rows = history_->releases();
     std::sort(rows.begin(), rows.end(),
               [](const release_row& a, const release_row& b) { return version_less(b.vsn, a.vsn); });
-    std::vector<term> out;
+    std::vector<release_handler::release_entry> out;
     for (const release_row& row : rows) {
-      std::vector<term> apps;
+      release_handler::release_entry entry{row.name, row.vsn, {}, row.status};
       try {
         for (const auto& a : root_.read_release(row.vsn).apps)
-          apps.push_back(binary(std::string(a.name.text()) + "-" + a.vsn));
+          entry.applications.push_back(std::string(a.name.text()) + "-" + a.vsn);
       } catch (const std::exception&) {
         // its release file is gone or broken: listed without applications
       }
-      out.push_back(
-          tuple(binary(row.name), binary(row.vsn), term::make_list(apps), atom(std::string(to_string(row.status)))));
+      out.push_back(std::move(entry));
     }
-    return term::make_list(out);
+    return out;
   }
 
   // release_handler:which_releases() as OTP answers it: [{Name, Vsn, ["app-vsn"], Status}] with
   // strings as charlists, newest first; with `status`, only the releases in that status.
   term otp_which_releases(std::optional<atom> status) const {
     std::vector<term> out;
-    const term releases = which_releases();
-    for (const term& r : releases.elements()) {
-      if (status && !r[3].is_atom(*status)) continue;
+    for (const release_handler::release_entry& r : releases()) {
+      const atom status_atom(std::string(to_string(r.status)));
+      if (status && *status != status_atom) continue;
       std::vector<term> apps;
-      for (const term& a : r[2].elements()) apps.push_back(charlist(a.as_binary()));
-      out.push_back(
-          tuple(charlist(r[0].as_binary()), charlist(r[1].as_binary()), term::make_list(std::move(apps)), r[3]));
+      for (const std::string& a : r.applications) apps.push_back(charlist(a));
+      out.push_back(tuple(charlist(r.name), charlist(r.vsn), term::make_list(std::move(apps)), status_atom));
     }
     return term::make_list(std::move(out));
   }
@@ -246,7 +243,7 @@ class handler final : public gen_server::behaviour {
                                    [&](const application_spec& a) { return a.name == name; });
     if (spec == current_.applications.end()) throw request_failed{tuple(atom("not_in_release"), name)};
     apps_.start(*spec, type_in(current_, name), release_config_);
-    return ok_atom;
+    return atoms::ok;
   }
 
   // [{App, [{Key, Value}]}] for every application of the running release, or [{Key, Value}] of one.
@@ -268,7 +265,7 @@ class handler final : public gen_server::behaviour {
   term unpack(const std::string& vsn) {
     if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
     do_unpack(vsn);
-    return tuple(ok_atom, binary(vsn));
+    return tuple(atoms::ok, binary(vsn));
   }
 
   // {unpack, Vsn, Files}: every check before anything is written; what was written goes again if
@@ -326,7 +323,7 @@ class handler final : public gen_server::behaviour {
       }
       throw;
     }
-    return tuple(ok_atom, binary(vsn));
+    return tuple(atoms::ok, binary(vsn));
   }
 
   void do_unpack(const std::string& vsn) {
@@ -383,8 +380,8 @@ class handler final : public gen_server::behaviour {
 
   term check_install(const std::string& vsn) const {
     const plan p = plan_install(vsn);
-    const atom direction(p.script.mode == appup::change_mode::up ? "up" : "down");
-    return tuple(ok_atom, binary(current_.release.vsn), direction, binary(p.script.to_string()));
+    return release_handler::encode_install_plan(
+        {current_.release.vsn, p.script.mode == appup::change_mode::up, p.script.to_string()});
   }
 
   // --- installs: prepared (everything before the point of no return), then committed --------------
@@ -481,9 +478,8 @@ class handler final : public gen_server::behaviour {
       apps_.upgraded(current_, release_config_, options_.timeout);
       unpurged_ = outcome.unpurged;
     }
-    const std::string from = pending_->from;
     if (const auto failure = end_install(outcome)) return error(*failure);
-    return tuple(ok_atom, binary(from), last_install_figures_);
+    return release_handler::encode_install_report(last_install_report_);
   }
 
   // Records install_end for the pending install (undoing the applications its script started or
@@ -511,11 +507,8 @@ class handler final : public gen_server::behaviour {
       return outcome.reason;
     }
     log::write(log::level::info, "release_handler: installed " + p->vsn + " (from " + p->from + ")");
-    last_install_figures_ =
-        map({{atom("duration_ms"), term(static_cast<std::int64_t>(result.duration.count()))},
-             {atom("modules_changed"), term(result.modules_changed)},
-             {atom("processes_migrated"), term(result.processes_migrated)},
-             {atom("longest_suspension_us"), term(static_cast<std::int64_t>(outcome.longest_suspension.count()))}});
+    last_install_report_ = {p->from, static_cast<std::int64_t>(result.duration.count()), result.modules_changed,
+                            result.processes_migrated, static_cast<std::int64_t>(outcome.longest_suspension.count())};
     return std::nullopt;
   }
 
@@ -532,7 +525,7 @@ class handler final : public gen_server::behaviour {
     const term* t = options.find(atom("timeout"));
     const milliseconds wait(t != nullptr && t->is_integer() ? t->as_int() : 60000);
     send_after(wait, self(), tuple(atom("prepare_timeout"), binary(pending_->operation)));
-    return tuple(ok_atom, binary(pending_->from));
+    return tuple(atoms::ok, binary(pending_->from));
   }
 
   // The pending install of operation `operation`, or request_failed.
@@ -546,7 +539,7 @@ class handler final : public gen_server::behaviour {
     aborted.ok = false;
     aborted.reason = tuple(atom("aborted"), binary(why));
     end_install(aborted);
-    return ok_atom;
+    return atoms::ok;
   }
 
   // application:start/stop/load/unload, as add_application, remove_application and
@@ -583,7 +576,7 @@ class handler final : public gen_server::behaviour {
       unpurged_.clear();
       history_->record_make_permanent(vsn);
     }
-    return ok_atom;
+    return atoms::ok;
   }
 
   term remove(const std::string& vsn) {
@@ -602,7 +595,7 @@ class handler final : public gen_server::behaviour {
       if (!kept.contains(root_.lib_dir(a.name, a.vsn))) fs::remove_all(root_.lib_dir(a.name, a.vsn), ec);
     fs::remove_all(root_.release_dir(vsn), ec);
     history_->record_remove(vsn);
-    return ok_atom;
+    return atoms::ok;
   }
 
   term history(std::int64_t limit) const {
@@ -645,7 +638,7 @@ class handler final : public gen_server::behaviour {
   application_controller apps_;
   std::vector<std::pair<atom, appup::purge_method>> unpurged_;
   std::unique_ptr<pending_install> pending_;
-  term last_install_figures_;
+  release_handler::install_report last_install_report_;  // of the last install that succeeded
 };
 
 term call(const term& handler_ref, term request) { return gen_server::call(handler_ref, std::move(request), infinity); }
@@ -659,15 +652,15 @@ term start_link(const handler_options& options) {
                                 gen_server::start_options{.name = registered_name});
 }
 
-term which_releases(const term& h) { return call(h, atom("releases")); }
-term which_applications(const term& h) { return call(h, atom("which_applications")); }
-term applications(const term& h) { return call(h, atom("applications")); }
-term start_application(atom app, const term& h) { return call(h, tuple(atom("start_application"), app)); }
-term stop_application(atom app, const term& h) { return call(h, tuple(atom("stop_application"), app)); }
+std::vector<release_entry> releases(const term& h) { return decode_releases(call(h, request::releases)); }
+term which_applications(const term& h) { return call(h, request::which_applications); }
+term applications(const term& h) { return call(h, request::applications); }
+term start_application(atom app, const term& h) { return call(h, tuple(request::start_application, app)); }
+term stop_application(atom app, const term& h) { return call(h, tuple(request::stop_application, app)); }
 term application_env(atom app, const term& h) {
-  return call(h, app == atoms::undefined ? term(atom("application_env")) : tuple(atom("application_env"), app));
+  return call(h, app == atoms::undefined ? term(request::application_env) : tuple(request::application_env, app));
 }
-term unpack(const std::string& vsn, const term& h) { return call(h, tuple(atom("unpack"), binary(vsn))); }
+term unpack(const std::string& vsn, const term& h) { return call(h, tuple(request::unpack, binary(vsn))); }
 term unpack_from(const release_root& source, const std::string& vsn, const term& h) {
   std::vector<term> files;
   for (const fs::path& relative : source.release_files(vsn)) {
@@ -676,33 +669,35 @@ term unpack_from(const release_root& source, const std::string& vsn, const term&
     if (in.bad()) throw std::runtime_error((source.root() / relative).string() + ": cannot read it");
     files.push_back(tuple(binary(relative.string()), binary(bytes), binary(sha256_hex(bytes))));
   }
-  return call(h, tuple(atom("unpack"), binary(vsn), term::make_list(std::move(files))));
+  return call(h, tuple(request::unpack, binary(vsn), term::make_list(std::move(files))));
 }
 
-term check_install(const std::string& vsn, const term& h) { return call(h, tuple(atom("check_install"), binary(vsn))); }
+term check_install(const std::string& vsn, const term& h) {
+  return call(h, tuple(request::check_install, binary(vsn)));
+}
 term install(const std::string& vsn, const term& options, const term& h) {
-  return call(h, tuple(atom("install"), binary(vsn), options));
+  return call(h, tuple(request::install, binary(vsn), options));
 }
 term prepare_install(const std::string& vsn, const std::string& operation, std::chrono::milliseconds timeout,
                      const term& h) {
-  return call(h, tuple(atom("prepare_install"), binary(vsn),
+  return call(h, tuple(request::prepare_install, binary(vsn),
                        map({{atom("operation"), binary(operation)},
                             {atom("timeout"), term(static_cast<std::int64_t>(timeout.count()))}})));
 }
 term push_release(const std::string& vsn, atom to_node, const term& h) {
-  return call(h, tuple(atom("push_release"), binary(vsn), to_node));
+  return call(h, tuple(request::push_release, binary(vsn), to_node));
 }
 term commit_install(const std::string& operation, const term& h) {
-  return call(h, tuple(atom("commit_install"), binary(operation)));
+  return call(h, tuple(request::commit_install, binary(operation)));
 }
 term abort_install(const std::string& operation, const term& h) {
-  return call(h, tuple(atom("abort_install"), binary(operation)));
+  return call(h, tuple(request::abort_install, binary(operation)));
 }
 term make_permanent(const std::string& vsn, const term& h) {
-  return call(h, tuple(atom("make_permanent"), binary(vsn)));
+  return call(h, tuple(request::make_permanent, binary(vsn)));
 }
-term remove(const std::string& vsn, const term& h) { return call(h, tuple(atom("remove"), binary(vsn))); }
-term history(std::int64_t limit, const term& h) { return call(h, tuple(atom("history"), term(limit))); }
+term remove(const std::string& vsn, const term& h) { return call(h, tuple(request::remove, binary(vsn))); }
+term history(std::int64_t limit, const term& h) { return call(h, tuple(request::history, term(limit))); }
 
 }  // namespace release_handler
 }  // namespace otp::release

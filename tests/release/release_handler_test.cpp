@@ -40,7 +40,15 @@ using kinds = std::vector<std::string>;
 TEST_F(release_handler_test, TheFirstBootUnpacksBootsAndMakesPermanentTheGivenRelease) {
   rt_.run([&] {
     start(options());
-    EXPECT_EQ(rh::which_releases(), otp::parse_term(R"([{<<"seqrel">>,<<"1.0.0">>,[<<"seqapp-1.0.0">>],permanent}])"));
+    // The reply as it travels (what otpctl and an Erlang node receive), then as the protocol reads it.
+    EXPECT_EQ(otp::gen_server::call(rh::registered_name, rh::request::releases),
+              otp::parse_term(R"([{<<"seqrel">>,<<"1.0.0">>,[<<"seqapp-1.0.0">>],permanent}])"));
+    const auto releases = rh::releases();
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].name, "seqrel");
+    EXPECT_EQ(releases[0].vsn, "1.0.0");
+    EXPECT_EQ(releases[0].applications, std::vector<std::string>{"seqapp-1.0.0"});
+    EXPECT_EQ(releases[0].status, otp::release::release_status::permanent);
     const term a = child("a"), b = child("b");
     ASSERT_TRUE(a.is_pid() && b.is_pid());
     EXPECT_EQ(vsn_of(a), binary("1"));

@@ -139,8 +139,8 @@ class seq_release_test : public ::testing::Test {
   }
 
   static term status_of(const std::string& vsn) {
-    for (term rest = rh::which_releases(); !rest.is_nil(); rest = rest.tail())
-      if (rest.head()[1] == binary(vsn)) return rest.head()[3];
+    for (const rh::release_entry& r : rh::releases())
+      if (r.vsn == vsn) return atom(std::string(otp::release::to_string(r.status)));
     return term(atom("none"));
   }
 

@@ -25,19 +25,16 @@ void declare(po::options_description& options, po::options_description&, po::pos
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
   const bool as_json = args.count("json") > 0;
   return with_node("nodes", args, err, [&](const node_session& s) {
-    const otp::term reply = otp::release::node_agent::nodes(s.node_agent());
-    const otp::term* visible = reply.find(otp::atom("visible"));
-    const otp::term* hidden = reply.find(otp::atom("hidden"));
-    if (visible == nullptr || hidden == nullptr) return s.fail("unexpected reply: " + reply.to_string());
+    const auto connected = otp::release::node_agent::nodes(s.node_agent());
     const otp::atom me = otp::node::name();
-    auto names = [&](const otp::term& list) {
+    auto names = [&](const std::vector<otp::atom>& list) {
       std::vector<std::string> out_names;
-      for (const otp::term& n : list.elements())
-        if (!n.is_atom(me)) out_names.emplace_back(n.as_atom().text());
+      for (const otp::atom n : list)
+        if (n != me) out_names.emplace_back(n.text());
       return out_names;
     };
-    const std::vector<std::string> v = names(*visible);
-    const std::vector<std::string> h = names(*hidden);
+    const std::vector<std::string> v = names(connected.visible);
+    const std::vector<std::string> h = names(connected.hidden);
     if (as_json) {
       boost::json::array jv(v.begin(), v.end());
       boost::json::array jh(h.begin(), h.end());

@@ -8,7 +8,6 @@
 
 #include "node_connection.hpp"
 #include "otp/release_handler.hpp"
-#include "term_json.hpp"
 #include "text_table.hpp"
 
 namespace otpctl::commands {
@@ -25,18 +24,15 @@ void declare(po::options_description& options, po::options_description&, po::pos
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
   const bool as_json = args.count("json") > 0;
   return with_node("releases", args, err, [&](const node_session& s) {
-    const otp::term reply = otp::release::release_handler::which_releases(s.release_handler());
-    if (!reply.is_proper_list()) return s.fail("unexpected reply: " + reply.to_string());
     boost::json::array json;
     std::vector<table_row> rows;
-    for (const otp::term& r : reply.elements()) {
-      if (!r.is_tuple(4)) return s.fail("unexpected reply: " + reply.to_string());
-      const std::string name(r[0].as_binary());
-      const std::string vsn(r[1].as_binary());
-      const std::string status(r[3].as_atom().text());
-      json.push_back(
-          boost::json::object{{"name", name}, {"vsn", vsn}, {"status", status}, {"applications", to_json(r[2])}});
-      rows.push_back({name, vsn, status});
+    for (const auto& r : otp::release::release_handler::releases(s.release_handler())) {
+      const std::string status(otp::release::to_string(r.status));
+      boost::json::array applications;
+      for (const std::string& a : r.applications) applications.emplace_back(a);
+      json.push_back(boost::json::object{
+          {"name", r.name}, {"vsn", r.vsn}, {"status", status}, {"applications", std::move(applications)}});
+      rows.push_back({r.name, r.vsn, status});
     }
     if (as_json)
       out << boost::json::serialize(json) << "\n";

@@ -30,13 +30,13 @@ void declare(po::options_description& options, po::options_description& argument
 }
 
 exit_code dry_run(const node_session& s, const std::string& vsn, bool as_json, std::ostream& out) {
-  const otp::term reply = otp::release::release_handler::check_install(vsn, s.release_handler());
-  if (reply.is_tuple(2) && reply[0].is_atom(otp::atom("error"))) return s.fail(explain_release_error(reply[1], s.node));
-  if (!(reply.is_tuple(4) && reply[0].is_atom(otp::atom("ok")) && reply[1].is_binary() && reply[3].is_binary()))
-    return s.fail("unexpected reply: " + reply.to_string());
-  const std::string from(reply[1].as_binary());
-  const std::string direction(reply[2].as_atom().text());
-  const std::string script(reply[3].as_binary());
+  namespace rh = otp::release::release_handler;
+  const otp::term reply = rh::check_install(vsn, s.release_handler());
+  if (const auto reason = rh::error_of(reply)) return s.fail(explain_release_error(*reason, s.node));
+  const rh::install_plan plan = rh::decode_install_plan(reply);
+  const std::string& from = plan.from_vsn;
+  const std::string direction = plan.upgrade ? "up" : "down";
+  const std::string& script = plan.script;
   if (as_json) {
     out << boost::json::serialize(boost::json::object{
                {"node", s.node_name()}, {"vsn", vsn}, {"from_vsn", from}, {"direction", direction}, {"script", script}})

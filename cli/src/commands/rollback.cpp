@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cluster_scope.hpp"
 #include "node_connection.hpp"
@@ -33,19 +35,14 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   const bool as_json = args.count("json") > 0;
   check_cluster_options(args);
   return with_node("rollback", args, err, [&](const node_session& s) {
-    // The running release is the current one, or the permanent one when none is current.
-    const otp::term releases = otp::release::release_handler::which_releases(s.release_handler());
-    std::string permanent, current;
-    bool known = false;
-    for (const otp::term& r : releases.elements()) {
-      if (!(r.is_tuple(4) && r[1].is_binary() && r[3].is_atom()))
-        return s.fail("unexpected reply: " + releases.to_string());
-      const std::string vsn(r[1].as_binary());
-      if (r[3].is_atom(otp::atom("permanent"))) permanent = vsn;
-      if (r[3].is_atom(otp::atom("current"))) current = vsn;
-      known = known || (named && *named == vsn);
-    }
-    const std::string running = current.empty() ? permanent : current;
+    namespace rh = otp::release::release_handler;
+    const std::vector<rh::release_entry> releases = rh::releases(s.release_handler());
+    const rh::release_entry* permanent_entry = rh::find_status(releases, otp::release::release_status::permanent);
+    const rh::release_entry* running_entry = rh::running(releases);
+    const std::string permanent = permanent_entry != nullptr ? permanent_entry->vsn : "";
+    const std::string running = running_entry != nullptr ? running_entry->vsn : "";
+    const bool known = named && std::any_of(releases.begin(), releases.end(),
+                                            [&](const rh::release_entry& r) { return r.vsn == *named; });
     if (named && !known) return s.fail("no release " + *named + " on node " + s.node_name());
     const std::string target = named.value_or(permanent);
     if (const auto scope = cluster_nodes(s, args); !scope.nodes.empty()) {  // the target's choice, everywhere

@@ -38,20 +38,20 @@ std::string program_of(pid_t pid) {
   return fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
 }
 
-// The node's os_pids reply, when the node runs on this machine. Its parent is its watchdog when it
+// The node's OS processes, when the node runs on this machine. Its parent is its watchdog when it
 // runs the same program (a daemon node is forked by its watchdog, `otpctl start --daemon`); a
 // foreground node's parent is a shell or a test, which is not waited for.
-std::optional<local_processes> local_processes_of(const otp::term& reply) {
-  if (!reply.is_map()) return std::nullopt;  // a node that does not answer os_pids
-  const otp::term* os_pid = reply.find(otp::atom("os_pid"));
-  const otp::term* parent = reply.find(otp::atom("parent_os_pid"));
-  const otp::term* boot_id = reply.find(otp::atom("boot_id"));
+std::optional<local_processes> local_processes_of(const node_session& s) {
+  otp::release::node_agent::os_process_ids ids;
+  try {
+    ids = otp::release::node_agent::os_pids(s.node_agent());
+  } catch (const otp::release::protocol_error&) {
+    return std::nullopt;  // a node that does not answer os_pids
+  }
   const std::string here = otp::release::node_agent::machine_boot_id();
-  if (!os_pid || !parent || !boot_id || !os_pid->is_integer() || !parent->is_integer() || !boot_id->is_binary() ||
-      here.empty() || boot_id->as_binary() != here)
-    return std::nullopt;
-  local_processes p{static_cast<pid_t>(os_pid->as_int()), std::nullopt};
-  const auto parent_pid = static_cast<pid_t>(parent->as_int());
+  if (here.empty() || ids.boot_id != here) return std::nullopt;
+  local_processes p{static_cast<pid_t>(ids.os_pid), std::nullopt};
+  const auto parent_pid = static_cast<pid_t>(ids.parent_os_pid);
   const std::string program = program_of(p.node);
   if (!program.empty() && program == program_of(parent_pid)) p.watchdog = parent_pid;
   return p;
@@ -95,10 +95,10 @@ void declare(po::options_description& options, po::options_description&, po::pos
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
   const auto timeout = std::chrono::milliseconds(args["timeout"].as<std::int64_t>());
   return with_node("stop", args, err, [&](const node_session& s) {
-    const std::optional<local_processes> local = local_processes_of(otp::release::node_agent::os_pids(s.node_agent()));
+    const std::optional<local_processes> local = local_processes_of(s);
     otp::node::monitor_node(s.node, true);
     const otp::term reply = otp::release::node_agent::stop(s.node_agent());
-    if (!reply.is_atom(otp::atom("ok")))
+    if (!reply.is_atom(otp::atoms::ok))
       return s.fail("node " + s.node_name() + " refused to stop: " + reply.to_string());
     otp::receive(
         [&](const otp::term& m) { return m.is_tuple(2) && m[0].is_atom(otp::atoms::nodedown) && m[1] == s.node; });

@@ -28,12 +28,17 @@
 //   stop
 //       ok; then `on_stop` runs in a process of its own (the node program stops the node)
 //
+// The request tags and the structured replies (nodes, os_pids) as C++ types are in
+// node_agent_protocol.hpp, shared by the agent and otpctl.
+//
 // Ownership and thread-safety: start_link from a process (the agent is linked to it); the request
 // functions may be called from any thread or process.
 #pragma once
 
 #include <functional>
+#include <string>
 
+#include "otp/node_agent_protocol.hpp"
 #include "otp/term.hpp"
 
 namespace otp::release::node_agent {
@@ -43,13 +48,15 @@ inline const atom registered_name{"node_agent"};
 // {ok, Pid} or {error, Reason}.
 term start_link(std::function<void()> on_stop);
 
+// `nodes` and `os_pids` decode their replies (protocol_error when a reply has another shape); the
+// others return the reply as it came.
 term status(const term& agent = registered_name);
-term nodes(const term& agent = registered_name);
+connected_nodes nodes(const term& agent = registered_name);
 term which(atom module, const term& agent = registered_name);
 term load(atom module, const term& agent = registered_name);
 term load_everywhere(atom module, const term& agent = registered_name);
 term purge(atom module, bool soft, const term& agent = registered_name);
-term os_pids(const term& agent = registered_name);
+os_process_ids os_pids(const term& agent = registered_name);
 term stop(const term& agent = registered_name);
 
 // This machine's boot id (/proc/sys/kernel/random/boot_id; empty when unreadable): two processes

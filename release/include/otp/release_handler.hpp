@@ -27,7 +27,8 @@
 // install_start and install_end (ok or failed with the reason as Erlang text) to the history.
 //
 // The protocol is gen_server calls with Erlang terms, so a hidden node (otpctl) can drive it;
-// versions are binaries. Each request, then its replies:
+// versions are binaries. The request tags and the structured replies as C++ types are in
+// release_handler_protocol.hpp, shared by the handler and its callers. Each request, then its replies:
 //   releases
 //       [{Name, Vsn, [<<"app-vsn">>], Status}], newest first
 //   which_releases | {which_releases, Status}
@@ -83,7 +84,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "otp/release_handler_protocol.hpp"
 #include "otp/release_root.hpp"
 #include "otp/term.hpp"
 
@@ -106,7 +109,9 @@ inline const atom registered_name{"release_handler"};
 term start_link(const handler_options& options);
 
 // The calls above, to `handler` (a pid, the registered name, or {release_handler, Node}).
-term which_releases(const term& handler = registered_name);
+// `releases` decodes its reply (protocol_error if it is not a list of releases); the others return
+// the reply as it came (decode it with release_handler_protocol.hpp).
+std::vector<release_entry> releases(const term& handler = registered_name);
 term which_applications(const term& handler = registered_name);
 term applications(const term& handler = registered_name);
 term start_application(atom app, const term& handler = registered_name);
