@@ -9,8 +9,8 @@
 #include <ostream>
 
 #include "cookie_option.hpp"
-#include "epmd_lookup.hpp"
 #include "node_errors.hpp"
+#include "otp/epmd.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
 #include "otp/process.hpp"
@@ -53,15 +53,15 @@ otp::node::name_kind names_for(const std::string& host) {
 // none did; `tls`: whether otpctl connected over TLS; `failure`: why the connection attempt failed.
 std::string why_unreachable(const target_name& target, const std::string& cookie_source, bool tls,
                             const std::string& failure) {
-  switch (epmd_lookup(target.host, target.alive, std::chrono::seconds(3))) {
-    case epmd_answer::unresolvable: return "cannot resolve the host of node " + target.full;
-    case epmd_answer::no_epmd:
+  switch (otp::epmd::lookup(target.host, target.alive, std::chrono::seconds(3)).status) {
+    case otp::epmd::lookup_status::unresolvable: return "cannot resolve the host of node " + target.full;
+    case otp::epmd::lookup_status::no_epmd:
       return "node " + target.full + " is not running: no EPMD answers on " + target.host + ":" +
-             std::to_string(epmd_port());
-    case epmd_answer::not_registered:
+             std::to_string(otp::epmd::port());
+    case otp::epmd::lookup_status::not_registered:
       return "node " + target.full + " is not running: EPMD on " + target.host + " knows no node named '" +
              target.alive + "'";
-    case epmd_answer::registered: break;
+    case otp::epmd::lookup_status::registered: break;
   }
   // A node that refuses the cookie hangs up at once; one that does not answer in time is busy.
   if (failure.find("timed out") != std::string::npos)

@@ -8,13 +8,6 @@
 // (Asio's fork_child notification) and would deadlock on a reactor lock some other thread held.
 #include "otp/os_process.hpp"
 
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
-// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
-// sees, so nothing is lost by not hearing about it.
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>

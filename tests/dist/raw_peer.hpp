@@ -18,6 +18,7 @@
 #include "dist/epmd_client.hpp"
 #include "dist/flags.hpp"
 #include "dist/handshake.hpp"
+#include "otp/epmd.hpp"
 
 namespace otp::dist_test {
 
@@ -41,11 +42,10 @@ class raw_peer {
 
   // The distribution port of `alive` on this host, from EPMD.
   static std::uint16_t port_of(const std::string& alive) {
-    raw_peer epmd(detail::dist::default_epmd_port());
-    epmd.send(detail::dist::encode_port_please2_request(alive));
-    std::string answer;
-    while (auto chunk = epmd.recv_some(std::chrono::milliseconds(3000))) answer += *chunk;
-    return detail::dist::parse_port2_response(answer);
+    const otp::epmd::lookup_result found = otp::epmd::lookup("127.0.0.1", alive, std::chrono::seconds(3));
+    if (found.status != otp::epmd::lookup_status::registered || found.port == 0)
+      throw std::runtime_error("raw_peer: EPMD does not know " + alive);
+    return found.port;
   }
 
   void send(const std::string& bytes) {

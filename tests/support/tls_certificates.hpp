@@ -7,15 +7,15 @@
 
 #include <unistd.h>
 
-#include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "otp/epmd.hpp"
 #include "otp/node.hpp"
 
 namespace otp::test {
@@ -58,9 +58,9 @@ class tls_certificates {
   // True when the distribution port of node `alive`@127.0.0.1 completes a TLS handshake with
   // "other"'s certificate and verifies against ca().
   bool speaks_tls(const std::string& alive) const {
-    const std::optional<int> port = epmd_port_of(alive);
-    if (!port) throw std::runtime_error("EPMD does not know " + alive);
-    const std::string command = "openssl s_client -connect 127.0.0.1:" + std::to_string(*port) +
+    const otp::epmd::lookup_result found = otp::epmd::lookup("127.0.0.1", alive, std::chrono::seconds(3));
+    if (found.status != otp::epmd::lookup_status::registered) throw std::runtime_error("EPMD does not know " + alive);
+    const std::string command = "openssl s_client -connect 127.0.0.1:" + std::to_string(found.port) +
                                 " -brief -verify_return_error -CAfile " + ca().string() + " -cert " +
                                 certificate("other").string() + " -key " + key("other").string() +
                                 " </dev/null >/dev/null 2>&1";
@@ -91,20 +91,6 @@ class tls_certificates {
   static void make(const std::filesystem::path& dir, const std::string& name) {
     const std::string command = std::string(OTP_TLS_CERTS_SCRIPT) + " " + dir.string() + " " + name;
     if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
-  }
-
-  static std::optional<int> epmd_port_of(const std::string& alive) {
-    FILE* names = ::popen("epmd -names", "r");
-    if (names == nullptr) return std::nullopt;
-    std::optional<int> port;
-    const std::string prefix = "name " + alive + " at port ";
-    char line[512];
-    while (std::fgets(line, sizeof line, names) != nullptr) {
-      const std::string text(line);
-      if (text.starts_with(prefix)) port = std::stoi(text.substr(prefix.size()));
-    }
-    ::pclose(names);
-    return port;
   }
 
   std::filesystem::path dir_;

@@ -1,9 +1,3 @@
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan (see
-// connection.cpp).
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 #include "dist/carrier.hpp"
 
 #include "dist/handshake.hpp"

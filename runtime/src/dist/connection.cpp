@@ -1,10 +1,3 @@
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
-// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
-// sees (as in supervisor/src/os_process.cpp).
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 #include "dist/connection.hpp"
 
 #include <sys/socket.h>

@@ -1,10 +1,3 @@
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
-// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
-// sees (as in supervisor/src/os_process.cpp).
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 #include "dist/epmd_client.hpp"
 
 #include <spawn.h>
@@ -48,14 +41,6 @@ void start_epmd_daemon() {
 }
 
 }  // namespace
-
-std::uint16_t default_epmd_port() {
-  if (const char* env = std::getenv("ERL_EPMD_PORT")) {
-    const long port = std::strtol(env, nullptr, 10);
-    if (port > 0 && port < 65536) return static_cast<std::uint16_t>(port);
-  }
-  return 4369;
-}
 
 std::string encode_alive2_request(std::uint16_t listen_port, bool hidden, std::string_view alive) {
   std::string r(1, static_cast<char>(120));

@@ -3,7 +3,8 @@
 // register_node: ALIVE2 over a socket the caller keeps open for as long as the node lives (EPMD
 // forgets the name when it closes). When nothing answers on EPMD's port, the real `epmd -daemon`
 // is started first and the connection retried for a few seconds, as erl does.
-// port_please: PORT_PLEASE2 for a peer, as a coroutine on the IO thread.
+// port_please: PORT_PLEASE2 for a peer, as a coroutine on the IO thread. EPMD's port is
+// otp::epmd::port() (otp/epmd.hpp) unless node::options say otherwise.
 // The encode/parse functions are pure and throw epmd_error on a malformed answer.
 // Thread-safety: register_node blocks its caller; port_please runs on the socket's executor.
 #pragma once
@@ -19,8 +20,6 @@ namespace otp::detail::dist {
 struct epmd_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::uint16_t default_epmd_port();
 
 std::string encode_alive2_request(std::uint16_t listen_port, bool hidden, std::string_view alive);
 // The creation from ALIVE2_X_RESP (or ALIVE2_RESP); throws epmd_error when EPMD refused the name.

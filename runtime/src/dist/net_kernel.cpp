@@ -1,10 +1,3 @@
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-// GCC cannot instrument the atomic_thread_fence in Asio's handler invocation for TSan and says so
-// (-Wtsan, an error here). Handler hand-offs are also ordered by the scheduler's mutex, which TSan
-// sees (as in supervisor/src/os_process.cpp).
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 #include "dist/net_kernel.hpp"
 
 // GCC 12 misreads Asio's coroutine frame allocator (awaitable_frame_base's operator new/delete
@@ -28,6 +21,7 @@
 #include "dist/node_services.hpp"
 #include "dist/rex.hpp"
 #include "dist/router.hpp"
+#include "otp/epmd.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/log.hpp"
 #include "otp/node_table.hpp"
@@ -190,7 +184,7 @@ void net_kernel::start() {
     throw node::start_error("cannot listen for distribution on " + listen_on.address().to_string() + " port " +
                             std::to_string(options_.port) + ": " + ec.message());
   try {
-    creation_ = register_node(epmd_, options_.epmd_port.value_or(default_epmd_port()), alive,
+    creation_ = register_node(epmd_, options_.epmd_port.value_or(epmd::port()), alive,
                               acceptor_.local_endpoint().port(), options_.hidden);
   } catch (const epmd_error& e) {
     throw node::start_error("cannot register " + full_name_ + " with EPMD: " + e.what());
@@ -536,7 +530,7 @@ asio::awaitable<void> net_kernel::connect_handshake(std::shared_ptr<connection> 
       ip = found.begin()->endpoint().address();
     }
     setup->stream.socket() = tcp::socket(io_);
-    const std::uint16_t epmd_port = options_.epmd_port.value_or(default_epmd_port());
+    const std::uint16_t epmd_port = options_.epmd_port.value_or(epmd::port());
     const std::uint16_t port = co_await port_please(setup->stream.socket(), ip, epmd_port, alive);
     address = ip.to_string() + ":" + std::to_string(port);
     setup->stream.socket() = tcp::socket(io_);
