@@ -38,4 +38,18 @@ bool registered_on(const node_session& s, otp::atom name) {
   return true;
 }
 
+exit_code deliver_to_registered(const char* command, const po::variables_map& args, std::ostream& out,
+                                std::ostream& err,
+                                const std::function<void(const otp::term& to, const otp::term& message)>& deliver) {
+  const message_args m = message_args_from(args);
+  return with_node(command, args, err, [&](const node_session& s) {
+    if (!registered_on(s, m.name))
+      return s.fail("no process is registered as '" + std::string(m.name.text()) + "' on node " + s.node_name() +
+                    " (noproc)");
+    deliver(s.registered(m.name), m.message);
+    out << "ok\n";
+    return exit_code::ok;
+  });
+}
+
 }  // namespace otpctl

@@ -1,5 +1,6 @@
 // What `otpctl call`, `cast` and `send` share: their NAME and TERM arguments, read before any
-// connection is made, and the check that NAME is registered on the node.
+// connection is made, the check that NAME is registered on the node, and the whole of cast and send
+// but the one call that delivers.
 //
 // NAME is the registered name taken literally as an atom (no quotes needed: 'my server' is the
 // argument "my server"). TERM is one Erlang term in Erlang syntax (otp/term_text.hpp), e.g.
@@ -10,6 +11,8 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <functional>
+#include <ostream>
 
 #include "node_connection.hpp"
 #include "otp/term.hpp"
@@ -31,5 +34,11 @@ message_args message_args_from(const boost::program_options::variables_map& args
 // Whether a process is registered as `name` on the node: monitors {Name, Node}, which gives noproc
 // at once when it is not, and makes a round trip to the node so that such an answer has arrived.
 bool registered_on(const node_session& s, otp::atom name);
+
+// What `cast` and `send` run: checks that NAME is registered on the node (exit 1, noproc, when it
+// is not), then `deliver`s TERM to {NAME, Node} and prints "ok"; nothing comes back.
+exit_code deliver_to_registered(const char* command, const boost::program_options::variables_map& args,
+                                std::ostream& out, std::ostream& err,
+                                const std::function<void(const otp::term& to, const otp::term& message)>& deliver);
 
 }  // namespace otpctl

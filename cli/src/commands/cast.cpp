@@ -2,10 +2,8 @@
 #include "commands/cast.hpp"
 
 #include <ostream>
-#include <string>
 
 #include "message_args.hpp"
-#include "node_connection.hpp"
 #include "otp/gen_server.hpp"
 
 namespace otpctl::commands {
@@ -21,14 +19,8 @@ void declare(po::options_description& options, po::options_description& argument
 }
 
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
-  const message_args m = message_args_from(args);
-  return with_node("cast", args, err, [&](const node_session& s) {
-    if (!registered_on(s, m.name))
-      return s.fail("no process is registered as '" + std::string(m.name.text()) + "' on node " + s.node_name() +
-                    " (noproc)");
-    otp::gen_server::cast(s.registered(m.name), m.message);
-    out << "ok\n";
-    return exit_code::ok;
+  return deliver_to_registered("cast", args, out, err, [](const otp::term& to, const otp::term& message) {
+    otp::gen_server::cast(to, message);
   });
 }
 
