@@ -1,14 +1,15 @@
-// otp::release::sha256 — SHA-256 (FIPS 180-4), self-contained, for the checksums of module files
-// recorded at unpack (no crypto library is a dependency of otp-cpp).
+// otp::release::sha256 — SHA-256 through OpenSSL's digest API, for the checksums of module files
+// recorded at unpack and of the files in a release archive.
 //
-// Ownership and thread-safety: a hasher is a plain value used by one thread; the free functions
-// are pure (sha256_file_hex reads the file).
+// Ownership and thread-safety: a hasher owns its OpenSSL context and is used by one thread; the
+// free functions are pure (sha256_file_hex reads the file).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ class sha256 {
   using digest = std::array<std::uint8_t, 32>;
 
   sha256();
+  ~sha256();
+  sha256(const sha256&) = delete;
+  sha256& operator=(const sha256&) = delete;
+
   void update(std::span<const std::byte> data);
   void update(std::string_view data);
   // The digest of everything given; the hasher must not be updated afterwards.
@@ -28,12 +33,8 @@ class sha256 {
   static std::string to_hex(const digest& d);  // lowercase, 64 characters
 
  private:
-  void block(const std::uint8_t* p);
-
-  std::array<std::uint32_t, 8> h_;
-  std::array<std::uint8_t, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  std::uint64_t length_ = 0;  // bytes
+  struct context;  // OpenSSL's EVP_MD_CTX
+  std::unique_ptr<context> context_;
 };
 
 std::string sha256_hex(std::string_view data);
