@@ -25,9 +25,6 @@ struct step_failed {
   term reason;
 };
 
-const atom ok_atom("ok");
-const atom undefined_atom("undefined");
-
 // One run of a script, in two phases: prepare (up to the point of no return), then commit.
 class runner {
  public:
@@ -160,7 +157,7 @@ class runner {
       std::vector<term> held, unanswered;
       std::optional<std::size_t> failed;
       for (std::size_t k = 0; k < pids.size(); ++k) {
-        if (b.results[k].is_atom(ok_atom)) {
+        if (b.results[k].is_atom(atoms::ok)) {
           held.push_back(pids[k]);
           suspended_at_.emplace(pids[k], b.sent_at[k]);
         } else if (is_process_alive(pids[k])) {  // one that died meanwhile is skipped, as OTP does
@@ -184,7 +181,7 @@ class runner {
     auto it = prepared_.find(i.module.index());
     if (it == prepared_.end()) throw step_failed{tuple(atom("no_object_code"), i.module)};
     const auto before = code::which(i.module);
-    loaded_module record{i.module, std::nullopt, undefined_atom, i.post_purge};
+    loaded_module record{i.module, std::nullopt, atoms::undefined, i.post_purge};
     if (before && before->current) {
       record.old_file = before->current->file;
       record.old_vsn = binary(before->current->vsn);
@@ -202,16 +199,16 @@ class runner {
       if (i.mode == appup::change_mode::up) {
         auto v =
             std::find_if(loaded_.begin(), loaded_.end(), [&](const loaded_module& l) { return l.module == e.module; });
-        old_vsn = v != loaded_.end() ? v->old_vsn : term(undefined_atom);
+        old_vsn = v != loaded_.end() ? v->old_vsn : term(atoms::undefined);
       } else {  // {down, Vsn}: the vsn of the version being returned to
         auto p = prepared_.find(e.module.index());
-        old_vsn = tuple(atom("down"), p != prepared_.end() ? term(binary(p->second.vsn)) : term(undefined_atom));
+        old_vsn = tuple(atom("down"), p != prepared_.end() ? term(binary(p->second.vsn)) : term(atoms::undefined));
       }
       for (const term& pid : pids) saved_states_.emplace(pid, sys::get_state(pid, in_.timeout));
       const sys::batch b = sys::change_code_all(pids, e.module, old_vsn, e.extra, in_.timeout);
       std::optional<std::size_t> failed;
       for (std::size_t k = 0; k < pids.size(); ++k) {
-        if (b.results[k].is_atom(ok_atom)) {
+        if (b.results[k].is_atom(atoms::ok)) {
           migrated_.push_back(pids[k]);
           step_processes_.push_back(pids[k]);
         } else if (!failed) {
@@ -257,7 +254,7 @@ class runner {
       for (const supervised_process& p : walk) {
         if (p.supervisor.is_nil() || std::find(p.modules.begin(), p.modules.end(), m) == p.modules.end()) continue;
         const term r = supervisor::terminate_child(p.supervisor, p.id);
-        if (!r.is_atom(ok_atom)) throw step_failed{tuple(atom("stop_failed"), p.pid, m, r)};
+        if (!r.is_atom(atoms::ok)) throw step_failed{tuple(atom("stop_failed"), p.pid, m, r)};
         stopped_.push_back({p.supervisor, p.id});
         step_processes_.push_back(p.pid);
       }
@@ -266,7 +263,7 @@ class runner {
   void step(const appup::start&) {
     for (const stopped_child& c : stopped_) {
       const term r = supervisor::restart_child(c.supervisor, c.id);
-      if (!(r.is_tuple() && r.size() >= 2 && r[0].is_atom(ok_atom)))
+      if (!(r.is_tuple() && r.size() >= 2 && r[0].is_atom(atoms::ok)))
         throw step_failed{tuple(atom("start_failed"), c.supervisor, c.id, r)};
     }
     stopped_.clear();

@@ -34,6 +34,7 @@ namespace {
 
 namespace gs = otp::gen_server;
 
+// The atoms of the supervisor protocol and its reports, made once.
 struct names {
   atom start_child{"start_child"};
   atom terminate_child{"terminate_child"};
@@ -67,7 +68,7 @@ struct names {
   atom reached_max_restart_intensity{"reached_max_restart_intensity"};
   atom bad_flags{"bad_flags"};
 };
-const names& n() {
+const names& sup_atoms() {
   static const names value;
   return value;
 }
@@ -187,7 +188,7 @@ class sup_server final : public gs::behaviour {
   bool restart_multiple(const child& dead, std::size_t from);
   void del_child(const child& c, std::ptrdiff_t index);
   bool auto_shutdown_allows_running(const child& c) const;
-  void try_again(const term& id) { gs::cast(self(), tuple(n().try_again_restart, id)); }
+  void try_again(const term& id) { gs::cast(self(), tuple(sup_atoms().try_again_restart, id)); }
 
   // Lookup.
   std::ptrdiff_t index_of_id(const term& id) const;
@@ -231,7 +232,7 @@ std::vector<child> sup_server::checked_children(const sup_init& r) const {
   std::vector<child> out;
   auto add = [&](child_spec spec) {
     for (const child& c : out)
-      if (c.spec.id == spec.id) throw spec_error(tuple(n().duplicate_child_name, spec.id));
+      if (c.spec.id == spec.id) throw spec_error(tuple(sup_atoms().duplicate_child_name, spec.id));
     child c;
     c.args = spec.start_mfa()[2];
     c.pid = atoms::undefined;
@@ -239,7 +240,7 @@ std::vector<child> sup_server::checked_children(const sup_init& r) const {
     out.push_back(std::move(c));
   };
   if (r.what == sup_init::kind::ok_terms) {
-    if (!r.specs_term.is_proper_list()) throw spec_error(tuple(n().invalid_child_spec, r.specs_term));
+    if (!r.specs_term.is_proper_list()) throw spec_error(tuple(sup_atoms().invalid_child_spec, r.specs_term));
     for (const term& s : r.specs_term.elements()) add(child_spec::from_term(s, flags_.auto_shutdown));
   } else {
     for (const child_spec& s : r.children) {
@@ -260,31 +261,32 @@ term specs_as_term(const sup_init& r) {
 gs::init_result sup_server::init(const term& parent) {
   trap_exit(true);
   parent_ = parent.is_pid() ? parent : self();
-  sup_name_ = reg_name_ ? tuple(n().local, *reg_name_) : tuple(self(), atom(module_->module_name()));
+  sup_name_ = reg_name_ ? tuple(sup_atoms().local, *reg_name_) : tuple(self(), atom(module_->module_name()));
   const sup_init r = module_->init(init_args_);
   switch (r.what) {
     case sup_init::kind::ignore: return gs::init_result::ignore();
     case sup_init::kind::bad_return:
-      return gs::init_result::stop(tuple(n().bad_return, tuple(atom(module_->module_name()), n().init, r.bad_value)));
+      return gs::init_result::stop(
+          tuple(sup_atoms().bad_return, tuple(atom(module_->module_name()), sup_atoms().init, r.bad_value)));
     case sup_init::kind::ok:
     case sup_init::kind::ok_terms: break;
   }
   try {
     flags_ = checked_flags(r);
   } catch (const spec_error& e) {
-    return gs::init_result::stop(tuple(n().supervisor_data, e.reason()));
+    return gs::init_result::stop(tuple(sup_atoms().supervisor_data, e.reason()));
   }
   restarts_.set_limits(flags_.intensity, flags_.period);
   if (simple()) {
     const term specs = specs_as_term(r);
     const std::size_t count =
         r.what == sup_init::kind::ok_terms ? (specs.is_proper_list() ? specs.size() : 0) : r.children.size();
-    if (count != 1) return gs::init_result::stop(tuple(n().bad_start_spec, specs));
+    if (count != 1) return gs::init_result::stop(tuple(sup_atoms().bad_start_spec, specs));
   }
   try {
     children_ = checked_children(r);
   } catch (const spec_error& e) {
-    return gs::init_result::stop(tuple(n().start_spec, e.reason()));
+    return gs::init_result::stop(tuple(sup_atoms().start_spec, e.reason()));
   }
   if (!simple()) {
     const term failure = start_children(0);
@@ -319,7 +321,7 @@ term sup_server::start_children(std::size_t from) {
       c.restarting = false;
     } else {
       report("start_error", r[1], c);
-      return tuple(n().failed_to_start_child, c.spec.id, r[1]);
+      return tuple(sup_atoms().failed_to_start_child, c.spec.id, r[1]);
     }
     ++i;
   }
@@ -547,7 +549,7 @@ bool sup_server::auto_shutdown_allows_running(const child& c) const {
 // through a try_again_restart cast to self.
 bool sup_server::restart(child c, std::ptrdiff_t index) {
   if (!restarts_.add_restart(restart_intensity::now_seconds())) {
-    report("shutdown", n().reached_max_restart_intensity, c);
+    report("shutdown", sup_atoms().reached_max_restart_intensity, c);
     del_child(c, index);
     return false;
   }
@@ -569,7 +571,7 @@ bool sup_server::restart(child c, std::ptrdiff_t index) {
       }
       restarting_[old_pid] = args;
       report("start_error", r[1], c);
-      try_again(tuple(n().restarting, old_pid));
+      try_again(tuple(sup_atoms().restarting, old_pid));
       return true;
     }
     case strategy::one_for_one: {
@@ -639,10 +641,10 @@ gs::result sup_server::handle_info(const term& info, const term& state) {
 }
 
 gs::result sup_server::handle_cast(const term& request, const term& state) {
-  if (!(request.is_tuple(2) && request[0].is_atom(n().try_again_restart))) return gs::result::noreply(state);
+  if (!(request.is_tuple(2) && request[0].is_atom(sup_atoms().try_again_restart))) return gs::result::noreply(state);
   const term& id = request[1];
   if (simple()) {
-    if (!(id.is_tuple(2) && id[0].is_atom(n().restarting))) return gs::result::noreply(state);
+    if (!(id.is_tuple(2) && id[0].is_atom(sup_atoms().restarting))) return gs::result::noreply(state);
     auto it = restarting_.find(id[1]);
     if (it == restarting_.end()) return gs::result::noreply(state);
     if (restart(dynamic_child(id[1], it->second, true), -1)) return gs::result::noreply(state);
@@ -675,9 +677,9 @@ std::optional<child> sup_server::find_child(const term& id_or_pid) const {
 term sup_server::handle_start_child(const term& spec_term) {
   child_spec spec;
   try {
-    if (spec_term.is_tuple(2) && spec_term[0].is_atom(n().cxx_spec)) {
+    if (spec_term.is_tuple(2) && spec_term[0].is_atom(sup_atoms().cxx_spec)) {
       auto deposited = withdraw_spec(static_cast<std::uint64_t>(spec_term[1].as_int()));
-      if (!deposited) return tuple(atoms::error, tuple(n().invalid_child_spec, spec_term));
+      if (!deposited) return tuple(atoms::error, tuple(sup_atoms().invalid_child_spec, spec_term));
       spec = std::move(*deposited);
       spec.validate(flags_.auto_shutdown);
     } else {
@@ -690,7 +692,7 @@ term sup_server::handle_start_child(const term& spec_term) {
   if (existing >= 0) {
     const child& old = children_[static_cast<std::size_t>(existing)];
     if (old.pid.is_pid()) return tuple(atoms::error, tuple(atoms::already_started, old.pid));
-    return tuple(atoms::error, n().already_present);
+    return tuple(atoms::error, sup_atoms().already_present);
   }
   child c;
   c.args = spec.start_mfa()[2];
@@ -719,11 +721,11 @@ term sup_server::which_children_term() const {
     const term mods = t.spec.effective_modules();
     for (const auto& [pid, args] : dynamics_) items.push_back(tuple(atoms::undefined, pid, type, mods));
     for (std::size_t i = 0; i < restarting_.size(); ++i)
-      items.push_back(tuple(atoms::undefined, n().restarting, type, mods));
+      items.push_back(tuple(atoms::undefined, sup_atoms().restarting, type, mods));
     return term::make_list(std::move(items));
   }
   for (auto it = children_.rbegin(); it != children_.rend(); ++it)
-    items.push_back(tuple(it->spec.id, it->restarting ? term(n().restarting) : it->pid, to_term(it->spec.type),
+    items.push_back(tuple(it->spec.id, it->restarting ? term(sup_atoms().restarting) : it->pid, to_term(it->spec.type),
                           it->spec.effective_modules()));
   return term::make_list(std::move(items));
 }
@@ -742,16 +744,16 @@ term sup_server::count_children_term() const {
       ++(c.spec.type == child_type::supervisor ? supervisors : workers);
     }
   }
-  return list(tuple(n().specs, specs), tuple(n().active, active), tuple(n().supervisors, supervisors),
-              tuple(n().workers, workers));
+  return list(tuple(sup_atoms().specs, specs), tuple(sup_atoms().active, active),
+              tuple(sup_atoms().supervisors, supervisors), tuple(sup_atoms().workers, workers));
 }
 
 gs::result sup_server::handle_call(const term& request, const term&, const term& state) {
   auto reply = [&](term value) { return gs::result::reply(std::move(value), state); };
-  const term error_simple = tuple(atoms::error, n().simple_one_for_one);
-  const term error_not_found = tuple(atoms::error, n().not_found);
-  if (request.is_atom(n().which_children)) return reply(which_children_term());
-  if (request.is_atom(n().count_children)) return reply(count_children_term());
+  const term error_simple = tuple(atoms::error, sup_atoms().simple_one_for_one);
+  const term error_not_found = tuple(atoms::error, sup_atoms().not_found);
+  if (request.is_atom(sup_atoms().which_children)) return reply(which_children_term());
+  if (request.is_atom(sup_atoms().count_children)) return reply(count_children_term());
   if (request.is_atom(atom("restart_counts"))) {
     std::vector<term> counts;
     if (!simple())
@@ -765,7 +767,7 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
   const term& tag = request[0];
   const term& arg = request[1];
 
-  if (tag.is_atom(n().start_child)) {
+  if (tag.is_atom(sup_atoms().start_child)) {
     if (!simple()) return reply(handle_start_child(arg));
     child tmpl = children_.front();
     const term args = term::make_list(
@@ -783,7 +785,7 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
     return reply(r);
   }
 
-  if (tag.is_atom(n().terminate_child)) {
+  if (tag.is_atom(sup_atoms().terminate_child)) {
     if (simple() && !arg.is_pid()) return reply(error_simple);
     std::optional<child> c = find_child(arg);
     if (!c) return reply(error_not_found);
@@ -801,13 +803,13 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
     return reply(atoms::ok);
   }
 
-  if (tag.is_atom(n().restart_child)) {
+  if (tag.is_atom(sup_atoms().restart_child)) {
     if (simple()) return reply(error_simple);
     const std::ptrdiff_t i = arg.is_pid() ? index_of_pid(arg) : index_of_id(arg);
     if (i < 0) return reply(error_not_found);
     child& c = children_[static_cast<std::size_t>(i)];
-    if (c.restarting) return reply(tuple(atoms::error, n().restarting));
-    if (c.pid.is_pid()) return reply(tuple(atoms::error, n().running));
+    if (c.restarting) return reply(tuple(atoms::error, sup_atoms().restarting));
+    if (c.pid.is_pid()) return reply(tuple(atoms::error, sup_atoms().running));
     const term r = do_start_child(c, true);
     if (started_ok(r)) {
       c.pid = r[1];
@@ -816,18 +818,18 @@ gs::result sup_server::handle_call(const term& request, const term&, const term&
     return reply(r);
   }
 
-  if (tag.is_atom(n().delete_child)) {
+  if (tag.is_atom(sup_atoms().delete_child)) {
     if (simple()) return reply(error_simple);
     const std::ptrdiff_t i = arg.is_pid() ? index_of_pid(arg) : index_of_id(arg);
     if (i < 0) return reply(error_not_found);
     const child& c = children_[static_cast<std::size_t>(i)];
-    if (c.restarting) return reply(tuple(atoms::error, n().restarting));
-    if (c.pid.is_pid()) return reply(tuple(atoms::error, n().running));
+    if (c.restarting) return reply(tuple(atoms::error, sup_atoms().restarting));
+    if (c.pid.is_pid()) return reply(tuple(atoms::error, sup_atoms().running));
     children_.erase(children_.begin() + i);
     return reply(atoms::ok);
   }
 
-  if (tag.is_atom(n().get_childspec)) {
+  if (tag.is_atom(sup_atoms().get_childspec)) {
     std::optional<child> c = find_child(arg);
     if (!c) return reply(error_not_found);
     child_spec shown = c->spec;
@@ -847,7 +849,7 @@ term sup_server::update_childspecs(const sup_init& r) {
     new_flags = checked_flags(r);
   } catch (const spec_error& e) {
     if (e.reason().is_tuple(2) && e.reason()[0].is_atom(atom("invalid_type")))
-      return tuple(atoms::error, tuple(n().bad_flags, e.reason()[1]));
+      return tuple(atoms::error, tuple(sup_atoms().bad_flags, e.reason()[1]));
     return tuple(atoms::error, e.reason());
   }
   const flags old_flags = flags_;
@@ -862,7 +864,7 @@ term sup_server::update_childspecs(const sup_init& r) {
   if (simple()) {
     if (fresh.size() != 1) {
       flags_ = old_flags;
-      return tuple(atoms::error, tuple(n().bad_start_spec, specs_as_term(r)));
+      return tuple(atoms::error, tuple(sup_atoms().bad_start_spec, specs_as_term(r)));
     }
     children_ = std::move(fresh);
   } else {
@@ -927,7 +929,7 @@ start_function supervisor_starter(std::shared_ptr<behaviour> callbacks, std::opt
 
 term start_child(const term& sup, const child_spec& spec) {
   const std::uint64_t key = deposit_spec(spec);
-  const term request = tuple(n().start_child, tuple(n().cxx_spec, static_cast<std::int64_t>(key)));
+  const term request = tuple(sup_atoms().start_child, tuple(sup_atoms().cxx_spec, static_cast<std::int64_t>(key)));
   try {
     const term r = sup_call(sup, request);
     withdraw_spec(key);  // gone already unless the supervisor never looked at it
@@ -939,18 +941,18 @@ term start_child(const term& sup, const child_spec& spec) {
 }
 
 term start_child(const term& sup, const term& spec_or_extra_args) {
-  return sup_call(sup, tuple(n().start_child, spec_or_extra_args));
+  return sup_call(sup, tuple(sup_atoms().start_child, spec_or_extra_args));
 }
 term terminate_child(const term& sup, const term& id_or_pid) {
-  return sup_call(sup, tuple(n().terminate_child, id_or_pid));
+  return sup_call(sup, tuple(sup_atoms().terminate_child, id_or_pid));
 }
-term restart_child(const term& sup, const term& id) { return sup_call(sup, tuple(n().restart_child, id)); }
-term delete_child(const term& sup, const term& id) { return sup_call(sup, tuple(n().delete_child, id)); }
-term which_children(const term& sup) { return sup_call(sup, n().which_children); }
-term count_children(const term& sup) { return sup_call(sup, n().count_children); }
+term restart_child(const term& sup, const term& id) { return sup_call(sup, tuple(sup_atoms().restart_child, id)); }
+term delete_child(const term& sup, const term& id) { return sup_call(sup, tuple(sup_atoms().delete_child, id)); }
+term which_children(const term& sup) { return sup_call(sup, sup_atoms().which_children); }
+term count_children(const term& sup) { return sup_call(sup, sup_atoms().count_children); }
 term restart_counts(const term& sup) { return sup_call(sup, atom("restart_counts")); }
 term get_childspec(const term& sup, const term& id_or_pid) {
-  return sup_call(sup, tuple(n().get_childspec, id_or_pid));
+  return sup_call(sup, tuple(sup_atoms().get_childspec, id_or_pid));
 }
 
 term check_childspecs(const term& specs, auto_shutdown mode) {
@@ -960,7 +962,7 @@ term check_childspecs(const term& specs, auto_shutdown mode) {
     for (const term& s : specs.elements()) {
       const child_spec spec = child_spec::from_term(s, mode);
       if (std::find(ids.begin(), ids.end(), spec.id) != ids.end())
-        return tuple(atoms::error, tuple(n().duplicate_child_name, spec.id));
+        return tuple(atoms::error, tuple(sup_atoms().duplicate_child_name, spec.id));
       ids.push_back(spec.id);
     }
   } catch (const spec_error& e) {
