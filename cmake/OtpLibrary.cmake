@@ -19,5 +19,8 @@ function(otp_add_library name)
   install(TARGETS ${target} EXPORT otp-cpp-targets
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
           INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # Not part of the public surface, so not installed: otp/detail/ (helpers otp-cpp's own libraries
+  # share) and node_table.hpp (the runtime's node indices inside pids and references).
+  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN detail EXCLUDE
+          PATTERN node_table.hpp EXCLUDE)
 endfunction()

@@ -15,6 +15,10 @@ TEST_F(code_test, AnInstalledOtpCppIsFoundByAnotherProjectWhoseModuleLoadsAndAns
       otp::test::install_and_build(OTP_TEST_BINARY_DIR, OTP_TEST_OUT_OF_TREE_DIR, scratch_, OTP_TEST_CXX_FLAGS);
   ASSERT_EQ(project.error, "");
   ASSERT_TRUE(fs::exists(project.prefix / "lib" / "cmake" / "otp-cpp" / "otp-cppConfig.cmake"));
+  // The public headers are installed, the libraries' internal ones are not.
+  EXPECT_TRUE(fs::exists(project.prefix / "include" / "otp" / "gen_server.hpp"));
+  EXPECT_FALSE(fs::exists(project.prefix / "include" / "otp" / "detail"));
+  EXPECT_FALSE(fs::exists(project.prefix / "include" / "otp" / "node_table.hpp"));
   const fs::path module = project.build / "greeter-1.0.so";
   ASSERT_TRUE(fs::exists(module)) << otp::test::tail_of(project.log);
 
