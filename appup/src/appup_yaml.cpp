@@ -218,8 +218,9 @@ class reader : public detail::yaml_reader {
     }
     if (kind == "load_object_code") {
       auto fs = lookup({"load_object_code", "vsn", "modules"});
-      return low_instruction{load_object_code{name(get(fs, kind)->value, "'load_object_code'"),
-                                              version(require(n, fs, "vsn", what).value, "'vsn'"),
+      // The application and its version name the directory the code is loaded from.
+      return low_instruction{load_object_code{file_name(get(fs, kind)->value, "'load_object_code'"),
+                                              file_version(require(n, fs, "vsn", what).value, "'vsn'"),
                                               names(require(n, fs, "modules", what).value, "'modules'")}};
     }
     if (kind == "point_of_no_return" || kind == "restart_new_emulator" || kind == "restart_emulator") {

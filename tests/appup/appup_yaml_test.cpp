@@ -290,6 +290,18 @@ TEST(AppupYamlErrors, WrongTypesAndValues) {
                     "missing required key 'nodes' (or 'nodes_from') in the 'sync_nodes' instruction");
 }
 
+// load_object_code's application and version name the directory its code comes from: they follow
+// the file-name rule, so neither a path nor bytes that are not text get through (a fuzzer found a
+// version of raw bytes that the instruction's Erlang text could not carry).
+TEST(AppupYamlErrors, LoadObjectCodeNamesAreFileNames) {
+  const auto path = error_of(head + "      - load_object_code: app\n        vsn: \"1/../../x\"\n        modules: [a]\n");
+  EXPECT_NE(path.message.find("'vsn' must be a plain file name, got '1/../../x'"), std::string::npos) << path.message;
+  const auto bytes = error_of(head + "      - load_object_code: app\n        vsn: \"1.\xff\xfe\"\n        modules: [a]\n");
+  EXPECT_NE(bytes.message.find("it contains the byte 0xff"), std::string::npos) << bytes.message;
+  const auto app = error_of(head + "      - load_object_code: \"../app\"\n        vsn: \"1\"\n        modules: [a]\n");
+  EXPECT_NE(app.message.find("'load_object_code' must be a plain file name"), std::string::npos) << app.message;
+}
+
 TEST(AppupYamlErrors, ErlangTerms) {
   auto e = error_of(head + "      - update: counter\n        change: {advanced: \"{a,\"}\n");
   EXPECT_EQ(e.line, 6u);
