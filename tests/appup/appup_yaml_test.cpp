@@ -294,9 +294,11 @@ TEST(AppupYamlErrors, WrongTypesAndValues) {
 // the file-name rule, so neither a path nor bytes that are not text get through (a fuzzer found a
 // version of raw bytes that the instruction's Erlang text could not carry).
 TEST(AppupYamlErrors, LoadObjectCodeNamesAreFileNames) {
-  const auto path = error_of(head + "      - load_object_code: app\n        vsn: \"1/../../x\"\n        modules: [a]\n");
+  const auto path =
+      error_of(head + "      - load_object_code: app\n        vsn: \"1/../../x\"\n        modules: [a]\n");
   EXPECT_NE(path.message.find("'vsn' must be a plain file name, got '1/../../x'"), std::string::npos) << path.message;
-  const auto bytes = error_of(head + "      - load_object_code: app\n        vsn: \"1.\xff\xfe\"\n        modules: [a]\n");
+  const auto bytes =
+      error_of(head + "      - load_object_code: app\n        vsn: \"1.\xff\xfe\"\n        modules: [a]\n");
   EXPECT_NE(bytes.message.find("it contains the byte 0xff"), std::string::npos) << bytes.message;
   const auto app = error_of(head + "      - load_object_code: \"../app\"\n        vsn: \"1\"\n        modules: [a]\n");
   EXPECT_NE(app.message.find("'load_object_code' must be a plain file name"), std::string::npos) << app.message;
