@@ -43,6 +43,11 @@ std::vector<atom> this_and_known_nodes() {
   return nodes;
 }
 
+std::vector<atom> sorted(std::vector<atom> nodes) {
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
 void release(const term& id, const std::vector<atom>& nodes) {
   for (atom n : nodes) call_server(n, tuple(atom("del_lock"), id));
 }
@@ -70,13 +75,21 @@ void back_off(int attempt) {
 }
 
 // OTP's trans_all_known: `work` runs with global's lock on this node and every node it knows
-// (retrying with back-off until the lock is had), and gets those nodes.
+// (retrying with back-off until the lock is had), and gets those nodes. The nodes known can grow
+// while the lock is being taken (a connect session that held it ends): then the lock covers too
+// few nodes, so it is given back and taken again, as OTP's lock_on_known_nodes does.
 template <class Work>
 auto with_global_lock(Work work) {
   const term id = tuple(atom("global"), self());
   for (int attempt = 1;; ++attempt) {
     const std::vector<atom> nodes = this_and_known_nodes();
     if (!lock(id, nodes)) {
+      back_off(attempt);
+      continue;
+    }
+    const std::vector<atom> locked = sorted(nodes), known_now = sorted(this_and_known_nodes());
+    if (!std::includes(locked.begin(), locked.end(), known_now.begin(), known_now.end())) {
+      release(id, nodes);
       back_off(attempt);
       continue;
     }
