@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -40,6 +41,8 @@ struct envelope {
   // queue counts it at.
   std::uint32_t wire_bytes = 0;
   std::uint64_t sequence = 0;
+  // Once in the receiver's message queue: the size it counts there (message_queue).
+  std::size_t queued_bytes = 0;
   term from;
   term ref;
   term payload;

@@ -16,6 +16,7 @@ namespace otp {
 
 using detail::envelope;
 using detail::make_envelope;
+using detail::make_message_envelope;
 using detail::process_control_block;
 using detail::send_signal;
 using detail::signal_kind;
@@ -162,13 +163,13 @@ void send(const term& destination, term message) {
   if (process_control_block* p = detail::current_process()) p->count_reduction();
   if (destination.is_pid()) {
     // A pid of another node goes to distribution (dropped when it cannot reach the node).
-    send_signal(destination.as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
+    send_signal(destination.as_pid(), make_message_envelope(std::move(message)));
     return;
   }
   if (auto name = local_name(destination)) {
     auto pid = detail::the_registry().find(*name);
     if (pid) {
-      send_signal(pid->as_pid(), make_envelope(signal_kind::message, term(), std::move(message)));
+      send_signal(pid->as_pid(), make_message_envelope(std::move(message)));
     } else if (destination.is_atom()) {
       throw badarg("send: no process is registered as " + destination.to_string());
     }
@@ -183,7 +184,7 @@ void send(const term& destination, term message) {
   throw badarg("send: not a pid, a name or {Name, Node}: " + destination.to_string());
 }
 
-term receive() { return *me().receive(nullptr, infinity); }
+term receive() { return me().receive_next(); }
 
 std::optional<term> receive(const std::function<bool(const term&)>& matches, milliseconds timeout) {
   return me().receive(matches, timeout);

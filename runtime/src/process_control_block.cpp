@@ -14,46 +14,17 @@
 
 namespace otp::detail {
 
-namespace {
-// A local message's own heap object: the part of it the receiver may end up holding alone.
-std::size_t top_level_bytes(const term& t) {
-  switch (t.kind()) {
-    case term_kind::binary: return t.as_binary().size();
-    case term_kind::tuple:
-    case term_kind::list: return t.elements().size() * sizeof(term);
-    case term_kind::map: return t.map_pairs().size() * 2 * sizeof(term);
-    default: return 0;
-  }
-}
-}  // namespace
-
-void message_queue::push(term t, std::size_t wire_bytes) {
-  const std::size_t bytes = sizeof(entry) + (wire_bytes != 0 ? wire_bytes : top_level_bytes(t));
-  items_.push_back({std::move(t), bytes});
-  bytes_ += bytes;
-}
-
-term message_queue::take(std::size_t i) {
-  bytes_ -= items_[head_ + i].bytes;
-  term t = std::move(items_[head_ + i].message);
-  if (i == 0) {
-    ++head_;
-  } else {
-    items_.erase(items_.begin() + static_cast<long>(head_ + i));
-  }
-  if (head_ == items_.size()) {
-    items_.clear();
-    head_ = 0;
-    if (items_.capacity() > 64) items_.shrink_to_fit();
-  }
-  return t;
-}
-
 envelope* new_envelope() { return new (allocate_small(sizeof(envelope))) envelope(); }
 
 void recycle(envelope* e) noexcept {
   e->~envelope();
   free_small(e, sizeof(envelope));
+}
+
+envelope* make_message_envelope(term&& message) {
+  envelope* e = new_envelope();
+  e->payload = std::move(message);
+  return e;
 }
 
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
@@ -186,10 +157,7 @@ void process_control_block::count_reduction() {
 // --- signals ----------------------------------------------------------------------------------
 
 void process_control_block::drain_inbox() {
-  while (envelope* raw = inbox_.pop()) {
-    envelope_ptr e(raw);
-    handle_signal(*e);
-  }
+  while (envelope* raw = inbox_.pop()) handle_signal(envelope_ptr(raw));
   waiting_ = false;
   const std::size_t limit = the_runtime_state().max_message_queue_bytes;
   if (limit != 0 && messages_.bytes() > limit) kill_for_queue_size(limit);
@@ -208,34 +176,33 @@ void process_control_block::kill_for_queue_size(std::size_t limit) {
   throw forced_exit{term(atoms::killed)};
 }
 
-void process_control_block::handle_signal(envelope& e) {
-  switch (e.kind) {
+void process_control_block::handle_signal(envelope_ptr e) {
+  switch (e->kind) {
     case signal_kind::message:
-      messages_.push(std::move(e.payload), e.wire_bytes);
-      if (e.call_done) remove_monitor(e.ref);
+      if (e->call_done) remove_monitor(e->ref);
+      messages_.push(std::move(e));
       return;
     case signal_kind::alias_message:
-      if (is_active_alias(e.ref)) {
-        messages_.push(std::move(e.payload), e.wire_bytes);
-        if (e.call_done) remove_monitor(e.ref);
-      }
+      if (!is_active_alias(e->ref)) return;
+      if (e->call_done) remove_monitor(e->ref);
+      messages_.push(std::move(e));
       return;
     case signal_kind::call:
-      monitored_by_.push_back(watcher_entry{e.ref, e.from, pid_term_, true});
-      messages_.push(std::move(e.payload), e.wire_bytes);
+      monitored_by_.push_back(watcher_entry{e->ref, e->from, pid_term_, true});
+      messages_.push(std::move(e));
       return;
-    case signal_kind::exit: handle_exit_signal(e.from, e.payload, e.linked); return;
-    case signal_kind::link: add_link(e.from); return;
-    case signal_kind::unlink: remove_link(e.from); return;
-    case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e.ref, e.from, e.payload, false}); return;
+    case signal_kind::exit: handle_exit_signal(e->from, e->payload, e->linked); return;
+    case signal_kind::link: add_link(e->from); return;
+    case signal_kind::unlink: remove_link(e->from); return;
+    case signal_kind::monitor: monitored_by_.push_back(watcher_entry{e->ref, e->from, e->payload, false}); return;
     case signal_kind::demonitor:
-      std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e.ref; });
+      std::erase_if(monitored_by_, [&](const watcher_entry& m) { return m.ref == e->ref; });
       return;
     case signal_kind::down:
-      if (remove_monitor(e.ref)) messages_.push(std::move(e.payload));
+      if (remove_monitor(e->ref)) messages_.push(std::move(e));  // the payload is the 'DOWN' message
       return;
-    case signal_kind::receive_timeout: fired_timeout_ = e.sequence; return;
-    case signal_kind::info_request: answer_info_request(e.from, e.ref); return;
+    case signal_kind::receive_timeout: fired_timeout_ = e->sequence; return;
+    case signal_kind::info_request: answer_info_request(e->from, e->ref); return;
   }
 }
 
@@ -366,6 +333,15 @@ std::optional<term> process_control_block::receive(const std::function<bool(cons
   }
 }
 
+term process_control_block::receive_next() {
+  count_reduction();
+  for (;;) {
+    drain_inbox();
+    if (!messages_.empty()) return messages_.take(0);
+    wait_for_signal();
+  }
+}
+
 // --- links, monitors, refs --------------------------------------------------------------------
 
 void process_control_block::add_watcher(const term& ref, const term& watcher, const term& object) {
@@ -422,8 +398,8 @@ term process_control_block::new_ref() {
 }
 
 std::size_t process_control_block::memory() const noexcept {
-  return sizeof(*this) + messages_.capacity_bytes() + links_.size() * (sizeof(term) + 2 * sizeof(void*)) +
-         monitors_.memory() + monitored_by_.capacity() * sizeof(monitored_by_[0]) + body_->memory_estimate();
+  return sizeof(*this) + messages_.bytes() + links_.size() * (sizeof(term) + 2 * sizeof(void*)) + monitors_.memory() +
+         monitored_by_.capacity() * sizeof(monitored_by_[0]) + body_->memory_estimate();
 }
 
 }  // namespace otp::detail

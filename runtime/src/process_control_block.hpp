@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "mailbox.hpp"
+#include "message_queue.hpp"
 #include "monitor_set.hpp"
 #include "otp/process.hpp"
 #include "otp/term.hpp"
@@ -62,34 +63,6 @@ enum class run_state : std::uint32_t {
   notified,  // running, and a signal arrived since it last looked
 };
 
-// Messages received and not yet taken, in order: a vector with a moving head, so an idle
-// process with an empty queue holds no buffer. Each message is counted at a size, and the queue
-// keeps the total (runtime_options::max_message_queue_bytes): a message from another node at its
-// size on the wire, a local one at its own heap object (its top level: the rest is shared with its
-// sender, as terms are), plus its slot.
-class message_queue {
- public:
-  bool empty() const noexcept { return head_ == items_.size(); }
-  std::size_t size() const noexcept { return items_.size() - head_; }
-  void push(term t) { push(std::move(t), 0); }
-  // `wire_bytes`: its size on the wire when it came from another node, else 0.
-  void push(term t, std::size_t wire_bytes);
-  term& at(std::size_t i) { return items_[head_ + i].message; }
-  term take(std::size_t i);
-  // The total size of the messages queued now.
-  std::size_t bytes() const noexcept { return bytes_; }
-  std::size_t capacity_bytes() const noexcept { return items_.capacity() * sizeof(entry); }
-
- private:
-  struct entry {
-    term message;
-    std::size_t bytes;
-  };
-  std::vector<entry> items_;
-  std::size_t head_ = 0;
-  std::size_t bytes_ = 0;
-};
-
 class process_control_block {
  public:
   explicit process_control_block(std::unique_ptr<process_body> body);
@@ -122,6 +95,9 @@ class process_control_block {
   message_queue& messages() noexcept { return messages_; }
   // The first queued message matching `matches`, waiting up to `timeout` (blocking the fiber).
   std::optional<term> receive(const std::function<bool(const term&)>& matches, milliseconds timeout);
+  // The oldest queued message, waiting for one as long as it takes (receive's common case, without
+  // a pattern or a timer).
+  term receive_next();
 
   // Leaves the thread until a signal arrives (slice_end::wait) or until the scheduler has run the
   // others (slice_end::yield). Keeps this process's fiber.
@@ -180,7 +156,7 @@ class process_control_block {
   worker_fiber*& parked_fiber() noexcept { return parked_fiber_; }
 
  private:
-  void handle_signal(envelope& e);
+  void handle_signal(envelope_ptr e);
   [[noreturn]] void kill_for_queue_size(std::size_t limit);
   void answer_info_request(const term& requester, const term& ref);
   void handle_exit_signal(const term& from, const term& reason, bool linked);
@@ -248,5 +224,7 @@ bool send_signal(const pid_parts& pid, envelope* e);
 // As send_signal for a local pid, without waking an idle process (deliver_without_waking).
 bool send_signal_without_waking(const pid_parts& pid, envelope* e);
 envelope* make_envelope(signal_kind kind, term from, term payload, term ref = term());
+// A plain message's envelope (the hot path of a send).
+envelope* make_message_envelope(term&& message);
 
 }  // namespace otp::detail

@@ -10,19 +10,14 @@
 namespace otp {
 namespace detail {
 namespace {
-std::atomic<runtime_state*> the_state{nullptr};
 std::atomic<runtime*> the_runtime{nullptr};
 }  // namespace
 
-runtime_state* runtime_state_or_null() noexcept { return the_state.load(std::memory_order_acquire); }
+std::atomic<runtime_state*> running_runtime_state{nullptr};
 
-runtime_state& the_runtime_state() {
-  runtime_state* s = runtime_state_or_null();
-  if (s == nullptr) throw std::logic_error("no otp::runtime is running");
-  return *s;
-}
+void throw_no_runtime() { throw std::logic_error("no otp::runtime is running"); }
 
-void set_runtime_state(runtime_state* s) noexcept { the_state.store(s, std::memory_order_release); }
+void set_runtime_state(runtime_state* s) noexcept { running_runtime_state.store(s, std::memory_order_release); }
 }  // namespace detail
 
 struct runtime::impl {

@@ -32,9 +32,18 @@ struct runtime_state {
   const std::size_t max_message_queue_bytes;  // 0: no limit
 };
 
+// The running runtime's state (nullptr when none): read on every message, so inline.
+extern std::atomic<runtime_state*> running_runtime_state;
+
+inline runtime_state* runtime_state_or_null() noexcept { return running_runtime_state.load(std::memory_order_acquire); }
+[[noreturn]] void throw_no_runtime();
 // The running runtime's state; throws std::logic_error when no runtime exists.
-runtime_state& the_runtime_state();
-runtime_state* runtime_state_or_null() noexcept;
+inline runtime_state& the_runtime_state() {
+  runtime_state* s = runtime_state_or_null();
+  if (s == nullptr) [[unlikely]]
+    throw_no_runtime();
+  return *s;
+}
 void set_runtime_state(runtime_state* s) noexcept;
 
 }  // namespace otp::detail
