@@ -378,6 +378,7 @@ class runner {
       const std::vector<term> states(r->old_states.rbegin(), r->old_states.rend());
       sys::rolling_revert_all(pids, states, 2 * in_.timeout);
       code::abort_rolling(r->module);
+      // Killed once the old version is current again, so that its supervisor restarts it there.
       for (const term& pid : r->unanswered) otp::exit(pid, atoms::kill);
       code::purge(r->module);
     }

@@ -18,18 +18,19 @@ namespace appup = otp::appup;
 using otp::binary;
 using otp::tuple;
 
-// `count` roller servers; server k starts with Sum = first + k * step.
+// `count` roller servers; server k starts with Sum = first + k * step; `restarts` is the pool's
+// intensity.
 class roller_pool : public sup::behaviour {
  public:
-  roller_pool(std::size_t count, std::int64_t first, std::int64_t step = 1)
-      : count_(count), first_(first), step_(step) {}
+  roller_pool(std::size_t count, std::int64_t first, std::int64_t step = 1, std::int64_t restarts = 0)
+      : count_(count), first_(first), step_(step), restarts_(restarts) {}
   sup::init_result init(const term&) override {
     std::vector<sup::child_spec> children;
     for (std::size_t k = 0; k < count_; ++k)
       children.push_back(sup::child_spec::module(term(static_cast<std::int64_t>(k)), "roller"_a,
                                                  term(first_ + static_cast<std::int64_t>(k) * step_)));
     sup::flags f;
-    f.intensity = 0;  // a crash of any server would end the pool: the test sees it
+    f.intensity = restarts_;  // by default a crash of any server ends the pool: the test sees it
     return sup::init_result::ok(f, children);
   }
 
@@ -37,6 +38,7 @@ class roller_pool : public sup::behaviour {
   std::size_t count_;
   std::int64_t first_;
   std::int64_t step_;
+  std::int64_t restarts_;
 };
 
 // The servers in child order (ids 0..count-1).
@@ -133,6 +135,42 @@ TEST_F(code_test, ARollingScriptWhoseCodeChangeThrowsMidwayLeavesEveryServerOnIt
     for (std::size_t k = 0; k < servers.size(); ++k) {
       EXPECT_EQ(gs::call(servers[k], "vsn"_a), binary("1"));
       EXPECT_EQ(gs::call(servers[k], "state"_a), term(1 + static_cast<std::int64_t>(k)));
+    }
+    otp::exit(pool, atoms::shutdown);
+  });
+}
+
+TEST_F(code_test, ARollingCodeChangeThatDoesNotAnswerInTimeIsKilledAndRestartedOnTheOldVersion) {
+  stage("roller-1.so", "roller.so");
+  rt_.run([&] {
+    // Sums 70..89: the server holding 77 waits in its code_change; the pool allows one restart.
+    const term pool = sup::start(std::make_shared<roller_pool>(20, 70, 1, 1), term())[1];
+    const std::vector<term> servers = servers_of(pool);
+    const term hung = servers[7];
+    const term watch = otp::monitor(hung);
+    auto in = inputs_for(pool, "roller-2.so");
+    in.timeout = otp::milliseconds(300);
+    const auto outcome =
+        otp::release::run_script(rolling_script(appup::change_mode::up, "2", appup::mod_type::dynamic, "x"_a), in);
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_TRUE(outcome.rolled_back);
+    ASSERT_TRUE(outcome.reason.is_tuple(5)) << outcome.reason;
+    EXPECT_EQ(outcome.reason[1], hung);
+    EXPECT_EQ(outcome.reason[4], term(atoms::timeout));
+    const auto down =
+        otp::receive([&](const term& m) { return m.is_tuple(5) && m[1] == watch; }, otp::milliseconds(5000));
+    ASSERT_TRUE(down);
+    EXPECT_EQ((*down)[4], term(atoms::killed));
+    EXPECT_EQ(code::which("roller"_a)->current->vsn, "1");
+    const std::vector<term> after = servers_of(pool);
+    ASSERT_EQ(after.size(), servers.size());
+    for (std::size_t k = 0; k < after.size(); ++k) {
+      if (k == 7)
+        EXPECT_NE(after[k], hung) << "restarted by its supervisor";
+      else
+        EXPECT_EQ(after[k], servers[k]) << "no other server restarted";
+      EXPECT_EQ(gs::call(after[k], "vsn"_a), binary("1"));
+      EXPECT_EQ(gs::call(after[k], "state"_a), term(70 + static_cast<std::int64_t>(k)));
     }
     otp::exit(pool, atoms::shutdown);
   });

@@ -3,13 +3,15 @@
 // Calls: total -> Sum, vsn -> the version that answered, state -> the whole state.
 // Cast {next, K}: K must be Sum + 1 (then Sum := K); anything else stops the server with
 // {out_of_order, K, Sum}, so a lost or reordered message ends it.
-// code_change of version 2: up from "1" turns Sum into {Sum, Extra}, but throws for Sum = 13; down
+// code_change of version 2: up from "1" turns Sum into {Sum, Extra}, but throws for Sum = 13 and
+// for Sum = 77 first waits (up to 10 s) for a message `go_on` that nobody sends; down
 // ({down, "1"}, a dynamic module's downgrade, run in version 2) turns {Sum, _} back into Sum.
 // code_change of version 1: {down, _} (a static module's downgrade, run in version 1) does the same.
 #include <stdexcept>
 
 #include "otp/gen_server.hpp"
 #include "otp/module.hpp"
+#include "otp/process.hpp"
 
 namespace {
 
@@ -61,6 +63,8 @@ class roller_server : public otp::gen_server::behaviour {
 #else
     if (down) return code_change_result::success(state[0]);
     if (state.is_integer() && state.as_int() == 13) throw std::runtime_error("roller 2 refuses to migrate 13");
+    if (state.is_integer() && state.as_int() == 77)
+      otp::receive([](const term& m) { return m.is_atom(atom("go_on")); }, otp::milliseconds(10000));
     return code_change_result::success(state.is_integer() ? otp::tuple(state, extra) : state);
 #endif
   }
