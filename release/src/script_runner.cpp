@@ -114,8 +114,12 @@ class runner {
   struct rolled_module {
     atom module;
     appup::purge_method post_purge = appup::purge_method::brutal_purge;
+    term back_vsn;                 // OldVsn of the code_change that takes a process back
+    term extra;                    // and its Extra (the update's)
+    bool back_in_held = false;     // whether that code_change runs in the held version
     std::vector<term> migrated;    // in the order they moved
-    std::vector<term> old_states;  // each one's state before its code_change
+    std::vector<term> old_states;  // each one's state before its code_change ...
+    std::vector<term> new_states;  // ... and the one it returned
     std::vector<term> unanswered;  // asked, but gave no answer in time: may move later
   };
   struct stopped_child {
@@ -276,9 +280,21 @@ class runner {
       const code::load_result began = code::begin_rolling(it->second.handle, in_held);
       it->second.loaded = true;
       if (!began) throw step_failed{tuple(atom("load_failed"), m.module, began.reason, binary(began.message))};
-      rolled_.push_back(rolled_module{m.module, m.post_purge, {}, {}, {}});
+      const bool up = i.mode == appup::change_mode::up;
+      const term from = up ? old_vsn : tuple(atom("down"), binary(it->second.vsn));
+      // The way back: down to the held version with the newer code's code_change (the current one
+      // for a dynamic module, the held one for a static one); after a downgrade, up again with the
+      // held (newer) version's.
+      rolled_.push_back(rolled_module{m.module,
+                                      m.post_purge,
+                                      up ? tuple(atom("down"), old_vsn) : binary(it->second.vsn),
+                                      m.change.extra,
+                                      !up || m.type == appup::mod_type::static_,
+                                      {},
+                                      {},
+                                      {},
+                                      {}});
       if (!m.change.advanced) continue;  // soft: each process moves to the new code when the hold ends
-      const term from = i.mode == appup::change_mode::up ? old_vsn : tuple(atom("down"), binary(it->second.vsn));
       const sys::rolling_batch b =
           sys::rolling_change_code_all(pids, m.module, from, m.change.extra, timeout_of(m.timeout), in_.rolling_window);
       rolled_module& r = rolled_.back();
@@ -288,6 +304,7 @@ class runner {
         if (result.is_atom(atoms::ok)) {
           r.migrated.push_back(pids[k]);
           r.old_states.push_back(b.old_states[k]);
+          r.new_states.push_back(b.new_states[k]);
           migrated_.push_back(pids[k]);
           step_processes_.push_back(pids[k]);
           longest_suspension_ = std::max(longest_suspension_, b.pauses[k]);
@@ -375,8 +392,13 @@ class runner {
     // and restarted by its supervisor on the old version.
     for (auto r = rolled_.rbegin(); r != rolled_.rend(); ++r) {
       const std::vector<term> pids(r->migrated.rbegin(), r->migrated.rend());
-      const std::vector<term> states(r->old_states.rbegin(), r->old_states.rend());
-      sys::rolling_revert_all(pids, states, 2 * in_.timeout);
+      const std::vector<term> before(r->old_states.rbegin(), r->old_states.rend());
+      const std::vector<term> after(r->new_states.rbegin(), r->new_states.rend());
+      code::set_rolling_code_change_in_held(r->module, r->back_in_held);
+      const std::vector<term> back =
+          sys::rolling_revert_all(pids, before, after, r->back_vsn, r->extra, 2 * in_.timeout);
+      for (std::size_t k = 0; k < pids.size(); ++k)  // could not be taken back: its state is the new code's
+        if (!back[k].is_atom(atoms::ok)) r->unanswered.push_back(pids[k]);
       code::abort_rolling(r->module);
       // Killed once the old version is current again, so that its supervisor restarts it there.
       for (const term& pid : r->unanswered) otp::exit(pid, atoms::kill);

@@ -272,6 +272,10 @@ class code_server final : public gen_server::behaviour {
     if (op == atom("rolling_begin")) return rolling_begin(r[1], r[2].is_atom(atoms::true_));
     if (op == atom("rolling_finish")) return rolling_finish(r[1].as_atom());
     if (op == atom("rolling_abort")) return rolling_abort(r[1].as_atom());
+    if (op == atom("rolling_code_change_in_held")) {
+      detail::slot_of(r[1].as_atom()).code_change_in_held.store(r[2].is_atom(atoms::true_), std::memory_order_relaxed);
+      return atoms::ok;
+    }
     if (op == atom("discard")) {
       prepared_.erase(r[1]);
       return atoms::ok;
@@ -593,6 +597,9 @@ load_result begin_rolling(const term& prepared_handle, bool code_change_in_held)
   return result_of(ask(tuple(atom("rolling_begin"), prepared_handle, term(code_change_in_held))));
 }
 void finish_rolling(atom module) { ask(tuple(atom("rolling_finish"), module)); }
+void set_rolling_code_change_in_held(atom module, bool in_held) {
+  ask(tuple(atom("rolling_code_change_in_held"), module, term(in_held)));
+}
 bool abort_rolling(atom module) { return ask(tuple(atom("rolling_abort"), module)).is_atom(atoms::ok); }
 
 void set_path(std::vector<fs::path> directories) {

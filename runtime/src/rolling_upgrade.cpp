@@ -20,7 +20,7 @@ rolling_batch rolling_change_code_all(const std::vector<term>& processes, atom m
         [&] { return rolling_change_code_all(processes, module, old_vsn, extra, timeout, window); });
   const std::size_t n = processes.size();
   rolling_batch out{std::vector<term>(n, tuple(atoms::error, atom("not_asked"))), std::vector<term>(n),
-                    std::vector<std::chrono::microseconds>(n, std::chrono::microseconds(0))};
+                    std::vector<term>(n), std::vector<std::chrono::microseconds>(n, std::chrono::microseconds(0))};
   const term request = tuple(atom("rolling_change_code"), module, old_vsn, extra);
   window = std::max<std::size_t>(window, 1);
   for (std::size_t first = 0; first < n; first += window) {
@@ -33,10 +33,11 @@ rolling_batch rolling_change_code_all(const std::vector<term>& processes, atom m
     for (std::size_t k = 0; k < some.size(); ++k) {
       const term& r = calls.results[k];
       const std::size_t at = first + k;
-      if (r[0].is_atom(atoms::ok) && r[1].is_tuple(3) && r[1][0].is_atom(atoms::ok)) {
+      if (r[0].is_atom(atoms::ok) && r[1].is_tuple(4) && r[1][0].is_atom(atoms::ok)) {
         out.results[at] = atoms::ok;
         out.old_states[at] = r[1][1];
         out.pauses[at] = std::chrono::microseconds(r[1][2].as_int());
+        out.new_states[at] = r[1][3];
       } else {
         out.results[at] = r[0].is_atom(atoms::ok) ? r[1] : r;  // {error, R} from code_change, or the call's
         failed = true;
@@ -48,12 +49,15 @@ rolling_batch rolling_change_code_all(const std::vector<term>& processes, atom m
 }
 
 std::vector<term> rolling_revert_all(const std::vector<term>& processes, const std::vector<term>& old_states,
+                                     const std::vector<term>& new_states, const term& back_vsn, const term& extra,
                                      milliseconds timeout) {
-  if (!in_process()) return runtime::current().run([&] { return rolling_revert_all(processes, old_states, timeout); });
+  if (!in_process())
+    return runtime::current().run(
+        [&] { return rolling_revert_all(processes, old_states, new_states, back_vsn, extra, timeout); });
   std::vector<term> results;
   results.reserve(processes.size());
   for (std::size_t k = 0; k < processes.size(); ++k) {
-    const term request = tuple(atom("rolling_revert"), old_states[k]);
+    const term request = tuple(atom("rolling_revert"), old_states[k], new_states[k], back_vsn, extra);
     try {
       results.push_back(detail::gen_call(
           processes[k], [&](const term& from) { return tuple(atoms::system, from, request); }, timeout,

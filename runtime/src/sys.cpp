@@ -112,11 +112,28 @@ system_outcome handle_system_request(system_request_handler& handler, const term
     }
     const auto paused =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began).count();
-    answer(outcome.is_atom(atoms::ok) ? tuple(atoms::ok, before, static_cast<std::int64_t>(paused)) : outcome);
-  } else if (request.is_tuple(2) && request[0].is_atom(atom("rolling_revert"))) {
-    handler.set_state(request[1]);
-    hold_on_old_code();
-    answer(atoms::ok);
+    answer(outcome.is_atom(atoms::ok) ? tuple(atoms::ok, before, static_cast<std::int64_t>(paused), handler.get_state())
+                                      : outcome);
+  } else if (request.is_tuple(5) && request[0].is_atom(atom("rolling_revert"))) {
+    // {rolling_revert, Before, After, OldVsn, Extra}: back to the state before the migration if
+    // nothing changed it since; else what it became, turned back by code_change(OldVsn, _, Extra)
+    // (in the version the code server names for it), so that no message handled since is lost.
+    term outcome = atoms::ok;
+    if (handler.get_state() == request[2]) {
+      handler.set_state(request[1]);
+    } else {
+      try {
+        outcome = handler.code_change(request[3], request[4]);
+      } catch (const forced_exit&) {
+        throw;
+      } catch (const exit_exception& e) {
+        outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
+      } catch (const std::exception& e) {
+        outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
+      }
+    }
+    if (outcome.is_atom(atoms::ok)) hold_on_old_code();
+    answer(outcome);
   } else if (request.is_tuple(2) && request[0].is_atom(atom("debug"))) {
     if (!handler.debug) handler.debug = std::make_unique<debug_options>(handler.print_event);
     answer(handler.debug->command(request[1], handler.name));

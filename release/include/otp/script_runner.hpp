@@ -23,8 +23,9 @@
 // Going beyond OTP (docs/release-handler.md): when any step fails, every process that had a
 // code_change request gets its old state back (once its code_change has returned: a code_change
 // that timed out is given twice the timeout more, then killed with its process, which its
-// supervisor restarts on the old version), every process a rolling_update migrated gets its old state
-// back on the old version, in the reverse order of their moves, every module this run loaded gets its
+// supervisor restarts on the old version), every process a rolling_update migrated goes back to the
+// old version, in the reverse order of their moves, with its old state (or, if it handled messages
+// since, its state turned back by the downgrade's code_change), every module this run loaded gets its
 // old version back
 // (the new one is purged), stopped children are restarted, every suspended process is resumed, and
 // the node keeps running the old release — no restart. Processes are only ever suspended, never

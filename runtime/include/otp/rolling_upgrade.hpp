@@ -14,10 +14,12 @@
 //                                      reply carries its state from before, to undo it;
 //   3. code::finish_rolling(module)    ends the hold: the old version is ordinary old code, which a
 //                                      soft purge removes now that no process runs it.
-// To undo it instead: sys::rolling_revert_all gives each migrated process its old state back and
-// puts it back on the held version (one system message each, in the order given), then
-// code::abort_rolling(module) makes the held version current again and the rolled one old (purge
-// it).
+// To undo it instead: sys::rolling_revert_all puts each migrated process back on the held version
+// (one system message each, in the order given) with its state from before the migration if it
+// handled nothing since, else with the state it has now turned back by code_change (old vsn and
+// extra given, in the version code::set_rolling_code_change_in_held names), so that no message it
+// handled since is lost; then code::abort_rolling(module) makes the held version current again and
+// the rolled one old (purge it).
 //
 // In between, two processes of the module may run different versions: a message from a migrated
 // process to one not yet migrated is handled by the old code, as between two modules of
@@ -48,6 +50,9 @@ namespace otp::code {
 load_result begin_rolling(const term& prepared_handle, bool code_change_in_held = false);
 // Ends the hold; the held version stays as old code until purged.
 void finish_rolling(atom module);
+// Where the module's processes run code_change from now on in this rolling upgrade: in the held
+// version or in the current one (begin_rolling's choice, changed for a rollback's way back).
+void set_rolling_code_change_in_held(atom module, bool in_held);
 // The held version becomes current again, the rolled one old. False when no rolling upgrade of
 // the module is under way.
 bool abort_rolling(atom module);
@@ -61,8 +66,10 @@ struct rolling_batch {
   // ok, or {error, Reason}: its code_change failed ({error, R} as change_code), it did not answer
   // in time (timeout), was not there (noproc) or died (its reason).
   std::vector<term> results;
-  // The state each process had before its code_change (meaningful where the result is ok).
+  // The state each process had before its code_change, and the one it returned (meaningful where
+  // the result is ok).
   std::vector<term> old_states;
+  std::vector<term> new_states;
   // How long each process spent on the request, measured inside it: the whole time it handled
   // nothing else (zero where no answer came).
   std::vector<std::chrono::microseconds> pauses;
@@ -77,10 +84,13 @@ rolling_batch rolling_change_code_all(const std::vector<term>& processes, atom m
                                       const term& extra, milliseconds timeout = default_timeout,
                                       std::size_t window = 256);
 
-// Puts each process back on the held version with the given state, one after the other, in the
-// order given. ok or {error, Reason} per process. A process busy in a late code_change answers once
+// Puts each process back on the held version, one after the other, in the order given: with
+// old_states[k] if its state is still new_states[k], else with its state turned back by
+// code_change(back_vsn, State, extra). ok or {error, Reason} per process (its state is then
+// unchanged and it stays on the new version). A process busy in a late code_change answers once
 // that has returned, within `timeout` each.
 std::vector<term> rolling_revert_all(const std::vector<term>& processes, const std::vector<term>& old_states,
+                                     const std::vector<term>& new_states, const term& back_vsn, const term& extra,
                                      milliseconds timeout = default_timeout);
 
 }  // namespace otp::sys
