@@ -77,17 +77,19 @@ if [[ -z ${OTP_BENCH_NO_TRAFFIC:-} ]]; then
   "$build_dir/bench/code_upgrade/otp_code_upgrade_bench" --traffic 1 10000 100000 >"$results/code_upgrade_traffic.tsv"
   awk -F'\t' '
     BEGIN {
-      line = "+---------------------------+----------+----------+----------+----------+-----------+--------+--------+-----------+-----------+"
-      format = "| %-25s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %9s | %9s |\n"
+      line = "+---------------------------+----------+----------+----------+----------+-----------+--------+--------+-----------+-----------+--------+"
+      format = "| %-25s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %9s | %9s | %6s |\n"
       print ""
       print "Upgrade under call traffic from 64 clients (call latency in us: p99 and slowest, without and during"
-      print "the upgrade; failed: calls / order checks; pause: the longest of any server)"
+      print "the upgrade; failed: calls / order checks; pause: the longest of any server; >1ms: rolling servers"
+      print "paused longer than 1 ms)"
       print line
-      printf format, "case", "p99 idle", "p99 upg.", "max idle", "max upg.", "calls", "failed", "order", "total ms", "pause ms"
+      printf format, "case", "p99 idle", "p99 upg.", "max idle", "max upg.", "calls", "failed", "order", "total ms", "pause ms",
+             ">1ms"
       print line
     }
     { printf format, $1, sprintf("%.0f", $2), sprintf("%.0f", $3), sprintf("%.0f", $9), sprintf("%.0f", $10), $4, $5, $6,
-             sprintf("%.2f", $7), sprintf("%.3f", $8) }
+             sprintf("%.2f", $7), sprintf("%.3f", $8), $11 }
     END { print line }
   ' "$results/code_upgrade_traffic.tsv"
 fi
