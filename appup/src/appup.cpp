@@ -134,6 +134,7 @@ term appup_spec::to_term() const { return tuple(charlist(vsn), entries_term(up),
 std::string_view to_string(purge_method p) { return p == purge_method::soft_purge ? "soft_purge" : "brutal_purge"; }
 std::string_view to_string(mod_type t) { return t == mod_type::static_ ? "static" : "dynamic"; }
 std::string_view to_string(change_mode m) { return m == change_mode::up ? "up" : "down"; }
+std::string_view to_string(update_mode m) { return m == update_mode::rolling ? "rolling" : "suspend_all"; }
 std::string_view to_string(start_type t) {
   switch (t) {
     case start_type::permanent: return "permanent";
@@ -161,6 +162,7 @@ std::string_view name_of(const low_instruction& i) {
                         [](const apply&) { return std::string_view("apply"); },
                         [](const restart_new_emulator&) { return std::string_view("restart_new_emulator"); },
                         [](const restart_emulator&) { return std::string_view("restart_emulator"); },
+                        [](const rolling_update&) { return std::string_view("rolling_update"); },
                     },
                     i);
 }
@@ -215,6 +217,14 @@ term to_term(const low_instruction& i) {
           [](const apply& x) { return tuple(a("apply"), apply_term(x)); },
           [](const restart_new_emulator&) { return a("restart_new_emulator"); },
           [](const restart_emulator&) { return a("restart_emulator"); },
+          [](const rolling_update& x) {
+            std::vector<term> items;
+            for (const auto& m : x.modules)
+              items.push_back(
+                  term::make_tuple({term(m.module), a(to_string(m.type)), timeout_term(m.timeout),
+                                    change_term(m.change), purge_term(m.pre_purge), purge_term(m.post_purge)}));
+            return tuple(a("rolling_update"), a(to_string(x.mode)), term::make_list(std::move(items)));
+          },
       },
       i);
 }
@@ -227,9 +237,11 @@ term to_term(const instruction& i) {
                          atoms_term(x.dep_mods));
           },
           [](const update& x) {
-            return term::make_tuple({a("update"), term(x.module), a(to_string(x.type)), timeout_term(x.timeout),
-                                     change_term(x.change), purge_term(x.pre_purge), purge_term(x.post_purge),
-                                     atoms_term(x.dep_mods)});
+            std::vector<term> items{
+                a("update"),           term(x.module),          a(to_string(x.type)),     timeout_term(x.timeout),
+                change_term(x.change), purge_term(x.pre_purge), purge_term(x.post_purge), atoms_term(x.dep_mods)};
+            if (x.mode == update_mode::rolling) items.push_back(a("rolling"));
+            return term::make_tuple(std::move(items));
           },
           [](const add_module& x) { return tuple(a("add_module"), x.module, atoms_term(x.dep_mods)); },
           [](const delete_module& x) { return tuple(a("delete_module"), x.module, atoms_term(x.dep_mods)); },

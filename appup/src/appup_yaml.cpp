@@ -140,11 +140,16 @@ class reader : public detail::yaml_reader {
     auto lookup = [&](std::initializer_list<std::string_view> allowed) { return fields(n, what, allowed); };
 
     if (kind == "update") {
-      auto fs =
-          lookup({"update", "change", "mod_type", "timeout", "pre_purge", "post_purge", "dep_mods", "supervisor"});
+      auto fs = lookup(
+          {"update", "change", "mod_type", "timeout", "pre_purge", "post_purge", "dep_mods", "supervisor", "mode"});
       atom m = name(get(fs, "update")->value, "'update'");
       const field* sup = get(fs, "supervisor");
       if (sup && boolean(sup->value, "'supervisor'")) {
+        for (const auto& f : fs)
+          if (f.key == "mode")
+            fail(f.key_node,
+                 "a supervisor is never rolled: 'supervisor: true' takes no 'mode' (its children are "
+                 "found through it, so it is suspended and migrated in OTP's order)");
         for (const auto& f : fs)
           if (f.key != "update" && f.key != "supervisor")
             fail(f.key_node, "'supervisor: true' is {update, M, supervisor} and takes no '" + f.key +
@@ -166,6 +171,15 @@ class reader : public detail::yaml_reader {
       if (const field* f = get(fs, "pre_purge")) u.pre_purge = purge(f->value, "'pre_purge'");
       if (const field* f = get(fs, "post_purge")) u.post_purge = purge(f->value, "'post_purge'");
       if (const field* f = get(fs, "dep_mods")) u.dep_mods = names(f->value, "'dep_mods'");
+      if (const field* f = get(fs, "mode")) {
+        const std::string t = f->value.IsScalar() ? f->value.Scalar() : std::string();
+        if (t == "rolling")
+          u.mode = update_mode::rolling;
+        else if (t == "suspend_all")
+          u.mode = update_mode::suspend_all;
+        else
+          fail(f->value, "'mode' of an update must be rolling or suspend_all, got " + describe(f->value));
+      }
       return u;
     }
     if (kind == "load_module") {

@@ -279,6 +279,67 @@ void translate_group(change_mode mode, const std::vector<const instruction*>& in
   }
 }
 
+bool is_rolling(const instruction& i) {
+  const auto* u = std::get_if<update>(&i);
+  return u != nullptr && u->mode == update_mode::rolling;
+}
+
+// The rules of a group that holds a rolling update (docs/appup.md, "Rolling updates"): a
+// supervisor is never rolled, and every member of the group is a rolling update, so no dep_mods
+// edge joins a module migrated process by process to one loaded in OTP's order.
+bool check_rolling_group(const std::vector<dep_node>& nodes, const std::vector<std::size_t>& group) {
+  bool any = false;
+  for (std::size_t v : group) {
+    if (!is_rolling(*nodes[v].instr)) continue;
+    any = true;
+    const auto& u = std::get<update>(*nodes[v].instr);
+    if (u.is_supervisor)
+      fail("update " + atom_text(u.module) +
+               " is a supervisor's: a supervisor is never rolled (its children are found through it)",
+           tuple(a("rolling_supervisor"), u.module));
+  }
+  if (!any) return false;
+  for (std::size_t v : group)
+    for (std::size_t w : nodes[v].deps) {
+      if (is_rolling(*nodes[v].instr) == is_rolling(*nodes[w].instr)) continue;
+      const std::size_t rolling_one = is_rolling(*nodes[v].instr) ? v : w;
+      const std::size_t other = rolling_one == v ? w : v;
+      fail("module " + atom_text(nodes[v].module) + " depends on " + atom_text(nodes[w].module) + ", but " +
+               atom_text(nodes[rolling_one].module) + "'s update is rolling and " + atom_text(nodes[other].module) +
+               "'s " + std::string(name_of(*nodes[other].instr)) +
+               " is not: a dependency group is rolled as a whole or not at all",
+           tuple(a("rolling_dependency"), nodes[v].module, nodes[w].module));
+    }
+  return true;
+}
+
+// A group of rolling updates in dependency order (dependers first): one rolling_update with the
+// modules in load order — dependencies first on the way up, dependers first on the way down, as
+// translate_group loads them.
+void translate_rolling_group(change_mode mode, const std::vector<const instruction*>& instrs,
+                             const std::vector<planned_app>& to_apps, std::vector<low_instruction>& object_code,
+                             std::vector<low_instruction>& out) {
+  rolling_update r{mode, {}};
+  for (const instruction* i : instrs) {
+    const auto& u = std::get<update>(*i);
+    r.modules.push_back({u.module, u.type, u.timeout, u.change, u.pre_purge, u.post_purge});
+  }
+  if (mode == change_mode::up) std::reverse(r.modules.begin(), r.modules.end());
+  for (const auto& m : r.modules) {
+    const planned_app* lib = nullptr;
+    for (const auto& app : to_apps)
+      if (contains(app.modules, m.module)) {
+        lib = &app;
+        break;
+      }
+    if (!lib)
+      fail("no application of the target release has module " + atom_text(m.module),
+           tuple(a("no_such_module"), m.module));
+    object_code.emplace_back(load_object_code{lib->name, lib->vsn, {m.module}});
+  }
+  out.emplace_back(std::move(r));
+}
+
 std::vector<low_instruction> translate_dependent_instrs(change_mode mode, const std::vector<instruction>& after,
                                                         const std::vector<planned_app>& to_apps,
                                                         std::vector<low_instruction>& object_code) {
@@ -330,7 +391,10 @@ std::vector<low_instruction> translate_dependent_instrs(change_mode mode, const 
       }
     std::vector<const instruction*> ordered;
     for (std::size_t v : dependency_order(nodes, group)) ordered.push_back(nodes[v].instr);
-    translate_group(mode, ordered, to_apps, object_code, out);
+    if (check_rolling_group(nodes, group))
+      translate_rolling_group(mode, ordered, to_apps, object_code, out);
+    else
+      translate_group(mode, ordered, to_apps, object_code, out);
   }
   return out;
 }
@@ -472,7 +536,14 @@ std::string relup_script::to_string() const {
   std::string out = "%% relup " + std::string(appup::to_string(mode)) + " from " + quote_string(from_vsn) + " to " +
                     quote_string(to_vsn) + "\n";
   for (const auto& w : warnings) out += "%% warning: " + w + "\n";
-  for (const auto& i : instructions) out += format(i) + "\n";
+  for (const auto& i : instructions) {
+    if (const auto* r = std::get_if<rolling_update>(&i)) {
+      std::string names;
+      for (const auto& m : r->modules) names += (names.empty() ? "" : ", ") + atom_text(m.module);
+      out += "%% rolling group: " + names + " (each process migrated on its own while the others serve)\n";
+    }
+    out += format(i) + "\n";
+  }
   return out;
 }
 
@@ -541,7 +612,7 @@ void check_script(const std::vector<low_instruction>& script) {
     if (ponr != script.size()) fail("more than one point_of_no_return", a("too_many_point_of_no_return"));
     ponr = i;
   }
-  std::vector<atom> object_code, suspended, resumed, changed, stopped, started, loaded;
+  std::vector<atom> object_code, suspended, resumed, changed, stopped, started, loaded, rolled, removed;
   auto once = [](std::vector<atom>& seen, atom m, const char* what) {
     if (contains(seen, m))
       fail("module " + atom_text(m) + " " + what + " more than once", tuple(a("muldef_module"), m));
@@ -581,6 +652,19 @@ void check_script(const std::vector<low_instruction>& script) {
                      for (const auto& e : x.modules) changed.push_back(e.module);
                    },
                    [&](const stop& x) { stopped.insert(stopped.end(), x.modules.begin(), x.modules.end()); },
+                   [&](const remove& x) { removed.push_back(x.module); },
+                   [&](const rolling_update& x) {
+                     if (x.modules.empty())
+                       fail("a rolling_update must name at least one module",
+                            tuple(a("empty_rolling_update"), to_term(instr)));
+                     for (const auto& m : x.modules) {
+                       if (!contains(object_code, m.module))
+                         fail("no load_object_code before point_of_no_return for module " + atom_text(m.module),
+                              tuple(a("no_object_code"), m.module));
+                       once(loaded, m.module, "is loaded");
+                       rolled.push_back(m.module);
+                     }
+                   },
                    [&](const start& x) { started.insert(started.end(), x.modules.begin(), x.modules.end()); },
                    [](const auto&) {},
                },
@@ -600,6 +684,19 @@ void check_script(const std::vector<low_instruction>& script) {
   require_empty(difference(changed, suspended), "code_change for modules not suspended", "code_change_not_suspended");
   require_empty(difference(started, stopped), "started but not stopped", "start_not_stop");
   require_empty(difference(stopped, started), "stopped but not started", "stop_not_start");
+  // A module rolled process by process is not also suspended, migrated in OTP's order, stopped or
+  // removed by the same script.
+  auto intersection = [](const std::vector<atom>& x, const std::vector<atom>& y) {
+    std::vector<atom> both;
+    for (atom m : x)
+      if (contains(y, m) && !contains(both, m)) both.push_back(m);
+    return both;
+  };
+  std::vector<atom> handled_otherwise = suspended;
+  for (const auto* more : {&changed, &stopped, &removed})
+    handled_otherwise.insert(handled_otherwise.end(), more->begin(), more->end());
+  require_empty(intersection(rolled, handled_otherwise),
+                "rolled modules also suspended, code-changed, stopped or removed by the script", "rolling_conflict");
 }
 
 }  // namespace otp::appup

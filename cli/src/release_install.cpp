@@ -2,6 +2,7 @@
 #include "release_install.hpp"
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <ostream>
 #include <vector>
 
@@ -53,6 +54,14 @@ bool is_permanent(const node_session& s, const std::string& vsn) {
 
 }  // namespace
 
+// 840 µs, 12.3 ms
+std::string pause_text(std::int64_t us) {
+  if (us < 1000) return std::to_string(us) + " µs";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(us) / 1000.0);
+  return text;
+}
+
 exit_code install_release(const node_session& s, const std::string& vsn, install_output how, std::ostream& out) {
   term options = otp::map({});
   term printer;
@@ -74,6 +83,7 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
   const std::int64_t duration = report.duration_ms;
   const std::int64_t modules = report.modules_changed;
   const std::int64_t processes = report.processes_migrated;
+  const std::int64_t longest_pause_us = report.longest_suspension_us;
   const bool permanent = is_permanent(s, vsn);
   if (how.json) {
     out << boost::json::serialize(boost::json::object{{"node", s.node_name()},
@@ -83,13 +93,15 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
                                                       {"duration_ms", duration},
                                                       {"modules_changed", modules},
                                                       {"processes_migrated", processes},
+                                                      {"longest_pause_us", longest_pause_us},
                                                       {"permanent", permanent}})
         << "\n";
     return exit_code::ok;
   }
   out << "node " << s.node_name() << ": " << (up ? "upgraded" : "downgraded") << " from " << from << " to " << vsn
       << " in " << duration << " ms (" << counted(modules, "module", "modules") << " changed, "
-      << counted(processes, "process", "processes") << " migrated)\n";
+      << counted(processes, "process", "processes") << " migrated; longest pause of any process "
+      << pause_text(longest_pause_us) << ")\n";
   if (!permanent)
     out << "release " << vsn << " runs until the node restarts; 'otpctl permanent " << vsn << "' makes it stay\n";
   return exit_code::ok;

@@ -499,6 +499,8 @@ class handler final : public gen_server::behaviour {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - p->started);
     result.modules_changed = static_cast<std::int64_t>(outcome.modules_changed);
     result.processes_migrated = static_cast<std::int64_t>(outcome.processes_migrated);
+    for (atom m : outcome.rolled_modules) result.rolling_modules.emplace_back(m.text());
+    result.longest_pause_us = static_cast<std::int64_t>(outcome.longest_suspension.count());
     if (!outcome.ok) result.reason = outcome.reason.to_string();
     history_->record_install_end(p->install_id, result);
     if (!outcome.ok) {
@@ -624,6 +626,12 @@ class handler final : public gen_server::behaviour {
       number("duration_ms", e.duration_ms);
       number("modules_changed", e.modules_changed);
       number("processes_migrated", e.processes_migrated);
+      number("longest_pause_us", e.longest_pause_us);
+      if (!e.rolling_modules.empty()) {
+        std::vector<term> rolled;
+        for (const auto& m : e.rolling_modules) rolled.emplace_back(atom(m));
+        fields.emplace_back(atom("rolling_modules"), term::make_list(std::move(rolled)));
+      }
       out.push_back(term::make_map(std::move(fields)));
     }
     return term::make_list(out);

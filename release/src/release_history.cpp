@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace otp::release {
 
@@ -97,10 +100,23 @@ DROP TABLE events;
 ALTER TABLE events_v4 RENAME TO events;
 CREATE INDEX events_by_install ON events(install_id);
 )sql",
+    // 5: rolling installs: the modules an install_end's rolling updates migrated process by process
+    //    (space-separated, in order; NULL for none) and the longest pause of any process.
+    R"sql(
+ALTER TABLE events ADD COLUMN rolling_modules TEXT;
+ALTER TABLE events ADD COLUMN longest_pause_us INTEGER;
+)sql",
 };
 static_assert(std::size(kMigrations) == release_history::schema_version);
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+// The rolling_modules column: names separated by spaces (module names hold none), "" for none.
+std::string rolling_text(const std::vector<std::string>& modules) {
+  std::string out;
+  for (const auto& m : modules) out += (out.empty() ? "" : " ") + m;
+  return out;
+}
 
 std::string now_sql(std::string_view before, std::string_view after) {
   std::string s(before);
@@ -358,10 +374,12 @@ void release_history::record_install_end(std::int64_t install_id, const install_
     if (ended.step())
       throw history_error(path_.string(), "record_install_end",
                           "install " + std::to_string(install_id) + " already has an " + ended.text(0) + " row");
-    statement(db_, path_,
-              now_sql("INSERT INTO events(at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, "
-                      "duration_ms, modules_changed, processes_migrated, operation) VALUES (",
-                      ", 'install_end', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''))"))
+    statement(
+        db_, path_,
+        now_sql("INSERT INTO events(at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, "
+                "duration_ms, modules_changed, processes_migrated, operation, rolling_modules, "
+                "longest_pause_us) VALUES (",
+                ", 'install_end', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''), NULLIF(?12, ''), ?13)"))
         .bind(1, name)
         .bind(2, vsn)
         .bind(3, from)
@@ -373,6 +391,8 @@ void release_history::record_install_end(std::int64_t install_id, const install_
         .bind(9, result.modules_changed)
         .bind(10, result.processes_migrated)
         .bind(11, operation)
+        .bind(12, rolling_text(result.rolling_modules))
+        .bind(13, result.longest_pause_us)
         .run();
     if (!result.ok) return;
     statement(db_, path_,
@@ -534,11 +554,16 @@ std::vector<module_file_record> release_history::files_of(const std::string& vsn
 std::vector<history_event> release_history::events() const {
   statement s(db_, path_,
               "SELECT id, at, kind, name, vsn, from_vsn, install_id, outcome, reason, duration_ms, modules_changed, "
-              "processes_migrated, operation FROM events ORDER BY id");
+              "processes_migrated, operation, rolling_modules, longest_pause_us FROM events ORDER BY id");
   std::vector<history_event> out;
-  while (s.step())
+  while (s.step()) {
+    std::vector<std::string> rolled;
+    std::istringstream names(s.text(13));
+    for (std::string name; names >> name;) rolled.push_back(name);
     out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.maybe_integer(6), s.text(7),
-                   s.text(8), s.maybe_integer(9), s.maybe_integer(10), s.maybe_integer(11), s.text(12)});
+                   s.text(8), s.maybe_integer(9), s.maybe_integer(10), s.maybe_integer(11), s.text(12),
+                   std::move(rolled), s.maybe_integer(14)});
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "otp/code.hpp"
 #include "otp/process.hpp"
+#include "otp/rolling_upgrade.hpp"
 #include "otp/runtime.hpp"
 #include "otp/supervision_walk.hpp"
 #include "otp/supervisor.hpp"
@@ -76,10 +77,17 @@ class runner {
       discard_prepared();
       return outcome;
     }
-    outcome.modules_changed = loaded_.size();
+    outcome.modules_changed = loaded_.size() + rolled_.size();
     outcome.processes_migrated = migrated_.size();
     outcome.longest_suspension = longest_suspension_;
     for (const loaded_module& l : loaded_) outcome.unpurged.emplace_back(l.module, l.post_purge);
+    // The rolled modules' holds end only now, so that a failure anywhere before could still put
+    // every process back on its old version; the old code goes as soon as nobody runs it.
+    for (const rolled_module& r : rolled_) {
+      code::finish_rolling(r.module);
+      outcome.rolled_modules.push_back(r.module);
+      if (!code::soft_purge(r.module)) outcome.unpurged.emplace_back(r.module, r.post_purge);
+    }
     return outcome;
   }
 
@@ -102,6 +110,18 @@ class runner {
     term old_vsn;                      // the vsn it had before (undefined when none)
     appup::purge_method post_purge = appup::purge_method::brutal_purge;
   };
+  // A module of a rolling_update: its processes as they moved, to move them back.
+  struct rolled_module {
+    atom module;
+    appup::purge_method post_purge = appup::purge_method::brutal_purge;
+    term back_vsn;                 // OldVsn of the code_change that takes a process back
+    term extra;                    // and its Extra (the update's)
+    bool back_in_held = false;     // whether that code_change runs in the held version
+    std::vector<term> migrated;    // in the order they moved
+    std::vector<term> old_states;  // each one's state before its code_change ...
+    std::vector<term> new_states;  // ... and the one it returned
+    std::vector<term> unanswered;  // asked, but gave no answer in time: may move later
+  };
   struct stopped_child {
     term supervisor;
     term id;
@@ -123,7 +143,13 @@ class runner {
       std::optional<atom> module;
       if (const auto* l = std::get_if<appup::load>(&i); l && l->pre_purge == appup::purge_method::soft_purge)
         module = l->module;
-      else if (const auto* r = std::get_if<appup::remove>(&i); r && r->pre_purge == appup::purge_method::soft_purge)
+      if (const auto* rolling = std::get_if<appup::rolling_update>(&i)) {
+        for (const appup::rolling_module& m : rolling->modules) {
+          if (m.pre_purge != appup::purge_method::soft_purge) continue;
+          for (const code::process_on_code& p : code::processes_using(m.module))
+            if (p.old) throw step_failed{tuple(atom("old_processes"), m.module, p.pid)};
+        }
+      } else if (const auto* r = std::get_if<appup::remove>(&i); r && r->pre_purge == appup::purge_method::soft_purge)
         module = r->module;
       if (!module) continue;
       for (const code::process_on_code& p : code::processes_using(*module))
@@ -238,6 +264,65 @@ class runner {
     }
   }
 
+  // Each module in turn: its new version becomes current while the old one is held, then each of
+  // its processes moves with one code_change of its own (a window of them at a time), the others
+  // serving on whichever version they run (otp/rolling_upgrade.hpp).
+  void step(const appup::rolling_update& i) {
+    const auto walk = walk_supervision_trees(in_.roots);
+    for (const appup::rolling_module& m : i.modules) {
+      auto it = prepared_.find(m.module.index());
+      if (it == prepared_.end()) throw step_failed{tuple(atom("no_object_code"), m.module)};
+      const auto before = code::which(m.module);
+      const term old_vsn = before && before->current ? term(binary(before->current->vsn)) : term(atoms::undefined);
+      const std::vector<term> pids = processes_using_module(walk, m.module);
+      // A dynamic module's downgrade runs the newer code's code_change, which is the held one.
+      const bool in_held = i.mode == appup::change_mode::down && m.type == appup::mod_type::dynamic;
+      const code::load_result began = code::begin_rolling(it->second.handle, in_held);
+      it->second.loaded = true;
+      if (!began) throw step_failed{tuple(atom("load_failed"), m.module, began.reason, binary(began.message))};
+      const bool up = i.mode == appup::change_mode::up;
+      const term from = up ? old_vsn : tuple(atom("down"), binary(it->second.vsn));
+      // The way back: down to the held version with the newer code's code_change (the current one
+      // for a dynamic module, the held one for a static one); after a downgrade, up again with the
+      // held (newer) version's.
+      rolled_.push_back(rolled_module{m.module,
+                                      m.post_purge,
+                                      up ? tuple(atom("down"), old_vsn) : binary(it->second.vsn),
+                                      m.change.extra,
+                                      !up || m.type == appup::mod_type::static_,
+                                      {},
+                                      {},
+                                      {},
+                                      {}});
+      if (!m.change.advanced) continue;  // soft: each process moves to the new code when the hold ends
+      const sys::rolling_batch b =
+          sys::rolling_change_code_all(pids, m.module, from, m.change.extra, timeout_of(m.timeout), in_.rolling_window);
+      rolled_module& r = rolled_.back();
+      std::optional<std::size_t> failed;
+      for (std::size_t k = 0; k < pids.size(); ++k) {
+        const term& result = b.results[k];
+        if (result.is_atom(atoms::ok)) {
+          r.migrated.push_back(pids[k]);
+          r.old_states.push_back(b.old_states[k]);
+          r.new_states.push_back(b.new_states[k]);
+          migrated_.push_back(pids[k]);
+          step_processes_.push_back(pids[k]);
+          longest_suspension_ = std::max(longest_suspension_, b.pauses[k]);
+          continue;
+        }
+        if (result == tuple(atoms::error, atom("not_asked"))) continue;
+        if (result == tuple(atoms::error, atoms::timeout)) r.unanswered.push_back(pids[k]);
+        if (!is_process_alive(pids[k])) continue;  // one that died meanwhile is skipped, as suspend does
+        if (!failed) failed = k;
+      }
+      if (failed) {
+        const term& why = b.results[*failed];
+        throw step_failed{
+            tuple(atom("code_change_failed"), pids[*failed], m.module, from, why.is_tuple(2) ? why[1] : why)};
+      }
+    }
+  }
+
   void step(const appup::purge& i) {
     for (atom m : i.modules) code::purge(m);
   }
@@ -301,6 +386,25 @@ class runner {
   // Everything back as it was: old states (each after its process's code_change has returned, so
   // nobody runs the new code when it is purged), old versions, stopped children, everyone resumed.
   void roll_back() {
+    // Rolled modules, last first: each migrated process back to its old state on the held version,
+    // in the reverse order of their moves, then the held version current again and the rolled one
+    // purged. A process that never answered its code_change in time is killed with the rolled code
+    // and restarted by its supervisor on the old version.
+    for (auto r = rolled_.rbegin(); r != rolled_.rend(); ++r) {
+      const std::vector<term> pids(r->migrated.rbegin(), r->migrated.rend());
+      const std::vector<term> before(r->old_states.rbegin(), r->old_states.rend());
+      const std::vector<term> after(r->new_states.rbegin(), r->new_states.rend());
+      code::set_rolling_code_change_in_held(r->module, r->back_in_held);
+      const std::vector<term> back =
+          sys::rolling_revert_all(pids, before, after, r->back_vsn, r->extra, 2 * in_.timeout);
+      for (std::size_t k = 0; k < pids.size(); ++k)  // could not be taken back: its state is the new code's
+        if (!back[k].is_atom(atoms::ok)) r->unanswered.push_back(pids[k]);
+      code::abort_rolling(r->module);
+      // Killed once the old version is current again, so that its supervisor restarts it there.
+      for (const term& pid : r->unanswered) otp::exit(pid, atoms::kill);
+      code::purge(r->module);
+    }
+    rolled_.clear();
     for (const auto& [pid, state] : saved_states_) {
       try {
         sys::replace_state(
@@ -332,6 +436,7 @@ class runner {
   std::map<std::uint32_t, prepared_module> prepared_;  // by module atom index
   std::vector<std::pair<atom, std::vector<term>>> suspended_;
   std::vector<loaded_module> loaded_;
+  std::vector<rolled_module> rolled_;
   std::vector<stopped_child> stopped_;
   std::unordered_map<term, term, term_hash> saved_states_;  // pid -> state before its code_change
   std::vector<term> migrated_;

@@ -17,6 +17,7 @@
 #include "otp/code.hpp"
 #include "otp/file_name.hpp"
 #include "otp/log.hpp"
+#include "otp/rolling_upgrade.hpp"
 #include "otp/runtime.hpp"
 #include "otp/version_order.hpp"
 #include "runtime_state.hpp"
@@ -268,6 +269,13 @@ class code_server final : public gen_server::behaviour {
     }
     if (op == atom("prepare")) return prepare(fs::path(std::string(r[1].as_binary())), r[2].as_atom());
     if (op == atom("finish")) return finish(r[1]);
+    if (op == atom("rolling_begin")) return rolling_begin(r[1], r[2].is_atom(atoms::true_));
+    if (op == atom("rolling_finish")) return rolling_finish(r[1].as_atom());
+    if (op == atom("rolling_abort")) return rolling_abort(r[1].as_atom());
+    if (op == atom("rolling_code_change_in_held")) {
+      detail::slot_of(r[1].as_atom()).code_change_in_held.store(r[2].is_atom(atoms::true_), std::memory_order_relaxed);
+      return atoms::ok;
+    }
     if (op == atom("discard")) {
       prepared_.erase(r[1]);
       return atoms::ok;
@@ -324,6 +332,67 @@ class code_server final : public gen_server::behaviour {
     return tuple(atoms::module, name);
   }
 
+  // A rolling upgrade begins: the prepared version becomes current while the one it replaces is
+  // held for the processes not yet migrated (module_version.hpp).
+  term rolling_begin(const term& handle, bool code_change_in_held) {
+    auto it = prepared_.find(handle);
+    if (it == prepared_.end()) return failure_term(nofile, "", "no prepared module for " + handle.to_string());
+    // The handle is used up either way, as finish's is.
+    std::unique_ptr<module_version> version = std::move(it->second);
+    prepared_.erase(it);
+    const atom name = version->name();
+    const fs::path file = version->file();
+    if (version->kind() != module::kind::gen_server)
+      return failure_term(badfile, file,
+                          std::string(name.text()) + " is not a gen_server module; only gen_servers can be rolled");
+    {
+      std::lock_guard lock(table().mutex);
+      const module_entry* e = table().find(name);
+      if (e == nullptr || e->current == nullptr || e->current->kind() != module::kind::gen_server)
+        return failure_term(nofile, file,
+                            "a rolling upgrade needs " + std::string(name.text()) + " loaded as a gen_server module");
+      if (e->slot->held.load(std::memory_order_relaxed) != nullptr)
+        return failure_term(not_purged, file, "a rolling upgrade of " + std::string(name.text()) + " is under way");
+    }
+    if (!purge_old(name, false).removed)
+      return failure_term(
+          purge_failed, file,
+          "processes still run the old code of " + std::string(name.text()) + " after purge killed them");
+    module_slot& slot = detail::slot_of(name);
+    std::lock_guard lock(table().mutex);
+    module_entry& e = table().entries[name.index()];
+    e.old = std::move(e.current);
+    e.current = std::move(version);
+    e.current->set_seq(++slot.installs);
+    slot.code_change_in_held.store(code_change_in_held, std::memory_order_relaxed);
+    slot.held.store(e.old.get(), std::memory_order_seq_cst);  // before current: see code_pin
+    slot.current.store(e.current.get(), std::memory_order_seq_cst);
+    return tuple(atoms::module, name);
+  }
+
+  // Every process may run the current version now; the held one is ordinary old code.
+  static term rolling_finish(atom name) {
+    module_slot& slot = detail::slot_of(name);
+    std::lock_guard lock(table().mutex);
+    slot.held.store(nullptr, std::memory_order_seq_cst);
+    slot.code_change_in_held.store(false, std::memory_order_relaxed);
+    return atoms::ok;
+  }
+
+  // The held version becomes current again and the rolled one old, to be purged by the caller.
+  static term rolling_abort(atom name) {
+    module_slot& slot = detail::slot_of(name);
+    std::lock_guard lock(table().mutex);
+    module_entry* e = table().find(name);
+    if (e == nullptr || e->old == nullptr || slot.held.load(std::memory_order_relaxed) != e->old.get())
+      return tuple(atoms::error, atom("not_rolling"));
+    std::swap(e->old, e->current);
+    slot.current.store(e->current.get(), std::memory_order_seq_cst);  // before held: see code_pin
+    slot.held.store(nullptr, std::memory_order_seq_cst);
+    slot.code_change_in_held.store(false, std::memory_order_relaxed);
+    return atoms::ok;
+  }
+
   static bool refuse_not_purged(atom name) {
     std::lock_guard lock(table().mutex);
     const module_entry* e = table().find(name);
@@ -340,6 +409,7 @@ class code_server final : public gen_server::behaviour {
     e.slot = &slot;
     e.old = std::move(e.current);  // empty: the caller purged or refused first
     e.current = std::move(version);
+    e.current->set_seq(++slot.installs);
     slot.kind.store(e.current->kind(), std::memory_order_relaxed);
     slot.current.store(e.current.get(), std::memory_order_seq_cst);
   }
@@ -357,6 +427,11 @@ class code_server final : public gen_server::behaviour {
       module_entry* e = table().find(name);
       if (e == nullptr || e->old == nullptr) return {true, false};
       old = e->old.get();
+      if (e->slot->held.load(std::memory_order_seq_cst) == old) {  // a rolling upgrade still needs it
+        log::write(log::level::error,
+                   "purge of " + std::string(name.text()) + ": a rolling upgrade holds its old code; it stays loaded");
+        return {false, false};
+      }
     }
     std::vector<term> users = processes_running(old);
     purge_outcome outcome;
@@ -517,6 +592,16 @@ load_result finish_load(const term& handle) { return result_of(ask(tuple(atom("f
 
 void discard_prepared(const term& handle) { ask(tuple(atom("discard"), handle)); }
 
+// otp/rolling_upgrade.hpp: the code server's part.
+load_result begin_rolling(const term& prepared_handle, bool code_change_in_held) {
+  return result_of(ask(tuple(atom("rolling_begin"), prepared_handle, term(code_change_in_held))));
+}
+void finish_rolling(atom module) { ask(tuple(atom("rolling_finish"), module)); }
+void set_rolling_code_change_in_held(atom module, bool in_held) {
+  ask(tuple(atom("rolling_code_change_in_held"), module, term(in_held)));
+}
+bool abort_rolling(atom module) { return ask(tuple(atom("rolling_abort"), module)).is_atom(atoms::ok); }
+
 void set_path(std::vector<fs::path> directories) {
   std::lock_guard lock(table().mutex);
   table().code_path = std::move(directories);
@@ -612,7 +697,10 @@ std::vector<process_on_code> processes_using(atom module) {
     processes.visit(pid.as_pid(), [&](detail::process_control_block& p) {
       const void* running = p.code_in_use().load(std::memory_order_seq_cst);
       const bool member = p.code_module().load(std::memory_order_relaxed) == e->slot;
-      if (e->old && running == e->old.get())
+      const bool held = member && e->old && e->current &&
+                        e->slot->held.load(std::memory_order_seq_cst) == e->old.get() &&
+                        p.code_seq().load(std::memory_order_relaxed) < e->current->seq();
+      if (e->old && (running == e->old.get() || held))
         found.push_back({pid, e->old->vsn(), true});
       else if (e->current && (running == e->current.get() || member))
         found.push_back({pid, e->current->vsn(), false});

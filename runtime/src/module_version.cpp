@@ -33,17 +33,25 @@ module_slot& slot_of(atom name) {
   return *slot;
 }
 
-code_pin::code_pin(module_slot& slot) : process_(current_process()), previous_(nullptr), version_(nullptr) {
+code_pin::code_pin(module_slot& slot, pin_choice choice)
+    : process_(current_process()), previous_(nullptr), version_(nullptr) {
   if (process_ == nullptr) throw not_in_process();
   previous_ = process_->code_in_use().load(std::memory_order_relaxed);
-  module_version* v = slot.current.load(std::memory_order_seq_cst);
+  const std::uint64_t own_seq = process_->code_seq().load(std::memory_order_relaxed);
   for (;;) {
+    module_version* current = slot.current.load(std::memory_order_seq_cst);
+    module_version* held = slot.held.load(std::memory_order_seq_cst);
+    const bool use_held = held != nullptr && current != nullptr &&
+                          (choice == pin_choice::held || (choice == pin_choice::follow && own_seq < current->seq()));
+    module_version* v = use_held ? held : current;
     process_->code_in_use().store(v, std::memory_order_seq_cst);
-    module_version* again = slot.current.load(std::memory_order_seq_cst);
-    if (again == v) break;
-    v = again;
+    if (slot.current.load(std::memory_order_seq_cst) == current && slot.held.load(std::memory_order_seq_cst) == held) {
+      version_ = v;
+      current_seq_ = current != nullptr ? current->seq() : 0;
+      on_held_ = use_held;
+      return;
+    }
   }
-  version_ = v;
 }
 
 code_pin::~code_pin() { process_->code_in_use().store(previous_, std::memory_order_release); }

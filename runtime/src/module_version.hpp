@@ -6,13 +6,22 @@
 // for the life of the OS process; its `current` is written only by the code server.
 //
 // Safety of removal (hazard pointers): a process publishes the version it is about to run in its
-// control block (code_in_use), then checks that the version is still the slot's current one. The
-// code server only removes a version that is no longer current, after scanning every process's
-// code_in_use (seq_cst on both sides), so no process can be inside code that gets unmapped.
+// control block (code_in_use), then checks that the slot still names it (as current, or as held).
+// The code server only removes a version that is neither current nor held, after scanning every
+// process's code_in_use (seq_cst on both sides), so no process can be inside code that gets
+// unmapped.
+//
+// Rolling upgrades (otp/rolling_upgrade.hpp): while a slot `held` a version, a process whose state
+// belongs to a version older than the current one (its control block's code_seq is below the
+// current version's seq) keeps running the held version; a process moves to the current version
+// when its code_change there succeeds (code_seq := current seq). Every install gives the version a
+// seq higher than any before it in the slot; a process records the seq of the version whose state
+// it holds at init and at each code_change.
 #pragma once
 
 #include <atomic>
 #include <boost/dll/shared_library.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -43,6 +52,10 @@ class module_version {
   gen_server::behaviour& server() const noexcept { return *server_; }
   // process modules: this version's loop.
   module::next (*loop() const noexcept)(const term&) { return loop_; }
+  // The order of installs in the slot (0 before the first install); set by the code server before
+  // the version is published, read by the processes through the slot's atomics.
+  std::uint64_t seq() const noexcept { return seq_; }
+  void set_seq(std::uint64_t seq) noexcept { seq_ = seq; }
 
  private:
   atom name_;
@@ -51,6 +64,7 @@ class module_version {
   std::filesystem::path file_;
   std::filesystem::path copy_;
   module::next (*loop_)(const term&);
+  std::uint64_t seq_ = 0;
   boost::dll::shared_library library_;  // declared before server_: closed after it is destroyed
   std::shared_ptr<gen_server::behaviour> server_;
 };
@@ -60,26 +74,43 @@ struct module_slot {
   const atom name;
   std::atomic<module_version*> current{nullptr};
   std::atomic<module::kind> kind{module::kind::gen_server};  // the current version's (0 before any load)
+  // During a rolling upgrade: the version processes not yet migrated keep running; else null.
+  // Stored before `current` when a rolling upgrade begins, cleared after it when it ends.
+  std::atomic<module_version*> held{nullptr};
+  // During a rolling upgrade: a process's code_change runs in the held version (a dynamic module's
+  // downgrade: the newer code knows both states) rather than in the current one.
+  std::atomic<bool> code_change_in_held{false};
+  // The seq of the last install (written by the code server only).
+  std::uint64_t installs = 0;
 };
 
 // The slot of `name`, created on first use; never freed.
 module_slot& slot_of(atom name);
 
-// While it lives, the calling process runs the slot's current version (or none: `version()` is
-// null when the module has no current code). Restores what the process ran before.
+// While it lives, the calling process runs a version of the slot (or none: `version()` is null when
+// the module has no current code). Restores what the process ran before. `follow` picks the
+// version the process runs (the held one while it is not migrated, else the current one);
+// `current` and `held` pick that version whatever the process's code_seq (`held` falls back to
+// current when nothing is held). `current_seq()` is the seq of the current version seen.
+enum class pin_choice : std::uint8_t { follow, current, held };
 class code_pin {
  public:
-  explicit code_pin(module_slot& slot);
+  explicit code_pin(module_slot& slot, pin_choice choice = pin_choice::follow);
   ~code_pin();
   code_pin(const code_pin&) = delete;
   code_pin& operator=(const code_pin&) = delete;
 
   module_version* version() const noexcept { return version_; }
+  std::uint64_t current_seq() const noexcept { return current_seq_; }
+  // True when the pinned version is the held one of a rolling upgrade.
+  bool on_held() const noexcept { return on_held_; }
 
  private:
   process_control_block* process_;
   const void* previous_;
   module_version* version_;
+  std::uint64_t current_seq_ = 0;
+  bool on_held_ = false;
 };
 
 // Erlang's undef for a module without current code: {undef, [{Module, Function, Arity, []}]}.

@@ -151,6 +151,10 @@ class process_control_block {
   // Written by the process, read by the code server under the process-table slot lock.
   std::atomic<const void*>& code_in_use() noexcept { return code_in_use_; }
   std::atomic<const void*>& code_module() noexcept { return code_module_; }
+  // The seq of the module version whose state the process holds (module_version.hpp): written by
+  // the process at init and code_change, read by the code server (which processes a rolling
+  // upgrade still holds on old code).
+  std::atomic<std::uint64_t>& code_seq() noexcept { return code_seq_; }
 
   // The fiber kept while waiting mid-way (owned by the scheduler code).
   worker_fiber*& parked_fiber() noexcept { return parked_fiber_; }
@@ -195,6 +199,7 @@ class process_control_block {
   std::atomic<std::uint32_t> registered_name_{atoms::undefined.index()};
   std::atomic<const void*> code_in_use_{nullptr};
   std::atomic<const void*> code_module_{nullptr};
+  std::atomic<std::uint64_t> code_seq_{0};
   bool trap_exit_ = false;
   bool waiting_ = false;  // it was waiting for a message when the current drain began (process_info)
 };

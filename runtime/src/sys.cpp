@@ -1,12 +1,14 @@
 // sys: the caller's side (otp/sys.hpp) and the process's side (system_functions.hpp).
 #include "otp/sys.hpp"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "gen_call.hpp"
 #include "otp/runtime.hpp"
+#include "process_control_block.hpp"
 #include "system_functions.hpp"
 
 namespace otp {
@@ -37,6 +39,12 @@ class pending_replacements {
 pending_replacements& replacements() {
   static pending_replacements p;
   return p;
+}
+
+// The calling process's state is an old version's again: during a rolling upgrade it runs the
+// held version (module_version.hpp).
+void hold_on_old_code() {
+  if (process_control_block* self = current_process()) self->code_seq().store(0, std::memory_order_relaxed);
 }
 
 term unknown(const term& request) { return tuple(atoms::error, tuple(atoms::unknown_system_msg, request)); }
@@ -86,6 +94,45 @@ system_outcome handle_system_request(system_request_handler& handler, const term
     } catch (const std::exception& e) {
       outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
     }
+    answer(outcome);
+  } else if (request.is_tuple(4) && request[0].is_atom(atom("rolling_change_code"))) {
+    // One process of a rolling upgrade (otp/rolling_upgrade.hpp): this message is its whole
+    // suspension, so it is taken whether or not the process is suspended.
+    const auto began = std::chrono::steady_clock::now();
+    const term before = handler.get_state();
+    term outcome;
+    try {
+      outcome = handler.code_change(request[2], request[3]);
+    } catch (const forced_exit&) {
+      throw;
+    } catch (const exit_exception& e) {
+      outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
+    } catch (const std::exception& e) {
+      outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
+    }
+    const auto paused =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began).count();
+    answer(outcome.is_atom(atoms::ok) ? tuple(atoms::ok, before, static_cast<std::int64_t>(paused), handler.get_state())
+                                      : outcome);
+  } else if (request.is_tuple(5) && request[0].is_atom(atom("rolling_revert"))) {
+    // {rolling_revert, Before, After, OldVsn, Extra}: back to the state before the migration if
+    // nothing changed it since; else what it became, turned back by code_change(OldVsn, _, Extra)
+    // (in the version the code server names for it), so that no message handled since is lost.
+    term outcome = atoms::ok;
+    if (handler.get_state() == request[2]) {
+      handler.set_state(request[1]);
+    } else {
+      try {
+        outcome = handler.code_change(request[3], request[4]);
+      } catch (const forced_exit&) {
+        throw;
+      } catch (const exit_exception& e) {
+        outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
+      } catch (const std::exception& e) {
+        outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
+      }
+    }
+    if (outcome.is_atom(atoms::ok)) hold_on_old_code();
     answer(outcome);
   } else if (request.is_tuple(2) && request[0].is_atom(atom("debug"))) {
     if (!handler.debug) handler.debug = std::make_unique<debug_options>(handler.print_event);

@@ -240,7 +240,7 @@ TEST(AppupYamlErrors, Instructions) {
                     "'- point_of_no_return', got a list");
   EXPECT_YAML_ERROR(head + "      - update: counter\n        chnage: soft\n", 6u, 9u,
                     "unknown key 'chnage' in the 'update' instruction; expected update, change, mod_type, timeout, "
-                    "pre_purge, post_purge, dep_mods, supervisor");
+                    "pre_purge, post_purge, dep_mods, supervisor, mode");
   EXPECT_YAML_ERROR(head + "      - update: a\n        load_module: b\n", 6u, 9u,
                     "two instructions in one list item ('update' and 'load_module'); write each as its own '- ' item");
   EXPECT_YAML_ERROR(head + "      - update:\n", 5u, 9u, "'update' must be a module or application name, got nothing");

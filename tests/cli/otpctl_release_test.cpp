@@ -147,7 +147,9 @@ TEST(OtpctlRelease, RelupUpgradesTheRunningCounterAndItsSumSurvives) {
   const std::vector<std::string> l = lines(up.out);
   ASSERT_EQ(l.size(), 2u) << up.out << " (no progress lines: stdout is not a terminal)";
   EXPECT_TRUE(l[0].starts_with("node " + node.name() + ": upgraded from 1.0.0 to 1.1.0 in ")) << l[0];
-  EXPECT_TRUE(l[0].ends_with(" ms (1 module changed, 1 process migrated)")) << l[0];
+  EXPECT_NE(l[0].find(" ms (1 module changed, 1 process migrated; longest pause of any process "), std::string::npos)
+      << l[0];
+  EXPECT_TRUE(l[0].ends_with("s)")) << l[0];
   EXPECT_EQ(l[1], "release 1.1.0 runs until the node restarts; 'otpctl permanent 1.1.0' makes it stay");
   EXPECT_EQ(releases_of(node), (releases{{"1.1.0", "current"}, {"1.0.0", "permanent"}}));
 
@@ -193,6 +195,7 @@ TEST(OtpctlRelease, RelupJsonReportsTheInstall) {
   EXPECT_EQ(v.at("direction").as_string(), "up");
   EXPECT_EQ(v.at("modules_changed").to_number<int>(), 1);
   EXPECT_EQ(v.at("processes_migrated").to_number<int>(), 1);
+  EXPECT_GE(v.at("longest_pause_us").to_number<int>(), 0);
   EXPECT_GE(v.at("duration_ms").to_number<int>(), 0);
   EXPECT_FALSE(v.at("permanent").as_bool());
 }
@@ -276,7 +279,8 @@ TEST(OtpctlRelease, HistoryListsTheEventsAsATableAndJson) {
   EXPECT_TRUE(contains(last, "1.1.0")) << last;
   EXPECT_TRUE(contains(last, "1.0.0")) << last;
   EXPECT_TRUE(contains(last, " ok ")) << last;
-  EXPECT_TRUE(last.ends_with("1 module changed, 1 process migrated")) << last;
+  EXPECT_TRUE(contains(last, "1 module changed, 1 process migrated, longest pause ")) << last;
+  EXPECT_TRUE(last.ends_with(" µs")) << last << " (an install in OTP's order rolls no module)";
 
   const outcome as_json = otpctl_at(node, "history", {"--json"});
   ASSERT_EQ(as_json.code, 0) << as_json.err;
@@ -291,6 +295,8 @@ TEST(OtpctlRelease, HistoryListsTheEventsAsATableAndJson) {
   EXPECT_EQ(end.at("from_vsn").as_string(), "1.0.0");
   EXPECT_EQ(end.at("outcome").as_string(), "ok");
   EXPECT_EQ(end.at("processes_migrated").to_number<int>(), 1);
+  EXPECT_GE(end.at("longest_pause_us").to_number<int>(), 0);
+  EXPECT_FALSE(end.contains("rolling_modules"));
 
   const outcome limited = otpctl_at(node, "history", {"--limit", "2", "--json"});
   ASSERT_EQ(limited.code, 0) << limited.err;

@@ -611,4 +611,51 @@ TEST_F(release_handler_test, CheckInstallPrintsTheScriptAndChangesNothing) {
   EXPECT_EQ(std::count(k.begin(), k.end(), "install_start"), 0);
 }
 
+TEST_F(release_handler_test, ARollingInstallMigratesEachServerInPlaceBothWaysAndTheHistoryRecordsIt) {
+  lay_out({.mode = "rolling"});
+  rt_.run([&] {
+    start(options());
+    const term a = child("a"), b = child("b");
+    feed(a, 1, 10);
+    feed(b, 1, 5);
+    ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
+    const term plan = rh::check_install("1.1.0");
+    ASSERT_TRUE(plan.is_tuple(4)) << plan;
+    const std::string script(plan[3].as_binary());
+    EXPECT_NE(script.find("%% rolling group: seq_b, seq_a (each process migrated on its own"), std::string::npos)
+        << script;
+    EXPECT_EQ(script.find("{suspend,"), std::string::npos) << script;
+
+    const term up = rh::install("1.1.0");
+    ASSERT_TRUE(up.is_tuple(3) && up[0].is_atom(atom("ok"))) << up;
+    EXPECT_EQ(*up[2].find(atom("modules_changed")), term(2));
+    EXPECT_EQ(*up[2].find(atom("processes_migrated")), term(2)) << "b is found although its modules are dynamic";
+    EXPECT_EQ(child("a"), a) << "a rolling upgrade restarts nobody";
+    EXPECT_EQ(child("b"), b);
+    EXPECT_EQ(vsn_of(a), binary("2"));
+    EXPECT_EQ(vsn_of(b), binary("2"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(atom("v2"), 10, 0));
+    EXPECT_EQ(otp::sys::get_state(b), tuple(atom("v2"), 5, 0));
+    EXPECT_FALSE(otp::code::check_old_code(atom("seq_a"))) << "old code purged after the last process left it";
+
+    feed(a, 11, 20);
+    const term down = rh::install("1.0.0");
+    ASSERT_TRUE(down.is_tuple(3) && down[0].is_atom(atom("ok"))) << down;
+    EXPECT_EQ(child("a"), a);
+    EXPECT_EQ(vsn_of(a), binary("1"));
+    EXPECT_EQ(vsn_of(b), binary("1"));
+    EXPECT_EQ(otp::sys::get_state(a), tuple(20, 0)) << "migrated down by version 2's code_change";
+    EXPECT_EQ(otp::sys::get_state(b), tuple(5, 0));
+  });
+  const auto events = history();
+  std::vector<const otp::release::history_event*> ends;
+  for (const auto& e : events)
+    if (e.kind == "install_end") ends.push_back(&e);
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[0]->rolling_modules, (std::vector<std::string>{"seq_b", "seq_a"})) << "dependencies first up";
+  EXPECT_EQ(ends[1]->rolling_modules, (std::vector<std::string>{"seq_a", "seq_b"})) << "dependers first down";
+  ASSERT_TRUE(ends[0]->longest_pause_us.has_value());
+  EXPECT_LE(*ends[0]->longest_pause_us, *ends[0]->duration_ms * 1000 + 1000);
+}
+
 }  // namespace

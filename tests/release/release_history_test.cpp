@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -350,6 +351,40 @@ TEST(ReleaseHistory, ErrorsNameTheDatabaseAndTheStatement) {
   } catch (const history_error& e) {
     EXPECT_NE(std::string(e.what()).find("no/such/dir/x.db"), std::string::npos) << e.what();
   }
+}
+
+TEST(ReleaseHistory, ARollingInstallRecordsItsRolledModulesAndTheLongestPause) {
+  rel_test::temp_dir dir;
+  release_history h(dir.path() / "node.db");
+  h.record_boot("myrel", "1.0");
+  h.record_unpack("myrel", "2.0", {});
+  const auto up = h.record_install_start("myrel", "1.0", "2.0");
+  install_result rolled{true, "", std::chrono::milliseconds(30), 2, 10000};
+  rolled.rolling_modules = {"counter", "counter_store"};
+  rolled.longest_pause_us = 420;
+  h.record_install_end(up, rolled);
+  const otp::release::history_event end = h.events().back();
+  EXPECT_EQ(end.kind, "install_end");
+  EXPECT_EQ(end.rolling_modules, (std::vector<std::string>{"counter", "counter_store"}));
+  EXPECT_EQ(end.longest_pause_us, 420);
+  EXPECT_EQ(end.processes_migrated, 10000);
+
+  // An install in OTP's order has no rolled modules, and its pause is recorded too.
+  const auto down = h.record_install_start("myrel", "2.0", "1.0", install_direction::downgrade);
+  install_result ordinary{true, "", std::chrono::milliseconds(9), 1, 3};
+  ordinary.longest_pause_us = 17000;
+  h.record_install_end(down, ordinary);
+  const auto events = h.events();
+  const auto down_end = std::find_if(events.begin(), events.end(), [&](const otp::release::history_event& e) {
+    return e.kind == "install_end" && e.install_id == down;
+  });
+  ASSERT_NE(down_end, events.end());
+  EXPECT_TRUE(down_end->rolling_modules.empty());
+  EXPECT_EQ(down_end->longest_pause_us, 17000);
+  raw_db raw(dir.path() / "node.db");
+  EXPECT_EQ(
+      raw.one("SELECT rolling_modules FROM events WHERE kind = 'install_end' AND install_id = " + std::to_string(up)),
+      "counter counter_store");
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ struct appup_options {
   std::string a_extra = "[]";
   std::string b_extra = "[]";
   std::string a_pre_purge = "brutal_purge";
+  std::string mode{};  // empty: OTP's order; "rolling": both updates migrate process by process
 };
 
 inline std::string release_yaml(const std::string& vsn) {
@@ -51,9 +52,10 @@ inline std::string app_yaml(const std::string& vsn) {
 }
 
 inline std::string updates(const appup_options& o) {
+  const std::string mode = o.mode.empty() ? "" : "        mode: " + o.mode + "\n";
   return "      - update: seq_a\n        change: {advanced: \"" + o.a_extra +
-         "\"}\n        dep_mods: [seq_b]\n        pre_purge: " + o.a_pre_purge +
-         "\n      - update: seq_b\n        change: {advanced: \"" + o.b_extra + "\"}\n";
+         "\"}\n        dep_mods: [seq_b]\n        pre_purge: " + o.a_pre_purge + "\n" + mode +
+         "      - update: seq_b\n        change: {advanced: \"" + o.b_extra + "\"}\n" + mode;
 }
 
 inline std::string appup_yaml(const appup_options& o) {

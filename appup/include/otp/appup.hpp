@@ -12,7 +12,10 @@
 //     brutal_purge,brutal_purge,[]}`, `update::supervisor(M)` is `{update,M,supervisor}`;
 //   - low-level (`load_object_code`, `point_of_no_return`, `load`, `remove`, `purge`, `suspend`,
 //     `resume`, `code_change`, `stop`, `start`, `sync_nodes`, `apply`, `restart_new_emulator`,
-//     `restart_emulator`), which an appup may also contain and which pass through the planner.
+//     `restart_emulator`), which an appup may also contain and which pass through the planner;
+//     and `rolling_update`, otp-cpp's own, which only the planner writes: a group of `update`s
+//     with `mode: rolling`, whose processes move to the new version one by one
+//     (docs/appup.md, "Rolling updates").
 // The relup planner (otp/relup.hpp) turns the first into the second; the YAML reader is in
 // otp/appup_yaml.hpp.
 //
@@ -42,6 +45,9 @@ namespace otp::appup {
 enum class purge_method : std::uint8_t { soft_purge, brutal_purge };
 enum class mod_type : std::uint8_t { dynamic, static_ };
 enum class change_mode : std::uint8_t { up, down };
+// How an `update` reaches the processes of its module: OTP's order (all suspended, the code
+// loaded, all migrated, all resumed) or one process after the other (otp-cpp's `mode: rolling`).
+enum class update_mode : std::uint8_t { suspend_all, rolling };
 // An application's start type, as in a .rel file (and add_application's optional argument).
 enum class start_type : std::uint8_t { permanent, transient, temporary, load, none };
 
@@ -143,10 +149,30 @@ struct restart_new_emulator {
 struct restart_emulator {
   friend bool operator==(const restart_emulator&, const restart_emulator&) = default;
 };
+// One module of a rolling group: what its `update` said.
+struct rolling_module {
+  atom module;
+  mod_type type = mod_type::dynamic;
+  timeout_spec timeout{};  // each process's code_change request
+  change_spec change{};
+  purge_method pre_purge = purge_method::brutal_purge;
+  purge_method post_purge = purge_method::brutal_purge;
+  friend bool operator==(const rolling_module&, const rolling_module&) = default;
+};
+// {rolling_update, up|down, [{M, ModType, Timeout, Change, PrePurge, PostPurge}]}: the modules of
+// one dependency group of rolling updates, in load order (dependencies first on the way up). For
+// each in turn the new version becomes current while the old one is held, then each process of the
+// module is migrated on its own (one code_change, no suspend of the others); the holds end when the
+// whole script has succeeded.
+struct rolling_update {
+  change_mode mode = change_mode::up;
+  std::vector<rolling_module> modules{};
+  friend bool operator==(const rolling_update&, const rolling_update&) = default;
+};
 
 using low_instruction =
     std::variant<load_object_code, point_of_no_return, load, remove, purge, suspend, resume, code_change, stop, start,
-                 sync_nodes, apply, restart_new_emulator, restart_emulator>;
+                 sync_nodes, apply, restart_new_emulator, restart_emulator, rolling_update>;
 
 // --- high-level instructions, with systools' defaults -----------------------------------------
 struct load_module {
@@ -164,12 +190,15 @@ struct update {
   purge_method pre_purge = purge_method::brutal_purge;
   purge_method post_purge = purge_method::brutal_purge;
   std::vector<atom> dep_mods{};
+  update_mode mode = update_mode::suspend_all;  // rolling: otp-cpp's extension
+  bool is_supervisor = false;                   // written {update, M, supervisor}: never rolling
 
   // {update, M, supervisor} = {update, M, static, default, {advanced, []}, brutal_purge, brutal_purge, []}
   static update supervisor(atom m) {
     update u{m};
     u.type = mod_type::static_;
     u.change = change_spec::advanced_with(term());
+    u.is_supervisor = true;
     return u;
   }
   friend bool operator==(const update&, const update&) = default;
@@ -255,6 +284,7 @@ struct appup_spec {
 std::string_view to_string(purge_method p);
 std::string_view to_string(mod_type t);
 std::string_view to_string(change_mode m);
+std::string_view to_string(update_mode m);
 std::string_view to_string(start_type t);
 
 // The name of an instruction's tuple tag or bare atom ("load_module", "point_of_no_return", ...).
@@ -263,6 +293,7 @@ std::string_view name_of(const instruction& i);
 
 // The term OTP writes for the instruction; high-level instructions in their longest form
 // ({update,M,ModType,Timeout,Change,Pre,Post,DepMods}, {load_module,M,Pre,Post,DepMods}, ...).
+// A rolling update has a ninth element, the atom rolling (not OTP's: Erlang has no rolling mode).
 term to_term(const low_instruction& i);
 term to_term(const instruction& i);
 

@@ -28,7 +28,8 @@ std::string field(const otp::term& event, const char* key) {
   return v->to_string();
 }
 
-// "12 ms, 1 module changed, 1 process migrated", or the failure's reason.
+// "12 ms, 1 module changed, 1 process migrated, longest pause 840 µs, rolled [counter]", or the
+// failure's reason.
 std::string details(const otp::term& event) {
   if (const std::string reason = field(event, "reason"); !reason.empty()) return reason;
   std::string text;
@@ -40,6 +41,10 @@ std::string details(const otp::term& event) {
   add("duration_ms", "ms", "ms");
   add("modules_changed", "module changed", "modules changed");
   add("processes_migrated", "process migrated", "processes migrated");
+  if (const std::string pause = field(event, "longest_pause_us"); !pause.empty())
+    text += (text.empty() ? "" : ", ") + std::string("longest pause ") + pause + " µs";
+  if (const std::string rolled = field(event, "rolling_modules"); !rolled.empty())
+    text += (text.empty() ? "" : ", ") + std::string("rolled ") + rolled;
   return text;
 }
 
@@ -80,7 +85,8 @@ const command history{
     "make_permanent, remove, boot or install_interrupted; AT is UTC; an install_end's OUTCOME is ok or\n"
     "failed, its DETAILS the duration and what changed, or why it failed. With --json: an array of\n"
     "{id, at, kind, name, vsn, [from_vsn], [outcome], [reason], [install_id], [duration_ms],\n"
-    "[modules_changed], [processes_migrated]}.",
+    "[modules_changed], [processes_migrated], [longest_pause_us], [rolling_modules]} (rolling_modules:\n"
+    "the modules an update with 'mode: rolling' migrated process by process).",
     &declare,
     &run,
 };

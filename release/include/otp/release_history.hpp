@@ -5,7 +5,7 @@
 //   releases(name, vsn, status, unpacked_at, updated_at)     status: unpacked|current|permanent|old
 //   release_files(vsn, app, app_vsn, module, path, sha256)   what unpack checked, per module file
 //   events(id, at, kind, name, vsn, from_vsn, direction, install_id, outcome, reason, duration_ms,
-//          modules_changed, processes_migrated, operation)
+//          modules_changed, processes_migrated, operation, rolling_modules, longest_pause_us)
 //     kind: unpack | install_start | install_end | make_permanent | downgrade | remove | boot |
 //           install_interrupted | application_exit | watchdog_gave_up
 // Every recording method writes its event row and its status changes in one transaction, so a
@@ -84,6 +84,8 @@ struct install_result {
   std::chrono::milliseconds duration{0};
   std::int64_t modules_changed = 0;
   std::int64_t processes_migrated = 0;
+  std::vector<std::string> rolling_modules{};  // modules migrated process by process (mode: rolling)
+  std::int64_t longest_pause_us = 0;           // the longest pause of any process, rolling or not
 };
 
 struct history_event {
@@ -99,7 +101,9 @@ struct history_event {
   std::optional<std::int64_t> duration_ms;
   std::optional<std::int64_t> modules_changed;
   std::optional<std::int64_t> processes_migrated;
-  std::string operation;  // install_start / install_end of a cluster operation: its id
+  std::string operation;                           // install_start / install_end of a cluster operation: its id
+  std::vector<std::string> rolling_modules{};      // install_end: the modules rolled process by process
+  std::optional<std::int64_t> longest_pause_us{};  // install_end (from schema 5 on)
 };
 
 struct interrupted_install {
@@ -114,7 +118,7 @@ enum class install_direction { upgrade, downgrade };
 
 class release_history {
  public:
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
 
   // Opens (creating if needed) and migrates the database; sets WAL and synchronous=FULL.
   explicit release_history(std::filesystem::path database);

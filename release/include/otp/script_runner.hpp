@@ -11,6 +11,11 @@
 //     skipped, as OTP does, but one that does not answer in time fails the script (OTP skips it);
 //   - load makes the prepared version current (the old one stays old until purged); code_change
 //     calls each suspended process's code_change (OldVsn on up, {down, Vsn} on down);
+//   - rolling_update (otp-cpp's, docs/appup.md "Rolling updates"): for each module in turn, the new
+//     version becomes current while the old one is held, then each process found through the
+//     supervision trees is migrated by its own code_change (one system message: the others keep
+//     serving, on the old version until their turn); the holds end, and the old code is soft-purged,
+//     once the whole script has succeeded;
 //   - resume, purge, remove do what they say; stop / start terminate and restart the supervised
 //     children of the modules (top supervisors excluded); apply calls `inputs.apply` (the release
 //     handler's application start/stop), refused when none is given.
@@ -18,7 +23,10 @@
 // Going beyond OTP (docs/release-handler.md): when any step fails, every process that had a
 // code_change request gets its old state back (once its code_change has returned: a code_change
 // that timed out is given twice the timeout more, then killed with its process, which its
-// supervisor restarts on the old version), every module this run loaded gets its old version back
+// supervisor restarts on the old version), every process a rolling_update migrated goes back to the
+// old version, in the reverse order of their moves, with its old state (or, if it handled messages
+// since, its state turned back by the downgrade's code_change), every module this run loaded gets its
+// old version back
 // (the new one is purged), stopped children are restarted, every suspended process is resumed, and
 // the node keeps running the old release — no restart. Processes are only ever suspended, never
 // restarted, so no message sent to them is lost or reordered. sync_nodes and the emulator restarts
@@ -61,6 +69,9 @@ struct script_inputs {
   std::function<void(const appup::apply&)> apply;
   // Called after each instruction.
   std::function<void(const script_step&)> on_step;
+  // How many processes of a rolling_update are asked at once (each still pauses only for its own
+  // code_change; more in flight means a shorter total time).
+  std::size_t rolling_window = 256;
 };
 
 struct script_outcome {
@@ -69,8 +80,11 @@ struct script_outcome {
   bool rolled_back = false;
   std::size_t modules_changed = 0;
   std::size_t processes_migrated = 0;
-  // The longest time a process stayed suspended: from its suspend request to its resume's answer.
+  // The longest pause of any process: for OTP's order, from its suspend request to its resume's
+  // answer; for a rolling update, the time it spent on its code_change request.
   std::chrono::microseconds longest_suspension{0};
+  // The modules migrated by rolling_update, in order.
+  std::vector<atom> rolled_modules{};
   // Modules loaded by the run with their post-purge method, for the release handler's
   // make_permanent (brutal) or later soft purges (soft).
   std::vector<std::pair<atom, appup::purge_method>> unpurged;
