@@ -79,6 +79,8 @@ class message_queue {
   // The total size of the messages queued now.
   std::size_t bytes() const noexcept { return bytes_; }
   std::size_t capacity_bytes() const noexcept { return items_.capacity() * sizeof(entry); }
+  // Messages pushed since the process started (its messages handled, as process_info shows).
+  std::uint64_t pushed() const noexcept { return pushed_; }
 
  private:
   struct entry {
@@ -88,6 +90,7 @@ class message_queue {
   std::vector<entry> items_;
   std::size_t head_ = 0;
   std::size_t bytes_ = 0;
+  std::uint64_t pushed_ = 0;
 };
 
 class process_control_block {
