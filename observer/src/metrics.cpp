@@ -57,6 +57,11 @@ void restarts_of(exposition& e, const std::string& app, const term& node, const 
   }
 }
 
+// A node's name as it is written (shop@127.0.0.1), not as an Erlang atom ('shop@127.0.0.1').
+std::string node_text(const term* node) {
+  return node != nullptr && node->is_atom() ? std::string(node->as_atom().text()) : text_of(node);
+}
+
 }  // namespace
 
 std::string label_value(const std::string& text) {
@@ -136,6 +141,17 @@ std::string prometheus_text(const metrics_input& in) {
   e.family("otp_dist_connections", "gauge", "Connected nodes, visible and hidden.");
   e.sample("otp_dist_connections", label("visibility", "visible"), integer_at(s, "visible_nodes"));
   e.sample("otp_dist_connections", label("visibility", "hidden"), integer_at(s, "hidden_nodes"));
+
+  const term* connections = s.is_map() ? s.find(atom("connections")) : nullptr;
+  const char* bytes[][3] = {
+      {"otp_dist_sent_bytes_total", "bytes_sent", "Bytes written to a connected node's socket."},
+      {"otp_dist_received_bytes_total", "bytes_received", "Bytes read from a connected node's socket."}};
+  for (const auto& [name, key, help] : bytes) {
+    e.family(name, "counter", help);
+    if (connections != nullptr && connections->is_proper_list())
+      for (const term& c : connections->elements())
+        e.sample(name, label("node", node_text(c.find(atom("node")))), integer_at(c, key));
+  }
 
   e.family("otp_release_info", "gauge", "The node's releases: 1 for each, its status as a label.");
   for (const release::release_handler::release_entry& r : in.releases)

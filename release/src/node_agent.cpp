@@ -130,13 +130,20 @@ term statistics() {
     schedulers.push_back(map({{atom("run_queue"), static_cast<std::int64_t>(t.run_queue)},
                               {atom("messages_sent"), static_cast<std::int64_t>(t.messages_sent)},
                               {atom("messages_received"), static_cast<std::int64_t>(t.messages_received)}}));
+  std::vector<term> connections;
+  for (const node::connection_statistics& c : node::connections())
+    connections.push_back(map({{atom("node"), c.node},
+                               {atom("hidden"), c.hidden},
+                               {atom("bytes_sent"), static_cast<std::int64_t>(c.bytes_sent)},
+                               {atom("bytes_received"), static_cast<std::int64_t>(c.bytes_received)}}));
   return map({{atom("processes"), static_cast<std::int64_t>(s.processes)},
               {atom("messages_sent"), static_cast<std::int64_t>(s.messages_sent)},
               {atom("messages_received"), static_cast<std::int64_t>(s.messages_received)},
               {atom("intensity_exhaustions"), static_cast<std::int64_t>(supervisor::intensity_exhaustions())},
               {atom("schedulers"), term::make_list(std::move(schedulers))},
               {atom("visible_nodes"), static_cast<std::int64_t>(node::nodes(node::node_set::visible).size())},
-              {atom("hidden_nodes"), static_cast<std::int64_t>(node::nodes(node::node_set::hidden).size())}});
+              {atom("hidden_nodes"), static_cast<std::int64_t>(node::nodes(node::node_set::hidden).size())},
+              {atom("connections"), term::make_list(std::move(connections))}});
 }
 
 class agent final : public gen_server::behaviour {

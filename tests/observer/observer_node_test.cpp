@@ -225,6 +225,18 @@ TEST(ObserverNode, TheConfigFileTurnsItOn) {
   EXPECT_EQ(http_get(node.port(), "/api/overview").status, 200u);
 }
 
+TEST(ObserverNode, ANodeWhoseObserverCannotListenDoesNotStart) {
+  counter_root root_a;
+  counter_root root_b;
+  observed_node a(root_a);
+  child_program b({OTP_OTPCTL, "start", "--name", unique_node(), "--root", root_b.root().string(), "--cookie", cookie,
+                   "--observer-port", std::to_string(a.port())},
+                  root_b.log());
+  EXPECT_EQ(b.read_line(), "");  // neither an observer line nor a ready line: it ends
+  EXPECT_EQ(b.stop(0), 1);       // signal 0: only waits for its exit
+  EXPECT_NE(slurp(root_b.log()).find("cannot start the node's services"), std::string::npos) << slurp(root_b.log());
+}
+
 TEST(ObserverNode, ItIsOffByDefault) {
   counter_root root;
   observed_node node(root, {});
@@ -247,6 +259,10 @@ TEST(OtpctlObserver, ServesAnotherNodeOverDistributionUntilStopped) {
   EXPECT_EQ(promtool_check(metrics).first, 0) << metrics;
   // otpctl observer itself is a hidden node of the observed one.
   EXPECT_EQ(sample(metrics, R"(otp_dist_connections{visibility="hidden"})"), 1);
+  // ... whose connection has carried the calls that made these answers.
+  const std::string otpctl_node = "otpctl_" + std::to_string(observer.pid()) + "@127.0.0.1";
+  EXPECT_GT(sample(metrics, "otp_dist_received_bytes_total{node=\"" + otpctl_node + "\"}"), 0) << metrics;
+  EXPECT_GT(sample(metrics, "otp_dist_sent_bytes_total{node=\"" + otpctl_node + "\"}"), 0) << metrics;
   EXPECT_EQ(observer.stop(SIGTERM), 0);
 }
 

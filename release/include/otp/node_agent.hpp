@@ -26,9 +26,10 @@
 //       for every local process alive (process_info; registered_name [] when none)
 //   statistics
 //       #{processes, messages_sent, messages_received, intensity_exhaustions, schedulers =>
-//       [#{run_queue, messages_sent, messages_received}], visible_nodes, hidden_nodes}: the
-//       runtime's counters (runtime::statistics), supervisor::intensity_exhaustions, and the
-//       number of connected nodes
+//       [#{run_queue, messages_sent, messages_received}], visible_nodes, hidden_nodes, connections
+//       => [#{node, hidden, bytes_sent, bytes_received}]}: the runtime's counters
+//       (runtime::statistics), supervisor::intensity_exhaustions, the number of connected nodes
+//       and each connection's bytes (node::connections)
 //   install_progress
 //       undefined, or the install running now or last (since the node started), step by step:
 //       #{from_vsn, to_vsn, state => running | ok | failed, elapsed_ms, steps => [#{step,
