@@ -8,7 +8,7 @@ mode=(-i)
 [[ ${1:-} == --check ]] && mode=(--dry-run --Werror)
 
 dirs=()
-for dir in runtime supervisor release appup cli tests examples bench; do
+for dir in runtime supervisor release appup observer cli tests examples bench; do
   [[ -d $dir ]] && dirs+=("$dir")
 done
 find "${dirs[@]}" -type f \( -name '*.hpp' -o -name '*.cpp' \) -print0 | xargs -0 -r clang-format "${mode[@]}"

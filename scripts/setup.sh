@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(g++ cmake make ninja-build libboost1.81-dev libboost-program-options1.81-dev libboost-context1.81-dev
           libboost-filesystem1.81-dev libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libspdlog-dev libfmt-dev libarchive-dev libssl-dev openssl erlang-base erlang-ssl clang-format)
+          libspdlog-dev libfmt-dev libarchive-dev libssl-dev openssl erlang-base erlang-ssl clang-format
+          prometheus chromium)
 [[ ${1:-} == fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" 2>/dev/null |

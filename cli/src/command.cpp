@@ -14,6 +14,7 @@
 #include "commands/history.hpp"
 #include "commands/load.hpp"
 #include "commands/nodes.hpp"
+#include "commands/observer.hpp"
 #include "commands/permanent.hpp"
 #include "commands/ping.hpp"
 #include "commands/plan.hpp"
@@ -41,6 +42,7 @@ constexpr const command* table[] = {
     &commands::cluster,  &commands::remove,  &commands::history,     &commands::load,      &commands::purge,
     &commands::which,    &commands::call,    &commands::cast,        &commands::send,      &commands::check,
     &commands::plan,     &commands::archive, &commands::application, &commands::config,    &commands::systemd_unit,
+    &commands::observer,
 };
 }  // namespace
 

@@ -94,7 +94,7 @@ void declare_node_options(po::options_description& options) {
 
 exit_code with_node(std::string_view command, const po::variables_map& args, std::ostream& err,
                     const std::function<exit_code(const node_session&)>& body,
-                    const std::function<void()>& on_unreachable) {
+                    const std::function<void()>& on_unreachable, bool bounded) {
   const target_name target = parse_target(args["node"].as<std::string>());
   const std::int64_t timeout_ms = args["timeout"].as<std::int64_t>();
   if (timeout_ms <= 0 || timeout_ms > max_timeout_ms)
@@ -159,7 +159,7 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
       return (m.is_tuple(2) && m[0] == done) || (m.is_tuple(5) && m[1] == monitor);
     };
     // A call made with session.timeout reports its own timeout: the deadline leaves it a margin.
-    std::optional<otp::term> outcome = otp::receive(ours, session.timeout + deadline_margin);
+    std::optional<otp::term> outcome = otp::receive(ours, bounded ? session.timeout + deadline_margin : otp::infinity);
     exit_code code = exit_code::failed;
     if (!outcome) {
       otp::exit(pid, otp::atom("kill"));

@@ -55,9 +55,11 @@ struct node_session {
 void declare_node_options(boost::program_options::options_description& options);
 
 // Connects to the node of `args` and runs `body` (see above). `on_unreachable`, when given, runs
-// before the error line when the ping fails (ping prints "pang").
+// before the error line when the ping fails (ping prints "pang"). `bounded` false: the body runs
+// as long as it likes (otpctl observer, which serves until it is stopped); --timeout then bounds
+// the connection only.
 exit_code with_node(std::string_view command, const boost::program_options::variables_map& args, std::ostream& err,
                     const std::function<exit_code(const node_session&)>& body,
-                    const std::function<void()>& on_unreachable = {});
+                    const std::function<void()>& on_unreachable = {}, bool bounded = true);
 
 }  // namespace otpctl

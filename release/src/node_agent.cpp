@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "install_progress.hpp"
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
 #include "otp/node.hpp"
@@ -15,6 +16,7 @@
 #include "otp/os_process.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
+#include "otp/runtime.hpp"
 #include "otp/supervisor.hpp"
 
 namespace otp::release::node_agent {
@@ -104,13 +106,68 @@ term load_everywhere(atom module) {
   return term::make_list(std::move(results));
 }
 
+term processes() {
+  std::vector<term> all;
+  for (const term& pid : otp::processes()) {
+    const auto info = process_info(pid);
+    if (!info) continue;  // ended since the snapshot
+    all.push_back(map({{atom("pid"), pid},
+                       {atom("registered_name"), info->registered_name},
+                       {atoms::status, info->status},
+                       {atoms::module, text(info->module)},
+                       {atom("vsn"), text(info->vsn)},
+                       {atom("message_queue_len"), static_cast<std::int64_t>(info->message_queue_len)},
+                       {atom("memory"), static_cast<std::int64_t>(info->memory)},
+                       {atom("messages_received"), static_cast<std::int64_t>(info->messages_received)}}));
+  }
+  return term::make_list(std::move(all));
+}
+
+term statistics() {
+  const runtime_statistics s = runtime::current().statistics();
+  std::vector<term> schedulers;
+  for (const scheduler_statistics& t : s.schedulers)
+    schedulers.push_back(map({{atom("run_queue"), static_cast<std::int64_t>(t.run_queue)},
+                              {atom("messages_sent"), static_cast<std::int64_t>(t.messages_sent)},
+                              {atom("messages_received"), static_cast<std::int64_t>(t.messages_received)}}));
+  std::vector<term> connections;
+  for (const node::connection_statistics& c : node::connections())
+    connections.push_back(map({{atom("node"), c.node},
+                               {atom("hidden"), c.hidden},
+                               {atom("bytes_sent"), static_cast<std::int64_t>(c.bytes_sent)},
+                               {atom("bytes_received"), static_cast<std::int64_t>(c.bytes_received)}}));
+  return map({{atom("processes"), static_cast<std::int64_t>(s.processes)},
+              {atom("messages_sent"), static_cast<std::int64_t>(s.messages_sent)},
+              {atom("messages_received"), static_cast<std::int64_t>(s.messages_received)},
+              {atom("intensity_exhaustions"), static_cast<std::int64_t>(supervisor::intensity_exhaustions())},
+              {atom("schedulers"), term::make_list(std::move(schedulers))},
+              {atom("visible_nodes"), static_cast<std::int64_t>(node::nodes(node::node_set::visible).size())},
+              {atom("hidden_nodes"), static_cast<std::int64_t>(node::nodes(node::node_set::hidden).size())},
+              {atom("connections"), term::make_list(std::move(connections))}});
+}
+
 class agent final : public gen_server::behaviour {
  public:
   explicit agent(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {}
 
   gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
 
-  gen_server::result handle_call(const term& r, const term&, const term& state) override {
+  gen_server::result handle_call(const term& r, const term& from, const term& state) override {
+    // status and processes wait for other processes (status for the release handler, which is busy
+    // while it installs): each is answered from a process of its own, so that the agent goes on
+    // answering the rest (install_progress, above all) meanwhile.
+    if (r.is_atom(request::status) || r.is_atom(request::processes)) {
+      spawn([r, from] {
+        term reply;
+        try {
+          reply = r.is_atom(request::status) ? status() : processes();
+        } catch (const std::exception& e) {
+          reply = tuple(atoms::error, exit_reason_of(e));
+        }
+        gen_server::reply(from, reply);
+      });
+      return gen_server::result::noreply(state);
+    }
     return gen_server::result::reply(answer(r), state);
   }
 
@@ -121,6 +178,9 @@ class agent final : public gen_server::behaviour {
     try {
       if (r.is_atom(request::status)) return status();
       if (r.is_atom(request::nodes)) return nodes();
+      if (r.is_atom(request::processes)) return processes();
+      if (r.is_atom(request::statistics)) return statistics();
+      if (r.is_atom(request::install_progress)) return detail::install_progress();
       if (r.is_atom(request::os_pids)) return encode_os_pids({::getpid(), ::getppid(), machine_boot_id()});
       if (r.is_atom(request::stop)) {
         spawn([on_stop = on_stop_] { on_stop(); });
@@ -160,6 +220,9 @@ term purge(atom module, bool soft, const term& a) {
 }
 os_process_ids os_pids(const term& a) { return decode_os_pids(call(a, request::os_pids)); }
 term stop(const term& a) { return call(a, request::stop); }
+term processes(const term& a) { return call(a, request::processes); }
+term statistics(const term& a) { return call(a, request::statistics); }
+term install_progress(const term& a) { return call(a, request::install_progress); }
 
 std::string machine_boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");

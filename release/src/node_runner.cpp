@@ -130,10 +130,22 @@ int run_node(const node_config& config) {
     rpc::set_stop_handler([me] { send(me, tuple(stop_atom, atom("init_stop"))); });
     signals.forward_to(rt, me);
     const auto [name, vsn] = booted_release();
-    log::write(log::level::info,
-               "node " + std::string(node::name().text()) + " is running release " + name + " " + vsn);
-    if (config.on_ready) config.on_ready(name, vsn);
-    for (;;) {
+    std::function<void()> stop_services;
+    bool serving = true;
+    if (config.start_services) {
+      try {
+        stop_services = config.start_services();
+      } catch (const std::exception& e) {
+        code = fail(std::string("cannot start the node's services: ") + e.what());
+        serving = false;
+      }
+    }
+    if (serving) {
+      log::write(log::level::info,
+                 "node " + std::string(node::name().text()) + " is running release " + name + " " + vsn);
+      if (config.on_ready) config.on_ready(name, vsn);
+    }
+    while (serving) {
       const term m = receive();
       if (m.is_tuple(2) && m[0].is_atom(stop_atom)) {
         log::write(log::level::notice,
@@ -152,6 +164,7 @@ int run_node(const node_config& config) {
         break;
       }
     }
+    if (stop_services) stop_services();
     gen_server::stop(node_agent::registered_name);
     if (is_process_alive(handler[1])) gen_server::stop(handler[1]);
     node::stop();

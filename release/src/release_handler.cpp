@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "install_progress.hpp"
 #include "otp/application_controller.hpp"
 #include "otp/code.hpp"
 #include "otp/gen_server.hpp"
@@ -428,6 +429,7 @@ class handler final : public gen_server::behaviour {
     p->install_id = history_->record_install_start(
         current_.release.name, p->from, vsn,
         version_less(p->from, vsn) ? install_direction::upgrade : install_direction::downgrade, p->operation);
+    detail::install_began(p->from, vsn);
     pending_ = std::move(p);
     script_outcome failed;  // ended after the catch: ending an install may wait for processes
     try {
@@ -462,6 +464,7 @@ class handler final : public gen_server::behaviour {
     in.on_step = [&p](const script_step& s) {
       const std::string text = appup::format(*s.instruction);
       log::write(log::level::info, "release_handler: " + p.to_vsn + ": " + text);
+      detail::install_step(text, term::make_list(s.processes));
       if (p.progress.is_pid())
         send(p.progress, tuple(atom("release_progress"), binary(p.to_vsn), binary(text), term::make_list(s.processes)));
     };
@@ -503,6 +506,8 @@ class handler final : public gen_server::behaviour {
     result.longest_pause_us = static_cast<std::int64_t>(outcome.longest_suspension.count());
     if (!outcome.ok) result.reason = outcome.reason.to_string();
     history_->record_install_end(p->install_id, result);
+    detail::install_ended(outcome.ok, result.reason, result.duration.count(),
+                          static_cast<std::int64_t>(outcome.longest_suspension.count()));
     if (!outcome.ok) {
       log::write(log::level::error,
                  "release_handler: install of " + p->vsn + " failed, still running " + p->from + ": " + result.reason);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "message_counters.hpp"
+
 namespace otp::detail {
 
 namespace {
@@ -37,6 +39,8 @@ void message_queue::push(envelope_ptr e) noexcept {
   tail_ = added;
   ++count_;
   bytes_ += added->queued_bytes;
+  ++pushed_;
+  count_message_received();
 }
 
 void message_queue::push(term message, std::size_t wire_bytes) {

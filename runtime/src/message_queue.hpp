@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "mailbox.hpp"
 #include "otp/term.hpp"
@@ -39,6 +40,8 @@ class message_queue {
   term take(std::size_t i) noexcept;
   // The total size of the messages queued now.
   std::size_t bytes() const noexcept { return bytes_; }
+  // Messages pushed since the process started (its messages handled, as process_info shows).
+  std::uint64_t pushed() const noexcept { return pushed_; }
 
  private:
   envelope* envelope_at(std::size_t i) noexcept;
@@ -48,6 +51,7 @@ class message_queue {
   envelope* tail_ = nullptr;
   std::size_t count_ = 0;
   std::size_t bytes_ = 0;
+  std::uint64_t pushed_ = 0;
   envelope* cursor_ = nullptr;  // the envelope `at` last reached (nullptr: none), at cursor_index_
   std::size_t cursor_index_ = 0;
 };

@@ -349,6 +349,8 @@ bool is_process_alive(const term& pid) {
   return detail::the_runtime_state().table.visit(pid.as_pid(), [](process_control_block&) {});
 }
 
+std::vector<term> processes() { return detail::the_runtime_state().table.pids(); }
+
 std::optional<process_info_result> process_info(const term& pid) {
   if (!pid.is_pid()) throw badarg("process_info: not a pid: " + pid.to_string());
   if (!in_process()) return runtime::current().run([&] { return process_info(pid); });
@@ -366,6 +368,7 @@ std::optional<process_info_result> process_info(const term& pid) {
   process_info_result r;
   r.status = get("status").as_atom();
   r.message_queue_len = static_cast<std::size_t>(get("message_queue_len").as_int());
+  r.messages_received = static_cast<std::uint64_t>(get("messages_received").as_int());
   r.module = std::string(get("module").as_binary());
   r.vsn = std::string(get("vsn").as_binary());
   r.memory = static_cast<std::size_t>(get("memory").as_int());

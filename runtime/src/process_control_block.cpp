@@ -6,6 +6,7 @@
 #include <typeinfo>
 
 #include "dist/router.hpp"
+#include "message_counters.hpp"
 #include "otp/log.hpp"
 #include "otp/term_text.hpp"
 #include "registry.hpp"
@@ -37,7 +38,8 @@ envelope* make_envelope(signal_kind kind, term from, term payload, term ref) {
 }
 
 bool send_signal(const pid_parts& pid, envelope* e) {
-  if (pid.node != 0) return dist::forward_signal(pid, e);  // another node's process
+  if (e->kind <= signal_kind::alias_message) count_message_sent();  // message, call, alias_message
+  if (pid.node != 0) return dist::forward_signal(pid, e);           // another node's process
   runtime_state* s = runtime_state_or_null();
   process_control_block* woken = nullptr;
   const bool delivered = s != nullptr && s->table.visit(pid, [&](process_control_block& p) {
@@ -212,6 +214,7 @@ void process_control_block::answer_info_request(const term& requester, const ter
   term info = map({
       {atoms::status, status},
       {atom("message_queue_len"), static_cast<std::int64_t>(messages_.size())},
+      {atom("messages_received"), static_cast<std::int64_t>(messages_.pushed())},
       {atoms::module, binary(body_->module_name())},
       {atom("vsn"), binary(body_->module_vsn())},
       {atom("memory"), static_cast<std::int64_t>(memory())},

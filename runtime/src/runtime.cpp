@@ -79,4 +79,16 @@ unsigned runtime::scheduler_count() const noexcept { return impl_->options.sched
 const runtime_options& runtime::options() const noexcept { return impl_->options; }
 std::size_t runtime::process_count() const noexcept { return impl_->state.table.size(); }
 
+runtime_statistics runtime::statistics() const {
+  runtime_statistics r;
+  r.processes = impl_->state.table.size();
+  r.messages_sent = detail::foreign_messages_sent.load(std::memory_order_relaxed);
+  for (const detail::scheduler_thread_statistics& t : impl_->state.pool.statistics()) {
+    r.schedulers.push_back({t.run_queue, t.messages_sent, t.messages_received});
+    r.messages_sent += t.messages_sent;
+    r.messages_received += t.messages_received;
+  }
+  return r;
+}
+
 }  // namespace otp

@@ -36,7 +36,11 @@ struct scheduler_pool::thread_state {
   bool in_slice = false;                   // owner only: a process runs on this thread
   std::vector<std::shared_ptr<deferred_flush>> deferred_flushes;  // owner only
   unsigned slices_since_flush = 0;                                // owner only
+  thread_message_counters messages;                               // written by the owner only (message_counters.hpp)
 };
+
+__attribute__((tls_model("initial-exec"))) thread_local thread_message_counters* tls_message_counters = nullptr;
+std::atomic<std::uint64_t> foreign_messages_sent{0};
 
 namespace {
 __attribute__((tls_model("initial-exec"))) thread_local scheduler_pool::thread_state* tls_state = nullptr;
@@ -368,6 +372,7 @@ void scheduler_pool::run_one(thread_state& self, process_control_block* p) {
 void scheduler_pool::thread_main(thread_state& self) {
   pthread_setname_np(pthread_self(), ("otp-sched-" + std::to_string(self.index)).c_str());  // as top -H shows it
   tls_state = &self;
+  tls_message_counters = &self.messages;
   set_current_thread_context(&self.context);
 #if !defined(__SANITIZE_ADDRESS__)
   enable_overflow_handler_for_this_thread();  // AddressSanitizer keeps its own alternate stack
@@ -376,7 +381,24 @@ void scheduler_pool::thread_main(thread_state& self) {
   for (worker_fiber* fiber : self.fibers) delete fiber;
   self.fibers.clear();
   set_current_thread_context(nullptr);
+  tls_message_counters = nullptr;
   tls_state = nullptr;
+}
+
+std::vector<scheduler_thread_statistics> scheduler_pool::statistics() const {
+  std::vector<scheduler_thread_statistics> all;
+  all.reserve(threads_.size());
+  for (const auto& t : threads_) {
+    scheduler_thread_statistics one;
+    {
+      std::lock_guard lock(t->queue_mutex);
+      one.run_queue = t->queue.size();
+    }
+    one.messages_sent = t->messages.sent.load(std::memory_order_relaxed);
+    one.messages_received = t->messages.received.load(std::memory_order_relaxed);
+    all.push_back(one);
+  }
+  return all;
 }
 
 }  // namespace otp::detail

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "idle_poller.hpp"
+#include "message_counters.hpp"
 #include "process_control_block.hpp"
 #include "worker_fiber.hpp"
 
@@ -51,6 +52,13 @@ class deferred_flush {
  public:
   virtual ~deferred_flush() = default;
   virtual void flush_deferred() = 0;
+};
+
+// One scheduler thread as runtime::statistics reports it.
+struct scheduler_thread_statistics {
+  std::size_t run_queue = 0;  // processes queued on it now
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_received = 0;
 };
 
 class scheduler_pool {
@@ -84,6 +92,10 @@ class scheduler_pool {
   void process_started() noexcept { live_processes_.fetch_add(1, std::memory_order_relaxed); }
   // True when no process is left; false when `limit` passed first.
   bool wait_until_no_processes(std::chrono::milliseconds limit);
+
+  // Each thread's run queue and message counters, in thread order (a snapshot: it takes each queue's
+  // lock in turn).
+  std::vector<scheduler_thread_statistics> statistics() const;
 
   struct thread_state;  // one scheduler thread (defined in scheduler.cpp)
 

@@ -5,6 +5,8 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -33,6 +35,9 @@ std::string behaviour::module_name() const {
 namespace {
 
 namespace gs = otp::gen_server;
+
+// Supervisors that gave up (intensity_exhaustions): a rare event, so one shared counter.
+std::atomic<std::uint64_t> intensity_exhaustion_count{0};
 
 // The atoms of the supervisor protocol and its reports, made once.
 struct names {
@@ -549,6 +554,7 @@ bool sup_server::auto_shutdown_allows_running(const child& c) const {
 // through a try_again_restart cast to self.
 bool sup_server::restart(child c, std::ptrdiff_t index) {
   if (!restarts_.add_restart(restart_intensity::now_seconds())) {
+    intensity_exhaustion_count.fetch_add(1, std::memory_order_relaxed);
     report("shutdown", sup_atoms().reached_max_restart_intensity, c);
     del_child(c, index);
     return false;
@@ -951,6 +957,7 @@ term delete_child(const term& sup, const term& id) { return sup_call(sup, tuple(
 term which_children(const term& sup) { return sup_call(sup, sup_atoms().which_children); }
 term count_children(const term& sup) { return sup_call(sup, sup_atoms().count_children); }
 term restart_counts(const term& sup) { return sup_call(sup, atom("restart_counts")); }
+std::uint64_t intensity_exhaustions() { return intensity_exhaustion_count.load(std::memory_order_relaxed); }
 term get_childspec(const term& sup, const term& id_or_pid) {
   return sup_call(sup, tuple(sup_atoms().get_childspec, id_or_pid));
 }

@@ -233,6 +233,19 @@ TEST(Intensity, ZeroGivesUpAtTheFirstCrash) {
   });
 }
 
+TEST(Intensity, AGiveUpIsCountedForTheObserver) {
+  in_sup_test([] {
+    const std::uint64_t before = sup::intensity_exhaustions();
+    const term me = otp::self();
+    const term s =
+        pid_of(sup::start_link(make_sup(flags_of(sup::strategy::one_for_one, 0, 5), {worker_spec("w"_a, me)}), term()));
+    EXPECT_EQ(sup::intensity_exhaustions(), before);  // a start is no give-up
+    kill_and_wait(await_started("w"_a));
+    EXPECT_EQ(await_exit(s), term(atoms::shutdown));
+    EXPECT_EQ(sup::intensity_exhaustions(), before + 1);
+  });
+}
+
 TEST(Intensity, FailedRestartAttemptsCountToo) {
   in_sup_test([] {
     const term me = otp::self();

@@ -4,14 +4,20 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "commands/start_daemon.hpp"
 #include "cookie_option.hpp"
+#include "otp/log.hpp"
 #include "otp/node.hpp"
 #include "otp/node_runner.hpp"
+#include "otp/observer.hpp"
 #include "otp/release_archive.hpp"
+#include "otp/release_file.hpp"
 #include "tls_option.hpp"
 
 namespace otpctl::commands {
@@ -36,6 +42,49 @@ otp::release::node_config config_from(const po::variables_map& args) {
   if (args.count("config")) config.config_file = fs::absolute(args["config"].as<std::string>()).lexically_normal();
   config.node.tls = tls_from(args);
   return config;
+}
+
+// The web observer's settings: --observer-port and --observer-bind over the config file's
+// `observer` entry; nullopt when neither asks for one (it is off by default).
+std::optional<otp::observer::observer_options> observer_from(const po::variables_map& args,
+                                                             const otp::release::node_config& config) {
+  std::optional<otp::observer::observer_options> options;
+  if (config.config_file) {
+    otp::release::configuration file;
+    try {
+      file = otp::release::load_config_file(*config.config_file);
+    } catch (const std::exception&) {
+      return std::nullopt;  // the node refuses the file itself, saying why
+    }
+    try {
+      options = otp::observer::options_from_config(file);
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(std::string("--config ") + config.config_file->string() + ": " + e.what());
+    }
+  }
+  if (args.count("observer-port")) {
+    const int port = args["observer-port"].as<int>();
+    if (port < 0 || port > 65535) throw usage_error("--observer-port must be 0..65535 (0: a free port)");
+    if (!options) options.emplace();
+    options->port = static_cast<std::uint16_t>(port);
+  }
+  if (args.count("observer-bind")) {
+    if (!options) throw usage_error("--observer-bind needs --observer-port (or an observer entry in --config)");
+    options->bind = args["observer-bind"].as<std::string>();
+  }
+  return options;
+}
+
+// Starts the observer with the node (node_config::start_services): "observer at URL" goes to the
+// log and, when `out` is given (a foreground node), to stdout.
+std::function<std::function<void()>()> observer_service(otp::observer::observer_options options, std::ostream* out) {
+  return [options, out]() -> std::function<void()> {
+    auto running = std::make_shared<otp::observer::observer>(options);
+    const std::string line = "observer at " + running->url();
+    otp::log::write(otp::log::level::notice, line);
+    if (out != nullptr) *out << line << std::endl;
+    return [running]() mutable { running.reset(); };
+  };
 }
 
 daemon::log_rotation rotation_from(const po::variables_map& args) {
@@ -95,6 +144,10 @@ void declare(po::options_description& options, po::options_description&, po::pos
       "the release a root that never booted boots (default: its newest)");
   add("config", po::value<std::string>()->value_name("FILE"),
       "the node's config file: application environments over the release's (docs/applications.md)");
+  add("observer-port", po::value<int>()->value_name("PORT"),
+      "serve the web observer and /metrics on PORT (0: a free one; docs/observer.md)");
+  add("observer-bind", po::value<std::string>()->value_name("ADDR"),
+      "the address the observer listens on (default 127.0.0.1)");
   add("daemon", "detach under a watchdog; return once the node is up");
   add("max-restarts", po::value<int>()->value_name("N")->default_value(5),
       "with --daemon: boots of a node that died allowed within the restart period");
@@ -132,8 +185,12 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     err << "otpctl start: " << e.what() << "\n";
     return exit_code::failed;
   }
-  if (args.count("daemon"))
+  const auto observer = observer_from(args, config);
+  if (args.count("daemon")) {
+    if (observer) config.start_services = observer_service(*observer, nullptr);
     return run_daemon(config, std::chrono::milliseconds(timeout_ms), rotation, restart_limit_from(args), out, err);
+  }
+  if (observer) config.start_services = observer_service(*observer, &out);
   config.on_ready = [&out](const std::string& release, const std::string& vsn) {
     out << "node " << otp::node::name().text() << " is running release " << release << " " << vsn
         << " (Ctrl-C or SIGTERM stops it)" << std::endl;
@@ -146,7 +203,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 const command start{
     "start",
     "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
-    "[--tls-cert FILE --tls-key FILE (--tls-ca FILE | --tls-no-verify)] [--first-boot VSN] [--config FILE] [--daemon "
+    "[--tls-cert FILE --tls-key FILE (--tls-ca FILE | --tls-no-verify)] [--first-boot VSN] [--config FILE] "
+    "[--observer-port PORT [--observer-bind ADDR]] [--daemon "
     "[--timeout MS] [--log-max-size BYTES] [--log-keep N] "
     "[--max-restarts N] [--restart-period S]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
@@ -168,6 +226,10 @@ const command start{
     "watchdog.\n\n"
     "With --config FILE the node's applications get the environment FILE sets (App: {Key: Term}),\n"
     "over their own and the release's (docs/applications.md).\n\n"
+    "With --observer-port PORT (or an `observer: {port: PORT}` entry in the config file) the\n"
+    "node serves the web observer and Prometheus metrics at http://127.0.0.1:PORT/ (--observer-bind\n"
+    "ADDR to listen elsewhere; PORT 0 takes a free port) and prints 'observer at URL' before it is\n"
+    "ready. It is read-only and off by default (docs/observer.md).\n\n"
     "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
     "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
     "With --tls-cert, --tls-key and --tls-ca the node's distribution runs over TLS (Erlang's\n"

@@ -8,7 +8,7 @@
 #include "node_connection.hpp"
 #include "otp/node_agent.hpp"
 #include "otp/release_handler.hpp"
-#include "term_json.hpp"
+#include "otp/status_json.hpp"
 
 namespace otpctl::commands {
 
@@ -16,10 +16,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::string text_of(const otp::term* t) {
-  if (t == nullptr) return "";
-  return t->is_binary() ? std::string(t->as_binary()) : t->to_string();
-}
+using otp::observer::text_of;
 
 // One process of a tree and, for a supervisor, its children one level deeper:
 //   ID  PID  TYPE  module=M vsn=V  restarts=N  os_pid=P
@@ -71,15 +68,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     if (!described.is_proper_list()) return s.fail("unexpected reply: " + described.to_string());
     const exit_code verdict = any_permanent_down(described) ? exit_code::failed : exit_code::ok;
     if (as_json) {
-      boost::json::array json = to_json(apps).as_array();
-      for (const otp::term& app : described.elements())
-        if (app.is_map() && text_of(app.find(otp::atom("state"))) == "stopped")
-          json.push_back(boost::json::object{{"app", text_of(app.find(otp::atom("name")))},
-                                             {"vsn", text_of(app.find(otp::atom("vsn")))},
-                                             {"state", "stopped"},
-                                             {"type", text_of(app.find(otp::atom("type")))},
-                                             {"reason", text_of(app.find(otp::atom("reason")))}});
-      out << boost::json::serialize(json) << "\n";
+      out << boost::json::serialize(otp::observer::status_json(apps, described)) << "\n";
       return verdict;
     }
     for (const otp::term& app : apps.elements()) {

@@ -21,6 +21,19 @@
 //       [{Node, {module, Module} | {error, Reason} | {badrpc, Reason}}], this node first
 //   {purge, Module, soft | brutal}
 //       code:soft_purge / code:purge: true | false
+//   processes
+//       [#{pid, registered_name, status, module, vsn, message_queue_len, memory, messages_received}]
+//       for every local process alive (process_info; registered_name [] when none)
+//   statistics
+//       #{processes, messages_sent, messages_received, intensity_exhaustions, schedulers =>
+//       [#{run_queue, messages_sent, messages_received}], visible_nodes, hidden_nodes, connections
+//       => [#{node, hidden, bytes_sent, bytes_received}]}: the runtime's counters
+//       (runtime::statistics), supervisor::intensity_exhaustions, the number of connected nodes
+//       and each connection's bytes (node::connections)
+//   install_progress
+//       undefined, or the install running now or last (since the node started), step by step:
+//       #{from_vsn, to_vsn, state => running | ok | failed, elapsed_ms, steps => [#{step,
+//       processes, at_ms}], and once ended duration_ms, longest_suspension_us[, reason]}
 //   os_pids
 //       #{os_pid => Pid, parent_os_pid => Ppid, boot_id => Binary}: the node's OS process, its
 //       parent's (the watchdog of a daemon node) and the machine's boot id, so that a tool on the
@@ -57,6 +70,9 @@ term load(atom module, const term& agent = registered_name);
 term load_everywhere(atom module, const term& agent = registered_name);
 term purge(atom module, bool soft, const term& agent = registered_name);
 os_process_ids os_pids(const term& agent = registered_name);
+term processes(const term& agent = registered_name);
+term statistics(const term& agent = registered_name);
+term install_progress(const term& agent = registered_name);
 term stop(const term& agent = registered_name);
 
 // This machine's boot id (/proc/sys/kernel/random/boot_id; empty when unreadable): two processes

@@ -23,6 +23,9 @@ inline const atom all_nodes{"all_nodes"};  // {load, Module, all_nodes}
 inline const atom purge{"purge"};
 inline const atom soft{"soft"};  // {purge, Module, soft | brutal}
 inline const atom os_pids{"os_pids"};
+inline const atom processes{"processes"};
+inline const atom statistics{"statistics"};
+inline const atom install_progress{"install_progress"};
 inline const atom stop{"stop"};
 }  // namespace request
 

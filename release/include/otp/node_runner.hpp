@@ -38,6 +38,11 @@ struct node_config {
   std::optional<std::filesystem::path> config_file;  // the node's config file (otpctl start --config)
   std::function<void(const std::string& release_name, const std::string& vsn)> on_ready;
   std::function<void(const std::string& message)> on_error;
+  // A service layered above this library (otpctl start's web observer, docs/observer.md): started
+  // with the release booted, before on_ready, from the node's main process; it returns what stops
+  // it, which runs once the node is told to stop, before the applications stop. A service that
+  // throws stops the node: run_node returns 1 after on_error.
+  std::function<std::function<void()>()> start_services;
 };
 
 int run_node(const node_config& config);

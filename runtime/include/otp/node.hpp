@@ -122,6 +122,17 @@ enum class node_set { visible, hidden, connected };
 // nodes(), nodes(hidden), nodes(connected): the nodes connected now.
 std::vector<atom> nodes(node_set which = node_set::visible);
 
+// A connection to another node as the observer's metrics show it: bytes written to and read from
+// its socket since it was set up (per write and per read: no count on the message path).
+struct connection_statistics {
+  atom node;
+  bool hidden = false;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+};
+// Every connection that is up now.
+std::vector<connection_statistics> connections();
+
 // net_adm:ping: pong when a connection could be set up and the node answers is_auth, else pang.
 atom ping(atom node);
 // net_kernel:connect_node: true when connected (now or already).

@@ -127,14 +127,17 @@ term start_timer(milliseconds time, const term& destination, term message);
 std::optional<milliseconds> cancel_timer(const term& timer_ref);
 
 bool is_process_alive(const term& pid);
+// erlang:processes/0: the pids of the local processes alive now (a snapshot).
+std::vector<term> processes();
 
 struct process_info_result {
   atom status = atoms::waiting;  // waiting, runnable, running, suspended (by sys)
   std::size_t message_queue_len = 0;
-  std::string module;      // the behaviour module it runs, empty for a plain function
-  std::string vsn;         // that module's version
-  std::size_t memory = 0;  // bytes held by the process (structure, queue, state estimate)
-  term registered_name;    // atom, or nil when none
+  std::uint64_t messages_received = 0;  // messages that entered its queue since it started
+  std::string module;                   // the behaviour module it runs, empty for a plain function
+  std::string vsn;                      // that module's version
+  std::size_t memory = 0;               // bytes held by the process (structure, queue, state estimate)
+  term registered_name;                 // atom, or nil when none
   std::vector<term> links;
   std::size_t monitors = 0;  // monitors this process holds
   std::size_t monitored_by = 0;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 #include "otp/process.hpp"
 
@@ -41,6 +42,22 @@ struct runtime_options {
   std::size_t max_message_queue_bytes = std::size_t{1} << 30;
 };
 
+// What runtime::statistics reports: counters since the runtime started and queues now. Messages
+// are counted by each scheduler thread for itself (no shared counter on the message path): sent
+// counts messages, calls and replies addressed to a process (here or on another node), received
+// counts messages that entered a local process's queue.
+struct scheduler_statistics {
+  std::size_t run_queue = 0;  // processes waiting in this thread's run queue now
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_received = 0;
+};
+struct runtime_statistics {
+  std::size_t processes = 0;
+  std::uint64_t messages_sent = 0;  // the scheduler threads' and those sent from other threads
+  std::uint64_t messages_received = 0;
+  std::vector<scheduler_statistics> schedulers;  // one per scheduler thread (otp-sched-N)
+};
+
 class runtime {
  public:
   explicit runtime(runtime_options options = {});
@@ -55,6 +72,8 @@ class runtime {
   const runtime_options& options() const noexcept;
   // Processes alive now.
   std::size_t process_count() const noexcept;
+  // Processes, messages and run queues (a snapshot; cheap: no process is asked anything).
+  runtime_statistics statistics() const;
 
   template <class Fn>
   auto run(Fn&& fn) -> std::invoke_result_t<Fn> {

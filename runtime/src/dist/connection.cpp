@@ -119,6 +119,7 @@ void connection::write_output() {
   sent_.store(true, std::memory_order_relaxed);
   if (fd_ >= 0) {  // plain TCP
     const ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) bytes_sent_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
     if (n == static_cast<ssize_t>(output_.size())) {
       output_.clear();
       return;
@@ -163,7 +164,8 @@ void connection::flush() {
   if (drained) return end_drain();
   sent_.store(true, std::memory_order_relaxed);
   stream_->async_write(asio::buffer(writing_batch_),
-                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                         self->bytes_sent_.fetch_add(n, std::memory_order_relaxed);
                          if (ec) return self->write_failed("write failed: " + ec.message());
                          self->writing_batch_.clear();
                          self->flush();
@@ -414,6 +416,7 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
       co_return;
     }
     received_.store(true, std::memory_order_relaxed);
+    bytes_received_.fetch_add(n, std::memory_order_relaxed);
     splitter_.commit(n);
     try {
       while (auto frame = splitter_.next()) {

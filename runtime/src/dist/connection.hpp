@@ -57,6 +57,10 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   state current_state() const;
   bool hidden() const;
   std::uint32_t peer_creation() const;
+  // Bytes written to and read from the peer's socket (frames, ticks, and the handshake's after it
+  // was handed over), counted per write and per read, not per message.
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_received() const noexcept { return bytes_received_.load(std::memory_order_relaxed); }
 
   // Which handshake owns the setup (simultaneous connects hand it over). Kernel mutex held.
   std::uint64_t attempt() const noexcept { return attempt_; }
@@ -144,6 +148,8 @@ class connection : public std::enable_shared_from_this<connection>, public defer
   int silent_ticks_ = 0;
   std::atomic<bool> sent_{false};
   std::atomic<bool> received_{false};
+  std::atomic<std::uint64_t> bytes_sent_{0};
+  std::atomic<std::uint64_t> bytes_received_{0};
 };
 
 }  // namespace otp::detail::dist

@@ -820,6 +820,16 @@ std::vector<atom> nodes(node_set which) {
   return out;
 }
 
+std::vector<connection_statistics> connections() {
+  std::vector<connection_statistics> out;
+  auto k = net_kernel::current();
+  if (!k) return out;
+  for (const auto& c : k->connections())
+    if (c->current_state() == detail::dist::connection::state::up)
+      out.push_back({c->peer(), c->hidden(), c->bytes_sent(), c->bytes_received()});
+  return out;
+}
+
 atom ping(atom node) {
   if (!in_process()) return runtime::current().run([&] { return ping(node); });
   const atom pang("pang");

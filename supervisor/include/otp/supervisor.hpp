@@ -18,6 +18,7 @@
 // a temporary one), except start_link, which links to the calling process and needs one.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,6 +116,9 @@ term count_children(const term& sup);
 // otp-cpp's addition (for otpctl status): [{Id, Restarts}] in start order, how many times each
 // child was restarted after it exited; [] for simple_one_for_one.
 term restart_counts(const term& sup);
+// otp-cpp's addition (for the observer's metrics): how many supervisors of this OS process reached
+// their maximum restart intensity and shut down since it started. Any thread.
+std::uint64_t intensity_exhaustions();
 term get_childspec(const term& sup, const term& id_or_pid);
 // check_childspecs(Specs [, AutoShutdown]): ok | {error, E}. Needs no supervisor.
 term check_childspecs(const term& specs, auto_shutdown mode = auto_shutdown::never);

@@ -1,11 +1,11 @@
 // The term -> JSON mapping described in term_json.hpp.
-#include "term_json.hpp"
+#include "otp/term_json.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace otpctl {
+namespace otp::observer {
 
 namespace {
 
@@ -87,4 +87,4 @@ boost::json::value to_json(const otp::term& t) {
   return nullptr;
 }
 
-}  // namespace otpctl
+}  // namespace otp::observer

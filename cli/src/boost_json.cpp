@@ -1,3 +1,0 @@
-// Boost.JSON in its header-only form, compiled once here for otpctl (and its tests): Debian ships
-// its headers with libboost1.81-dev but no libboost-json library.
-#include <boost/json/src.hpp>
