@@ -47,6 +47,20 @@ void hold_on_old_code() {
   if (process_control_block* self = current_process()) self->code_seq().store(0, std::memory_order_relaxed);
 }
 
+// The handler's code_change(OldVsn, Extra), as sys answers it: ok, or {error, {'EXIT', Reason}}
+// when it throws (an exit signal that ends the process is not caught).
+term code_change_outcome(system_request_handler& handler, const term& old_vsn, const term& extra) {
+  try {
+    return handler.code_change(old_vsn, extra);
+  } catch (const forced_exit&) {
+    throw;
+  } catch (const exit_exception& e) {
+    return tuple(atoms::error, tuple(atoms::exit_, e.reason()));
+  } catch (const std::exception& e) {
+    return tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
+  }
+}
+
 term unknown(const term& request) { return tuple(atoms::error, tuple(atoms::unknown_system_msg, request)); }
 
 }  // namespace
@@ -84,32 +98,14 @@ system_outcome handle_system_request(system_request_handler& handler, const term
       answer(unknown(request));
       return {};
     }
-    term outcome;
-    try {
-      outcome = handler.code_change(request[2], request[3]);
-    } catch (const forced_exit&) {
-      throw;
-    } catch (const exit_exception& e) {
-      outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
-    } catch (const std::exception& e) {
-      outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
-    }
+    const term outcome = code_change_outcome(handler, request[2], request[3]);
     answer(outcome);
   } else if (request.is_tuple(4) && request[0].is_atom(atom("rolling_change_code"))) {
     // One process of a rolling upgrade (otp/rolling_upgrade.hpp): this message is its whole
     // suspension, so it is taken whether or not the process is suspended.
     const auto began = std::chrono::steady_clock::now();
     const term before = handler.get_state();
-    term outcome;
-    try {
-      outcome = handler.code_change(request[2], request[3]);
-    } catch (const forced_exit&) {
-      throw;
-    } catch (const exit_exception& e) {
-      outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
-    } catch (const std::exception& e) {
-      outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
-    }
+    const term outcome = code_change_outcome(handler, request[2], request[3]);
     const auto paused =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began).count();
     answer(outcome.is_atom(atoms::ok) ? tuple(atoms::ok, before, static_cast<std::int64_t>(paused), handler.get_state())
@@ -122,15 +118,7 @@ system_outcome handle_system_request(system_request_handler& handler, const term
     if (handler.get_state() == request[2]) {
       handler.set_state(request[1]);
     } else {
-      try {
-        outcome = handler.code_change(request[3], request[4]);
-      } catch (const forced_exit&) {
-        throw;
-      } catch (const exit_exception& e) {
-        outcome = tuple(atoms::error, tuple(atoms::exit_, e.reason()));
-      } catch (const std::exception& e) {
-        outcome = tuple(atoms::error, tuple(atoms::exit_, tuple(atoms::exception, binary(e.what()))));
-      }
+      outcome = code_change_outcome(handler, request[3], request[4]);
     }
     if (outcome.is_atom(atoms::ok)) hold_on_old_code();
     answer(outcome);
