@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stress_tests='^(SchedulerThreads/|SchedulerTest\.|ProcessTest\.|TimerTest\.|FiberStack\.|code_test\.|Every/load_failure_test\.)'
+stress_tests='^(SchedulerThreads/|Scheduler\.|Process\.|Timer\.|FiberStack\.|Code\.|ScriptRunner\.|RollingScript\.|Every/LoadFailure\.)'
 # (the out-of-tree project test installs and builds a project: not a scheduler test)
 stress_excluded='AnInstalledOtpCpp'
 

@@ -5,29 +5,32 @@
 #include <cstdio>
 #include <type_traits>
 
+#include "otp/detail/cat.hpp"
 #include "otp/term_text.hpp"
-#include "text.hpp"
+#include "term_helpers.hpp"
 
 namespace otp::appup {
 
 namespace {
 
-using detail::cat;
+using otp::detail::cat;
 
-using detail::a;
+using detail::atom_term;
 using detail::atoms_term;
 using detail::overloaded;
 
 term timeout_term(const timeout_spec& t) {
   switch (t.k) {
-    case timeout_spec::kind::default_: return a("default");
+    case timeout_spec::kind::default_: return atom_term("default");
     case timeout_spec::kind::infinity: return term(atoms::infinity);
     case timeout_spec::kind::milliseconds: return term(static_cast<long long>(t.ms));
   }
-  return a("default");
+  return atom_term("default");
 }
 
-term change_term(const change_spec& c) { return c.advanced ? tuple(a("advanced"), c.extra) : a("soft"); }
+term change_term(const change_spec& c) {
+  return c.advanced ? tuple(atom_term("advanced"), c.extra) : atom_term("soft");
+}
 
 term purge_term(purge_method p) { return a(to_string(p)); }
 
@@ -187,43 +190,43 @@ term to_term(const low_instruction& i) {
   return std::visit(
       overloaded{
           [](const load_object_code& x) {
-            return tuple(a("load_object_code"), tuple(x.app, charlist(x.vsn), atoms_term(x.modules)));
+            return tuple(atom_term("load_object_code"), tuple(x.app, charlist(x.vsn), atoms_term(x.modules)));
           },
-          [](const point_of_no_return&) { return a("point_of_no_return"); },
+          [](const point_of_no_return&) { return atom_term("point_of_no_return"); },
           [](const load& x) {
-            return tuple(a("load"), tuple(x.module, purge_term(x.pre_purge), purge_term(x.post_purge)));
+            return tuple(atom_term("load"), tuple(x.module, purge_term(x.pre_purge), purge_term(x.post_purge)));
           },
           [](const remove& x) {
-            return tuple(a("remove"), tuple(x.module, purge_term(x.pre_purge), purge_term(x.post_purge)));
+            return tuple(atom_term("remove"), tuple(x.module, purge_term(x.pre_purge), purge_term(x.post_purge)));
           },
-          [](const purge& x) { return tuple(a("purge"), atoms_term(x.modules)); },
+          [](const purge& x) { return tuple(atom_term("purge"), atoms_term(x.modules)); },
           [](const suspend& x) {
             std::vector<term> items;
             for (const auto& e : x.modules)
               items.push_back(e.timeout.is_default() ? term(e.module) : tuple(e.module, timeout_term(e.timeout)));
-            return tuple(a("suspend"), term::make_list(std::move(items)));
+            return tuple(atom_term("suspend"), term::make_list(std::move(items)));
           },
-          [](const resume& x) { return tuple(a("resume"), atoms_term(x.modules)); },
+          [](const resume& x) { return tuple(atom_term("resume"), atoms_term(x.modules)); },
           [](const code_change& x) {
             std::vector<term> items;
             for (const auto& e : x.modules) items.push_back(tuple(e.module, e.extra));
-            return tuple(a("code_change"), a(to_string(x.mode)), term::make_list(std::move(items)));
+            return tuple(atom_term("code_change"), a(to_string(x.mode)), term::make_list(std::move(items)));
           },
-          [](const stop& x) { return tuple(a("stop"), atoms_term(x.modules)); },
-          [](const start& x) { return tuple(a("start"), atoms_term(x.modules)); },
+          [](const stop& x) { return tuple(atom_term("stop"), atoms_term(x.modules)); },
+          [](const start& x) { return tuple(atom_term("start"), atoms_term(x.modules)); },
           [](const sync_nodes& x) {
-            return tuple(a("sync_nodes"), x.id, x.nodes_from ? apply_term(*x.nodes_from) : atoms_term(x.nodes));
+            return tuple(atom_term("sync_nodes"), x.id, x.nodes_from ? apply_term(*x.nodes_from) : atoms_term(x.nodes));
           },
-          [](const apply& x) { return tuple(a("apply"), apply_term(x)); },
-          [](const restart_new_emulator&) { return a("restart_new_emulator"); },
-          [](const restart_emulator&) { return a("restart_emulator"); },
+          [](const apply& x) { return tuple(atom_term("apply"), apply_term(x)); },
+          [](const restart_new_emulator&) { return atom_term("restart_new_emulator"); },
+          [](const restart_emulator&) { return atom_term("restart_emulator"); },
           [](const rolling_update& x) {
             std::vector<term> items;
             for (const auto& m : x.modules)
               items.push_back(
                   term::make_tuple({term(m.module), a(to_string(m.type)), timeout_term(m.timeout),
                                     change_term(m.change), purge_term(m.pre_purge), purge_term(m.post_purge)}));
-            return tuple(a("rolling_update"), a(to_string(x.mode)), term::make_list(std::move(items)));
+            return tuple(atom_term("rolling_update"), a(to_string(x.mode)), term::make_list(std::move(items)));
           },
       },
       i);
@@ -233,21 +236,21 @@ term to_term(const instruction& i) {
   return std::visit(
       overloaded{
           [](const load_module& x) {
-            return tuple(a("load_module"), x.module, purge_term(x.pre_purge), purge_term(x.post_purge),
+            return tuple(atom_term("load_module"), x.module, purge_term(x.pre_purge), purge_term(x.post_purge),
                          atoms_term(x.dep_mods));
           },
           [](const update& x) {
-            std::vector<term> items{
-                a("update"),           term(x.module),          a(to_string(x.type)),     timeout_term(x.timeout),
-                change_term(x.change), purge_term(x.pre_purge), purge_term(x.post_purge), atoms_term(x.dep_mods)};
-            if (x.mode == update_mode::rolling) items.push_back(a("rolling"));
+            std::vector<term> items{atom_term("update"),      term(x.module),        a(to_string(x.type)),
+                                    timeout_term(x.timeout),  change_term(x.change), purge_term(x.pre_purge),
+                                    purge_term(x.post_purge), atoms_term(x.dep_mods)};
+            if (x.mode == update_mode::rolling) items.push_back(atom_term("rolling"));
             return term::make_tuple(std::move(items));
           },
-          [](const add_module& x) { return tuple(a("add_module"), x.module, atoms_term(x.dep_mods)); },
-          [](const delete_module& x) { return tuple(a("delete_module"), x.module, atoms_term(x.dep_mods)); },
-          [](const add_application& x) { return tuple(a("add_application"), x.app, a(to_string(x.type))); },
-          [](const remove_application& x) { return tuple(a("remove_application"), x.app); },
-          [](const restart_application& x) { return tuple(a("restart_application"), x.app); },
+          [](const add_module& x) { return tuple(atom_term("add_module"), x.module, atoms_term(x.dep_mods)); },
+          [](const delete_module& x) { return tuple(atom_term("delete_module"), x.module, atoms_term(x.dep_mods)); },
+          [](const add_application& x) { return tuple(atom_term("add_application"), x.app, a(to_string(x.type))); },
+          [](const remove_application& x) { return tuple(atom_term("remove_application"), x.app); },
+          [](const restart_application& x) { return tuple(atom_term("restart_application"), x.app); },
           [](const low_instruction& low) { return to_term(low); },
       },
       i);

@@ -9,13 +9,13 @@
 
 #include "otp/term_text.hpp"
 #include "otp/version_order.hpp"
-#include "text.hpp"
+#include "term_helpers.hpp"
 
 namespace otp::appup {
 
 namespace {
 
-using detail::a;
+using detail::atom_term;
 using detail::atoms_term;
 using detail::overloaded;
 
@@ -53,7 +53,7 @@ void split_into(const std::vector<instruction>& script, split_result& out) {
   std::size_t ponr = script.size();
   for (std::size_t i = 0; i < script.size(); ++i) {
     if (!is_low<point_of_no_return>(script[i])) continue;
-    if (ponr != script.size()) fail("more than one point_of_no_return", a("too_many_point_of_no_return"));
+    if (ponr != script.size()) fail("more than one point_of_no_return", atom_term("too_many_point_of_no_return"));
     ponr = i;
   }
   std::size_t first_after = 0;  // without a point_of_no_return everything comes after it
@@ -62,7 +62,7 @@ void split_into(const std::vector<instruction>& script, split_result& out) {
       const auto* low = as_low(script[i]);
       if (!low || !(std::holds_alternative<load_object_code>(*low) || std::holds_alternative<apply>(*low)))
         fail("only load_object_code and apply may come before point_of_no_return, not " + format(script[i]),
-             tuple(a("bad_op_before_point_of_no_return"), to_term(script[i])));
+             tuple(atom_term("bad_op_before_point_of_no_return"), to_term(script[i])));
       out.before.push_back(*low);
     }
     first_after = ponr + 1;
@@ -103,7 +103,7 @@ std::vector<instruction> translate_application_instrs(const std::vector<instruct
     return r;
   };
   auto no_such = [](atom name) {
-    fail("no such application: " + atom_text(name), tuple(a("no_such_application"), name));
+    fail("no such application: " + atom_text(name), tuple(atom_term("no_such_application"), name));
   };
   for (const auto& i : script) {
     if (const auto* add = std::get_if<add_application>(&i)) {
@@ -114,7 +114,7 @@ std::vector<instruction> translate_application_instrs(const std::vector<instruct
     } else if (const auto* rem = std::get_if<remove_application>(&i)) {
       if (find_app(to_apps, rem->app))
         fail("remove_application " + atom_text(rem->app) + ": the application is still in the target release",
-             tuple(a("removed_application_present"), rem->app));
+             tuple(atom_term("removed_application_present"), rem->app));
       const auto* app = find_app(from_apps, rem->app);
       if (!app) no_such(rem->app);
       auto r = removal(rem->app, app->modules);
@@ -259,7 +259,7 @@ void translate_group(change_mode mode, const std::vector<const instruction*>& in
         }
       if (!lib)
         fail("no application of the target release has module " + atom_text(l->module),
-             tuple(a("no_such_module"), l->module));
+             tuple(atom_term("no_such_module"), l->module));
       object_code.emplace_back(load_object_code{lib->name, lib->vsn, {l->module}});
     }
 
@@ -296,7 +296,7 @@ bool check_rolling_group(const std::vector<dep_node>& nodes, const std::vector<s
     if (u.is_supervisor)
       fail("update " + atom_text(u.module) +
                " is a supervisor's: a supervisor is never rolled (its children are found through it)",
-           tuple(a("rolling_supervisor"), u.module));
+           tuple(atom_term("rolling_supervisor"), u.module));
   }
   if (!any) return false;
   for (std::size_t v : group)
@@ -308,7 +308,7 @@ bool check_rolling_group(const std::vector<dep_node>& nodes, const std::vector<s
                atom_text(nodes[rolling_one].module) + "'s update is rolling and " + atom_text(nodes[other].module) +
                "'s " + std::string(name_of(*nodes[other].instr)) +
                " is not: a dependency group is rolled as a whole or not at all",
-           tuple(a("rolling_dependency"), nodes[v].module, nodes[w].module));
+           tuple(atom_term("rolling_dependency"), nodes[v].module, nodes[w].module));
     }
   return true;
 }
@@ -334,7 +334,7 @@ void translate_rolling_group(change_mode mode, const std::vector<const instructi
       }
     if (!lib)
       fail("no application of the target release has module " + atom_text(m.module),
-           tuple(a("no_such_module"), m.module));
+           tuple(atom_term("no_such_module"), m.module));
     object_code.emplace_back(load_object_code{lib->name, lib->vsn, {m.module}});
   }
   out.emplace_back(std::move(r));
@@ -351,7 +351,7 @@ std::vector<low_instruction> translate_dependent_instrs(change_mode mode, const 
     atom m = dep_module(after[k]);
     if (!node_of.emplace(m.index(), nodes.size()).second)
       fail("module " + atom_text(m) + " has more than one update, load_module, add_module or delete_module",
-           tuple(a("muldef_module"), m));
+           tuple(atom_term("muldef_module"), m));
     node_at[k] = nodes.size();
     nodes.push_back({m, &after[k], {}});
   }
@@ -361,7 +361,7 @@ std::vector<low_instruction> translate_dependent_instrs(change_mode mode, const 
       if (it == node_of.end())
         fail("module " + atom_text(n.module) + " depends on " + atom_text(d) +
                  ", which no update, load_module, add_module or delete_module of this upgrade mentions",
-             tuple(a("undef_module"), d));
+             tuple(atom_term("undef_module"), d));
       n.deps.push_back(it->second);
     }
 
@@ -420,7 +420,7 @@ std::vector<low_instruction> merge_load_object_code(const std::vector<low_instru
       if (found[j].vsn != found[k].vsn)
         fail("conflicting versions of " + atom_text(found[k].app) + ": " + quote_string(found[k].vsn) + " and " +
                  quote_string(found[j].vsn),
-             tuple(a("conflicting_versions"), found[k].app, charlist(found[k].vsn), charlist(found[j].vsn)));
+             tuple(atom_term("conflicting_versions"), found[k].app, charlist(found[k].vsn), charlist(found[j].vsn)));
       taken[j] = true;
       all.insert(all.end(), found[j].modules.begin(), found[j].modules.end());
     }
@@ -441,7 +441,7 @@ planned_app planned(const release_app& app, const app_catalog& catalog, bool req
   const app_version* v = catalog.find(app.name, app.vsn);
   if (!v && required)
     fail("no module list for application " + atom_text(app.name) + "-" + app.vsn + " (its .app data is missing)",
-         tuple(a("no_such_application"), app.name, charlist(app.vsn)));
+         tuple(atom_term("no_such_application"), app.name, charlist(app.vsn)));
   return planned_app{app.name, app.vsn, app.type, v ? v->modules : std::vector<atom>{}};
 }
 
@@ -476,7 +476,7 @@ relup_script plan(change_mode mode, const release& running, const release& targe
     if (!v || !v->appup)
       fail("no appup for " + who + ", needed to go " + (mode == change_mode::up ? "up from " : "down to ") +
                quote_string(other->vsn),
-           tuple(a("no_appup"), app.name, charlist(app.vsn)));
+           tuple(atom_term("no_appup"), app.name, charlist(app.vsn)));
     const appup_spec& spec = *v->appup;
     std::string file = spec.source.empty() ? who + " appup" : spec.source;
     if (spec.vsn != app.vsn)
@@ -488,7 +488,7 @@ relup_script plan(change_mode mode, const release& running, const release& targe
       std::string dir = mode == change_mode::up ? "up-from" : "down-to";
       fail(file + ": no " + dir + " entry of " + who + " matches " + quote_string(other->vsn) +
                (entries.empty() ? "; it has no " + dir + " entries" : "; it accepts " + entries_text(entries)),
-           tuple(a("no_relup"), charlist(file), app.name, charlist(other->vsn)));
+           tuple(atom_term("no_relup"), charlist(file), app.name, charlist(other->vsn)));
     }
     scripts.push_back(entry->instructions);
   }
@@ -609,13 +609,13 @@ void check_script(const std::vector<low_instruction>& script) {
   std::size_t ponr = script.size();
   for (std::size_t i = 0; i < script.size(); ++i) {
     if (!std::holds_alternative<point_of_no_return>(script[i])) continue;
-    if (ponr != script.size()) fail("more than one point_of_no_return", a("too_many_point_of_no_return"));
+    if (ponr != script.size()) fail("more than one point_of_no_return", atom_term("too_many_point_of_no_return"));
     ponr = i;
   }
   std::vector<atom> object_code, suspended, resumed, changed, stopped, started, loaded, rolled, removed;
   auto once = [](std::vector<atom>& seen, atom m, const char* what) {
     if (contains(seen, m))
-      fail("module " + atom_text(m) + " " + what + " more than once", tuple(a("muldef_module"), m));
+      fail("module " + atom_text(m) + " " + what + " more than once", tuple(atom_term("muldef_module"), m));
     seen.push_back(m);
   };
   for (std::size_t i = 0; i < script.size(); ++i) {
@@ -624,14 +624,14 @@ void check_script(const std::vector<low_instruction>& script) {
     if (before && !std::holds_alternative<load_object_code>(instr) && !std::holds_alternative<apply>(instr) &&
         !(i == 0 && std::holds_alternative<restart_new_emulator>(instr)))
       fail("only load_object_code and apply may come before point_of_no_return, not " + format(instr),
-           tuple(a("bad_op_before_point_of_no_return"), to_term(instr)));
+           tuple(atom_term("bad_op_before_point_of_no_return"), to_term(instr)));
     if (!before && std::holds_alternative<load_object_code>(instr))
       fail(format(instr) + " must come before point_of_no_return",
-           tuple(a("bad_op_after_point_of_no_return"), to_term(instr)));
+           tuple(atom_term("bad_op_after_point_of_no_return"), to_term(instr)));
     if (std::holds_alternative<restart_new_emulator>(instr) && i != 0)
-      fail("restart_new_emulator must be the first instruction", tuple(a("bad_position"), to_term(instr)));
+      fail("restart_new_emulator must be the first instruction", tuple(atom_term("bad_position"), to_term(instr)));
     if (std::holds_alternative<restart_emulator>(instr) && i + 1 != script.size())
-      fail("restart_emulator must be the last instruction", tuple(a("bad_position"), to_term(instr)));
+      fail("restart_emulator must be the last instruction", tuple(atom_term("bad_position"), to_term(instr)));
     std::visit(overloaded{
                    [&](const load_object_code& x) {
                      for (atom m : x.modules) once(object_code, m, "has object code loaded");
@@ -639,7 +639,7 @@ void check_script(const std::vector<low_instruction>& script) {
                    [&](const load& x) {
                      if (!contains(object_code, x.module))
                        fail("no load_object_code before point_of_no_return for module " + atom_text(x.module),
-                            tuple(a("no_object_code"), x.module));
+                            tuple(atom_term("no_object_code"), x.module));
                      once(loaded, x.module, "is loaded");
                    },
                    [&](const suspend& x) {
@@ -656,11 +656,11 @@ void check_script(const std::vector<low_instruction>& script) {
                    [&](const rolling_update& x) {
                      if (x.modules.empty())
                        fail("a rolling_update must name at least one module",
-                            tuple(a("empty_rolling_update"), to_term(instr)));
+                            tuple(atom_term("empty_rolling_update"), to_term(instr)));
                      for (const auto& m : x.modules) {
                        if (!contains(object_code, m.module))
                          fail("no load_object_code before point_of_no_return for module " + atom_text(m.module),
-                              tuple(a("no_object_code"), m.module));
+                              tuple(atom_term("no_object_code"), m.module));
                        once(loaded, m.module, "is loaded");
                        rolled.push_back(m.module);
                      }

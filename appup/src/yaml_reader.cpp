@@ -12,6 +12,8 @@
 
 namespace otp::appup::detail {
 
+using otp::detail::cat;
+
 namespace {
 std::string join(std::initializer_list<std::string_view> names) {
   std::string out;

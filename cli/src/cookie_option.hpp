@@ -9,7 +9,7 @@
 //                       ~/.erlang.cookie.
 // Neither given: nullopt, and the node reads (or creates) ~/.erlang.cookie as erl does.
 //
-// A daemon's watchdog and node are forks of otpctl (start_daemon.hpp): they inherit the cookie in
+// A daemon's watchdog and node are forks of otpctl (otp/heart.hpp): they inherit the cookie in
 // memory and the rewritten command line; no cookie goes through an environment variable or an
 // argument of a program otpctl starts.
 //

@@ -18,7 +18,7 @@ namespace {
 using otp::atom;
 using otp::term;
 
-std::string counted(std::int64_t n, const char* one, const char* many) {
+std::string count_with_noun(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
@@ -28,11 +28,12 @@ term start_printer(std::ostream& out) {
   return otp::spawn_link([&out] {
     for (;;) {
       const term m = otp::receive();
-      if (m.is_tuple(4) && m[0].is_atom(atom("release_progress"))) {
-        out << "  step: " << (m[2].is_binary() ? std::string(m[2].as_binary()) : m[2].to_string());
-        if (m[3].is_proper_list() && m[3].size() > 0) {
+      if (const auto progress = otp::release::release_handler::decode_install_progress(m)) {
+        out << "  step: " << progress->step;
+        if (!progress->processes.empty()) {
           out << "  [";
-          for (std::size_t i = 0; i < m[3].size(); ++i) out << (i ? " " : "") << m[3][i].to_string();
+          for (std::size_t i = 0; i < progress->processes.size(); ++i)
+            out << (i ? " " : "") << progress->processes[i].to_string();
           out << "]";
         }
         out << std::endl;
@@ -99,8 +100,8 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
     return exit_code::ok;
   }
   out << "node " << s.node_name() << ": " << (up ? "upgraded" : "downgraded") << " from " << from << " to " << vsn
-      << " in " << duration << " ms (" << counted(modules, "module", "modules") << " changed, "
-      << counted(processes, "process", "processes") << " migrated; longest pause of any process "
+      << " in " << duration << " ms (" << count_with_noun(modules, "module", "modules") << " changed, "
+      << count_with_noun(processes, "process", "processes") << " migrated; longest pause of any process "
       << pause_text(longest_pause_us) << ")\n";
   if (!permanent)
     out << "release " << vsn << " runs until the node restarts; 'otpctl permanent " << vsn << "' makes it stay\n";

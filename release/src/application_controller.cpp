@@ -159,7 +159,7 @@ term application_controller::describe(const loaded_release& release) const {
     const appup::release_app* listed = release.release.find(app.name);
     const appup::start_type type = listed != nullptr ? listed->type : appup::start_type::permanent;
     atom state("stopped");
-    term reason = atom("undefined");
+    term reason = atoms::undefined;
     if (is_running(app.name)) {
       state = atom("running");
     } else if (type == appup::start_type::load || type == appup::start_type::none) {

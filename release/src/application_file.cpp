@@ -14,8 +14,8 @@ namespace otp::release {
 
 namespace {
 
-using appup::detail::cat;
 using appup::detail::field;
+using otp::detail::cat;
 // Which field of a child a supervisor validation reason is about.
 std::string_view child_field_of(const term& reason) {
   const term tag = reason.is_tuple() && reason.size() >= 1 ? reason[0] : reason;
@@ -170,7 +170,7 @@ class app_reader : public detail::env_reader {
     }
     term start_mfa;
     if (start) {
-      c.what = child_entry::kind::module;
+      c.tag = child_entry::kind::module;
       if (start->value.IsScalar()) {
         c.module = name(start->value, "'start'");
         c.arg = term();
@@ -181,11 +181,11 @@ class app_reader : public detail::env_reader {
       }
       start_mfa = tuple(c.module, atom("start_link"), list(c.arg));
     } else if (exe) {
-      c.what = child_entry::kind::executable;
+      c.tag = child_entry::kind::executable;
       c.process = executable(exe->value);
       start_mfa = tuple(atom("os_process"), atom("start_link"), list(binary(c.process.executable)));
     } else {
-      c.what = child_entry::kind::supervisor;
+      c.tag = child_entry::kind::supervisor;
       c.nested = std::make_shared<const supervisor_tree>(tree(nested->value, "a nested 'supervisor'"));
       start_mfa = tuple(atom("supervisor"), atom("start_link"), list(term(c.id)));
     }
@@ -263,7 +263,7 @@ application_spec load_application_file(const std::filesystem::path& path) {
 
 supervisor::child_spec to_child_spec(const child_entry& c) {
   supervisor::child_spec s;
-  switch (c.what) {
+  switch (c.tag) {
     case child_entry::kind::module: s = supervisor::child_spec::module(c.id, c.module, c.arg); break;
     case child_entry::kind::executable: s = supervisor::child_spec::executable(c.id, c.process); break;
     case child_entry::kind::supervisor: {

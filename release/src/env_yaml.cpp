@@ -5,7 +5,7 @@
 
 namespace otp::release::detail {
 
-using appup::detail::cat;
+using otp::detail::cat;
 
 application::environment env_reader::environment(const YAML::Node& n, const std::string& what) const {
   if (!n.IsMap()) fail(n, cat(what, " must be a map of keys to Erlang terms (e.g. port: 8080), got ", describe(n)));

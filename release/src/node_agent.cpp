@@ -61,7 +61,7 @@ term status() {
   std::vector<term> apps;
   const term running = release_handler::which_applications();
   for (const term& a : running.elements()) {
-    const term tree = a[2].is_pid() ? describe(a[0], a[2], atom("supervisor"), 0) : term(atom("undefined"));
+    const term tree = a[2].is_pid() ? describe(a[0], a[2], atom("supervisor"), 0) : term(atoms::undefined);
     apps.push_back(map({{atom("app"), a[0]}, {atom("vsn"), a[1]}, {atom("tree"), tree}}));
   }
   return term::make_list(std::move(apps));

@@ -21,7 +21,7 @@
 namespace otp::release {
 
 namespace fs = std::filesystem;
-using appup::detail::cat;
+using otp::detail::cat;
 
 std::string release_problem::to_string() const {
   if (file.empty()) return message;

@@ -9,8 +9,8 @@ namespace otp::release {
 
 namespace {
 
-using appup::detail::cat;
 using appup::detail::field;
+using otp::detail::cat;
 
 class rel_reader : public detail::env_reader {
  public:

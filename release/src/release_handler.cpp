@@ -269,59 +269,20 @@ class handler final : public gen_server::behaviour {
     return tuple(atoms::ok, binary(vsn));
   }
 
-  // {unpack, Vsn, Files}: every check before anything is written; what was written goes again if
-  // the unpack fails.
+  // {unpack, Vsn, Files}: the files are checked and written by the root (nothing is written when a
+  // check fails); what was written goes again if the unpack fails.
   term unpack_files(const std::string& vsn, const term& files) {
     if (history_->status_of(vsn)) throw request_failed{tuple(atom("existing_release"), binary(vsn))};
-    std::vector<release_root::incoming_file> sent;
-    for (const term& f : files.elements()) {
-      if (!f.is_tuple(3) || !f[0].is_binary() || !f[1].is_binary() || !f[2].is_binary())
-        throw request_failed{tuple(atom("bad_file_entry"), f)};
-      const fs::path relative(std::string(f[0].as_binary()));
-      if (const auto problem = root_.incoming_path_problem(relative))
-        throw request_failed{tuple(atom("bad_path"), f[0], binary(*problem))};
-      if (sha256_hex(f[1].as_binary()) != f[2].as_binary())
-        throw request_failed{tuple(atom("checksum_mismatch"), f[0])};
-      sent.push_back({relative, f[1].as_binary()});
-    }
-    std::vector<release_root::incoming_file> to_write;
-    for (const release_root::incoming_file& f : sent) {
-      const fs::path target = root_.root() / f.relative;
-      std::error_code ec;
-      if (fs::exists(target, ec)) {
-        if (sha256_file_hex(target) != sha256_hex(f.bytes))
-          throw request_failed{tuple(atom("conflicting_file"), binary(f.relative.string()))};
-        continue;  // an application version this node has already
-      }
-      to_write.push_back({f.relative, f.bytes});
-    }
-    if (const auto problems = root_.check_incoming(vsn, sent); !problems.empty()) {
-      std::vector<term> listed;
-      for (const std::string& p : problems) listed.push_back(binary(p));
-      throw request_failed{tuple(atom("bad_release"), binary(vsn), term::make_list(listed))};
-    }
     std::vector<fs::path> written;
     try {
-      for (const release_root::incoming_file& f : to_write) {
-        const fs::path target = root_.root() / f.relative;
-        fs::create_directories(target.parent_path());
-        const fs::path part = target.string() + ".part";
-        {
-          std::ofstream out(part, std::ios::binary | std::ios::trunc);
-          out.write(f.bytes.data(), static_cast<std::streamsize>(f.bytes.size()));
-          if (!out) throw request_failed{tuple(atom("write_failed"), binary(target.string()))};
-        }
-        fs::rename(part, target);
-        written.push_back(target);
-      }
+      written = root_.write_incoming(vsn, files);
+    } catch (const incoming_release_error& e) {
+      throw request_failed{e.reason()};
+    }
+    try {
       do_unpack(vsn);
     } catch (...) {
-      std::error_code ec;
-      for (const fs::path& w : written) {
-        fs::remove(w, ec);
-        for (fs::path dir = w.parent_path(); dir != root_.root() && fs::is_empty(dir, ec); dir = dir.parent_path())
-          fs::remove(dir, ec);
-      }
+      root_.remove_written(written);
       throw;
     }
     return tuple(atoms::ok, binary(vsn));
@@ -465,8 +426,7 @@ class handler final : public gen_server::behaviour {
       const std::string text = appup::format(*s.instruction);
       log::write(log::level::info, "release_handler: " + p.to_vsn + ": " + text);
       detail::install_step(text, term::make_list(s.processes));
-      if (p.progress.is_pid())
-        send(p.progress, tuple(atom("release_progress"), binary(p.to_vsn), binary(text), term::make_list(s.processes)));
+      if (p.progress.is_pid()) send(p.progress, encode_install_progress({p.to_vsn, text, s.processes}));
     };
     return in;
   }

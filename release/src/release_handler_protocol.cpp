@@ -90,6 +90,22 @@ install_report decode_install_report(const term& reply) {
   return r;
 }
 
+term encode_install_progress(const install_progress& progress) {
+  return tuple(atom("release_progress"), binary(progress.to_vsn), binary(progress.step),
+               term::make_list(progress.processes));
+}
+
+std::optional<install_progress> decode_install_progress(const term& message) {
+  install_progress p;
+  term processes;
+  if (!match(message, pat::tuple(atom("release_progress"), pat::bind(p.to_vsn), pat::bind(p.step),
+                                 pat::bind(processes, pat::is_list))) ||
+      !processes.is_proper_list())
+    return std::nullopt;
+  for (const term& pid : processes.elements()) p.processes.push_back(pid);
+  return p;
+}
+
 term encode_install_plan(const install_plan& plan) {
   return tuple(atoms::ok, binary(plan.from_vsn), plan.upgrade ? up_atom : down_atom, binary(plan.script));
 }

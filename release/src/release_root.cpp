@@ -2,6 +2,7 @@
 #include "otp/release_root.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <system_error>
 
 #include "otp/appup_yaml.hpp"
@@ -9,12 +10,13 @@
 #include "otp/file_name.hpp"
 #include "otp/release_check.hpp"
 #include "otp/release_file.hpp"
+#include "otp/sha256.hpp"
 #include "otp/version_order.hpp"
 
 namespace otp::release {
 
 namespace fs = std::filesystem;
-using appup::detail::cat;
+using otp::detail::cat;
 
 namespace {
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -243,6 +245,65 @@ std::vector<std::string> release_root::check_incoming(const std::string& vsn,
     }
   }
   return problems;
+}
+
+std::vector<fs::path> release_root::write_incoming(const std::string& vsn, const term& files) const {
+  if (!files.is_proper_list()) throw incoming_release_error(tuple(atom("bad_file_entry"), files));
+  std::vector<incoming_file> sent;
+  for (const term& f : files.elements()) {
+    if (!f.is_tuple(3) || !f[0].is_binary() || !f[1].is_binary() || !f[2].is_binary())
+      throw incoming_release_error(tuple(atom("bad_file_entry"), f));
+    const fs::path relative(std::string(f[0].as_binary()));
+    if (const auto problem = incoming_path_problem(relative))
+      throw incoming_release_error(tuple(atom("bad_path"), f[0], binary(*problem)));
+    if (sha256_hex(f[1].as_binary()) != f[2].as_binary())
+      throw incoming_release_error(tuple(atom("checksum_mismatch"), f[0]));
+    sent.push_back({relative, f[1].as_binary()});
+  }
+  std::vector<const incoming_file*> to_write;
+  for (const incoming_file& f : sent) {
+    const fs::path target = root_ / f.relative;
+    std::error_code ec;
+    if (fs::exists(target, ec)) {
+      if (sha256_file_hex(target) != sha256_hex(f.bytes))
+        throw incoming_release_error(tuple(atom("conflicting_file"), binary(f.relative.string())));
+      continue;
+    }
+    to_write.push_back(&f);
+  }
+  if (const auto problems = check_incoming(vsn, sent); !problems.empty()) {
+    std::vector<term> listed;
+    for (const std::string& p : problems) listed.push_back(binary(p));
+    throw incoming_release_error(tuple(atom("bad_release"), binary(vsn), term::make_list(listed)));
+  }
+  std::vector<fs::path> written;
+  for (const incoming_file* f : to_write) {
+    const fs::path target = root_ / f->relative;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    const fs::path part = target.string() + ".part";
+    {
+      std::ofstream out(part, std::ios::binary | std::ios::trunc);
+      out.write(f->bytes.data(), static_cast<std::streamsize>(f->bytes.size()));
+      if (!ec && out) fs::rename(part, target, ec);
+      if (ec || !out) {
+        fs::remove(part, ec);
+        remove_written(written);
+        throw incoming_release_error(tuple(atom("write_failed"), binary(target.string())));
+      }
+    }
+    written.push_back(target);
+  }
+  return written;
+}
+
+void release_root::remove_written(const std::vector<fs::path>& written) const {
+  std::error_code ec;
+  for (const fs::path& w : written) {
+    fs::remove(w, ec);
+    for (fs::path dir = w.parent_path(); dir != root_ && fs::is_empty(dir, ec); dir = dir.parent_path())
+      fs::remove(dir, ec);
+  }
 }
 
 }  // namespace otp::release

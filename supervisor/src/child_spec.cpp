@@ -141,7 +141,7 @@ void child_spec::validate(auto_shutdown mode) const {
   if (!is_valid_mfa(mfa)) reject(tuple(atom("invalid_mfa"), mfa));
   check_significant(significant, restart, mode);
   const shutdown_spec s = effective_shutdown();
-  if (s.what == shutdown_spec::kind::timeout && s.ms < 0) reject(tuple(atom("invalid_shutdown"), term(s.ms)));
+  if (s.tag == shutdown_spec::kind::timeout && s.ms < 0) reject(tuple(atom("invalid_shutdown"), term(s.ms)));
   check_modules(effective_modules());
 }
 

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "otp/atom.hpp"
+#include "otp/detail/side_table.hpp"
 #include "otp/log.hpp"
 #include "otp/process.hpp"
 
@@ -61,27 +62,16 @@ constexpr std::chrono::seconds output_grace{1};
 
 // --- which OS pid a proxy stands for --------------------------------------------------------
 
-struct pid_registry {
-  std::mutex mutex;
-  std::map<term, int> pids;
-};
+using pid_registry = otp::detail::side_table<term, int, term_hash>;
 
 pid_registry& registry() {
   static pid_registry r;  // constructed before the service (see service()), so destroyed after it
   return r;
 }
 
-void register_os_pid(const term& proxy, int pid) {
-  pid_registry& r = registry();
-  const std::lock_guard lock(r.mutex);
-  r.pids[proxy] = pid;
-}
+void register_os_pid(const term& proxy, int pid) { registry().put(proxy, pid); }
 
-void unregister_os_pid(const term& proxy) {
-  pid_registry& r = registry();
-  const std::lock_guard lock(r.mutex);
-  r.pids.erase(proxy);
-}
+void unregister_os_pid(const term& proxy) { registry().erase(proxy); }
 
 // --- the service thread ---------------------------------------------------------------------
 
@@ -622,12 +612,6 @@ term start_link(spec s) {
   return tuple(atoms::error, m[4]);
 }
 
-std::optional<int> os_pid(const term& proxy) {
-  pid_registry& r = registry();
-  const std::lock_guard lock(r.mutex);
-  const auto it = r.pids.find(proxy);
-  if (it == r.pids.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<int> os_pid(const term& proxy) { return registry().find(proxy); }
 
 }  // namespace otp::os_process

@@ -1,11 +1,11 @@
 // Start-function registry and resolution ({M, F} -> function, at start time).
 #include "start_resolver.hpp"
 
-#include <map>
-#include <mutex>
+#include <cstdint>
 #include <utility>
 
 #include "otp/code.hpp"
+#include "otp/detail/side_table.hpp"
 #include "otp/process.hpp"
 #include "otp/start_registry.hpp"
 
@@ -13,37 +13,22 @@ namespace otp::supervisor {
 
 namespace {
 
-struct registry {
-  std::mutex lock;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, start_function> functions;
-};
-
-registry& the_registry() {
-  static registry* r = new registry();  // never destroyed: children may start during static teardown
+// Keyed by {M, F} as the two atoms' indices in one number.
+otp::detail::side_table<std::uint64_t, start_function>& the_registry() {
+  static auto* r = new otp::detail::side_table<std::uint64_t, start_function>();  // never destroyed: children may
+                                                                                  // start during static teardown
   return *r;
 }
 
+std::uint64_t key_of(atom m, atom f) { return (std::uint64_t{m.index()} << 32) | f.index(); }
+
 }  // namespace
 
-void register_start_function(atom m, atom f, start_function fn) {
-  registry& r = the_registry();
-  std::lock_guard guard(r.lock);
-  r.functions[{m.index(), f.index()}] = std::move(fn);
-}
+void register_start_function(atom m, atom f, start_function fn) { the_registry().put(key_of(m, f), std::move(fn)); }
 
-bool unregister_start_function(atom m, atom f) {
-  registry& r = the_registry();
-  std::lock_guard guard(r.lock);
-  return r.functions.erase({m.index(), f.index()}) > 0;
-}
+bool unregister_start_function(atom m, atom f) { return the_registry().erase(key_of(m, f)); }
 
-std::optional<start_function> registered_start_function(atom m, atom f) {
-  registry& r = the_registry();
-  std::lock_guard guard(r.lock);
-  auto it = r.functions.find({m.index(), f.index()});
-  if (it == r.functions.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<start_function> registered_start_function(atom m, atom f) { return the_registry().find(key_of(m, f)); }
 
 namespace detail {
 

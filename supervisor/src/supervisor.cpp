@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "otp/detail/side_table.hpp"
 #include "otp/log.hpp"
 #include "otp/process.hpp"
 #include "otp/term_text.hpp"
@@ -78,32 +79,11 @@ const names& sup_atoms() {
   return value;
 }
 
-// --- C++ specs passed to start_child travel as a key into this table -----------------------------
+// --- C++ specs passed to start_child travel as a reference into this table ------------------------
 
-struct spec_table {
-  std::mutex lock;
-  std::uint64_t next = 1;
-  std::unordered_map<std::uint64_t, child_spec> specs;
-};
-spec_table& the_spec_table() {
-  static spec_table* t = new spec_table();
+otp::detail::side_table<term, child_spec, term_hash>& deposited_specs() {
+  static auto* t = new otp::detail::side_table<term, child_spec, term_hash>();  // never destroyed: see side_table.hpp
   return *t;
-}
-std::uint64_t deposit_spec(const child_spec& spec) {
-  spec_table& t = the_spec_table();
-  std::lock_guard guard(t.lock);
-  const std::uint64_t key = t.next++;
-  t.specs.emplace(key, spec);
-  return key;
-}
-std::optional<child_spec> withdraw_spec(std::uint64_t key) {
-  spec_table& t = the_spec_table();
-  std::lock_guard guard(t.lock);
-  auto it = t.specs.find(key);
-  if (it == t.specs.end()) return std::nullopt;
-  child_spec spec = std::move(it->second);
-  t.specs.erase(it);
-  return spec;
 }
 
 // --- helpers --------------------------------------------------------------------------------------
@@ -228,7 +208,7 @@ class sup_server final : public gs::behaviour {
 };
 
 flags sup_server::checked_flags(const sup_init& r) const {
-  if (r.what == sup_init::kind::ok_terms) return flags::from_term(r.flags_term);
+  if (r.tag == sup_init::kind::ok_terms) return flags::from_term(r.flags_term);
   r.sup_flags.validate();
   return r.sup_flags;
 }
@@ -244,7 +224,7 @@ std::vector<child> sup_server::checked_children(const sup_init& r) const {
     c.spec = std::move(spec);
     out.push_back(std::move(c));
   };
-  if (r.what == sup_init::kind::ok_terms) {
+  if (r.tag == sup_init::kind::ok_terms) {
     if (!r.specs_term.is_proper_list()) throw spec_error(tuple(sup_atoms().invalid_child_spec, r.specs_term));
     for (const term& s : r.specs_term.elements()) add(child_spec::from_term(s, flags_.auto_shutdown));
   } else {
@@ -257,7 +237,7 @@ std::vector<child> sup_server::checked_children(const sup_init& r) const {
 }
 
 term specs_as_term(const sup_init& r) {
-  if (r.what == sup_init::kind::ok_terms) return r.specs_term;
+  if (r.tag == sup_init::kind::ok_terms) return r.specs_term;
   std::vector<term> items;
   for (const child_spec& s : r.children) items.push_back(s.to_term());
   return term::make_list(std::move(items));
@@ -268,7 +248,7 @@ gs::init_result sup_server::init(const term& parent) {
   parent_ = parent.is_pid() ? parent : self();
   sup_name_ = reg_name_ ? tuple(sup_atoms().local, *reg_name_) : tuple(self(), atom(module_->module_name()));
   const sup_init r = module_->init(init_args_);
-  switch (r.what) {
+  switch (r.tag) {
     case sup_init::kind::ignore: return gs::init_result::ignore();
     case sup_init::kind::bad_return:
       return gs::init_result::stop(
@@ -285,7 +265,7 @@ gs::init_result sup_server::init(const term& parent) {
   if (simple()) {
     const term specs = specs_as_term(r);
     const std::size_t count =
-        r.what == sup_init::kind::ok_terms ? (specs.is_proper_list() ? specs.size() : 0) : r.children.size();
+        r.tag == sup_init::kind::ok_terms ? (specs.is_proper_list() ? specs.size() : 0) : r.children.size();
     if (count != 1) return gs::init_result::stop(tuple(sup_atoms().bad_start_spec, specs));
   }
   try {
@@ -367,19 +347,19 @@ term sup_server::shutdown_child(const term& pid, const shutdown_spec& how, bool 
   const term mon = monitor(pid);
   auto is_down = [&](const term& x) { return x.is_tuple(5) && x[0].is_atom(atoms::down) && x[1] == mon; };
   std::optional<term> down;
-  if (how.what == shutdown_spec::kind::brutal_kill) {
+  if (how.tag == shutdown_spec::kind::brutal_kill) {
     exit(pid, atoms::kill);
     down = receive(is_down, infinity);
   } else {
     exit(pid, atoms::shutdown);
-    down = receive(is_down, how.what == shutdown_spec::kind::infinity ? infinity : milliseconds(how.ms));
+    down = receive(is_down, how.tag == shutdown_spec::kind::infinity ? infinity : milliseconds(how.ms));
     if (!down) {
       exit(pid, atoms::kill);
       down = receive(is_down, infinity);
     }
   }
   const term reason = unlink_flush(pid, (*down)[4]);
-  if (shutdown_reason_ok(reason, permanent, how.what == shutdown_spec::kind::brutal_kill)) return term();
+  if (shutdown_reason_ok(reason, permanent, how.tag == shutdown_spec::kind::brutal_kill)) return term();
   return reason;
 }
 
@@ -410,7 +390,7 @@ void sup_server::terminate_dynamic_children() {
   const child& tmpl = children_.front();
   const bool permanent = tmpl.spec.restart == restart_type::permanent;
   const shutdown_spec how = tmpl.spec.effective_shutdown();
-  const bool brutal = how.what == shutdown_spec::kind::brutal_kill;
+  const bool brutal = how.tag == shutdown_spec::kind::brutal_kill;
   std::map<term, std::vector<term>> errors;           // reason -> pids
   std::unordered_map<term, term, term_hash> waiting;  // monitor ref -> pid
   for (const auto& [pid, args] : dynamics_) {
@@ -433,7 +413,7 @@ void sup_server::terminate_dynamic_children() {
   }
   for (const auto& [mon, pid] : waiting) exit(pid, brutal ? term(atoms::kill) : term(atoms::shutdown));
   term timer;
-  if (how.what == shutdown_spec::kind::timeout && !waiting.empty())
+  if (how.tag == shutdown_spec::kind::timeout && !waiting.empty())
     timer = start_timer(milliseconds(how.ms), self(), atoms::kill);
   while (!waiting.empty()) {
     const term m = *receive(
@@ -684,7 +664,7 @@ term sup_server::handle_start_child(const term& spec_term) {
   child_spec spec;
   try {
     if (spec_term.is_tuple(2) && spec_term[0].is_atom(sup_atoms().cxx_spec)) {
-      auto deposited = withdraw_spec(static_cast<std::uint64_t>(spec_term[1].as_int()));
+      auto deposited = deposited_specs().take(spec_term[1]);
       if (!deposited) return tuple(atoms::error, tuple(sup_atoms().invalid_child_spec, spec_term));
       spec = std::move(*deposited);
       spec.validate(flags_.auto_shutdown);
@@ -903,8 +883,8 @@ gs::code_change_result sup_server::code_change(const term&, const term& state, c
   } catch (const std::exception& e) {
     return gs::code_change_result::failure(binary(e.what()));
   }
-  if (r.what == sup_init::kind::ignore) return gs::code_change_result::success(state);
-  if (r.what == sup_init::kind::bad_return) return gs::code_change_result::failure(r.bad_value);
+  if (r.tag == sup_init::kind::ignore) return gs::code_change_result::success(state);
+  if (r.tag == sup_init::kind::bad_return) return gs::code_change_result::failure(r.bad_value);
   const term outcome = update_childspecs(r);
   if (outcome.is_atom(atoms::ok)) return gs::code_change_result::success(state_term());
   return gs::code_change_result::failure(outcome[1]);
@@ -934,14 +914,15 @@ start_function supervisor_starter(std::shared_ptr<behaviour> callbacks, std::opt
 }
 
 term start_child(const term& sup, const child_spec& spec) {
-  const std::uint64_t key = deposit_spec(spec);
-  const term request = tuple(sup_atoms().start_child, tuple(sup_atoms().cxx_spec, static_cast<std::int64_t>(key)));
+  const term key = make_ref();
+  deposited_specs().put(key, spec);
+  const term request = tuple(sup_atoms().start_child, tuple(sup_atoms().cxx_spec, key));
   try {
     const term r = sup_call(sup, request);
-    withdraw_spec(key);  // gone already unless the supervisor never looked at it
+    deposited_specs().erase(key);  // gone already unless the supervisor never looked at it
     return r;
   } catch (...) {
-    withdraw_spec(key);
+    deposited_specs().erase(key);
     throw;
   }
 }

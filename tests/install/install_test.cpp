@@ -72,7 +72,7 @@ std::vector<std::string> archive_paths(const fs::path& archive) {
   return out;
 }
 
-class install_test : public ::testing::Test {
+class Install : public ::testing::Test {
  protected:
   scratch_dir scratch_;
   fs::path log_ = scratch_.path() / "commands.log";
@@ -97,7 +97,7 @@ class install_test : public ::testing::Test {
   }
 };
 
-TEST_F(install_test, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndRolledBack) {
+TEST_F(Install, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndRolledBack) {
   const otp::test::installed_project project =
       otp::test::install_and_build(OTP_TEST_BINARY_DIR, OTP_TEST_KV_PROJECT_DIR, scratch_.path(), OTP_TEST_CXX_FLAGS);
   ASSERT_EQ(project.error, "");
@@ -173,7 +173,7 @@ TEST_F(install_test, AProjectOfItsOwnIsReleasedStartedFromItsArchiveUpgradedAndR
   EXPECT_EQ(ok(otpctl + " stop" + at), "node " + node + " stopped\n");
 }
 
-TEST_F(install_test, EachWrongUseOfTheReleaseFunctionsIsNamed) {
+TEST_F(Install, EachWrongUseOfTheReleaseFunctionsIsNamed) {
   const otp::test::installed_project installed = otp::test::install(OTP_TEST_BINARY_DIR, scratch_.path());
   ASSERT_EQ(installed.error, "");
   const std::vector<std::pair<std::string, std::string>> cases{

@@ -40,7 +40,7 @@ std::string app_yaml_of(const std::string& vsn, const std::string& env) {
 const std::string env_1_0_0 = "env:\n  step: 1\n  limit: 10\n  greeting: '<<\"hi\">>'\n  dropped: x\n";
 const std::string env_1_1_0 = "env:\n  step: 1\n  limit: 15\n  greeting: '<<\"hi\">>'\n  fresh: \"true\"\n";
 
-class application_controller_test : public seq_release_test {
+class ApplicationController : public seq_release_test {
  protected:
   // Both releases with start type `type`; 1.0.0's release config sets step to 2, 1.1.0's greeting.
   void lay_out_apps(const std::string& type) {
@@ -96,7 +96,7 @@ class application_controller_test : public seq_release_test {
   }
 };
 
-TEST_F(application_controller_test, EnvComesFromTheApplicationFileOverriddenByTheReleaseThenByTheNodeConfig) {
+TEST_F(ApplicationController, EnvComesFromTheApplicationFileOverriddenByTheReleaseThenByTheNodeConfig) {
   lay_out_apps("permanent");
   write_file(dir_.path() / "node.config.yaml", "seqapp: {limit: 20}\n");
   auto o = options();
@@ -116,7 +116,7 @@ TEST_F(application_controller_test, EnvComesFromTheApplicationFileOverriddenByTh
   EXPECT_FALSE(otp::application::get_env(atom("seqapp"), atom("step"))) << "unloaded when the handler ends";
 }
 
-TEST_F(application_controller_test, ABadNodeConfigFileFailsTheBootNamingTheFileAndLine) {
+TEST_F(ApplicationController, ABadNodeConfigFileFailsTheBootNamingTheFileAndLine) {
   lay_out_apps("permanent");
   write_file(dir_.path() / "node.config.yaml", "seqapp:\n  limit: \"{unclosed\"\n");
   auto o = options();
@@ -131,7 +131,7 @@ TEST_F(application_controller_test, ABadNodeConfigFileFailsTheBootNamingTheFileA
   });
 }
 
-TEST_F(application_controller_test, ModuleCodeSetsEnvAndReadsItBack) {
+TEST_F(ApplicationController, ModuleCodeSetsEnvAndReadsItBack) {
   lay_out_apps("permanent");
   rt_.run([&] {
     start_handler(options());
@@ -143,7 +143,7 @@ TEST_F(application_controller_test, ModuleCodeSetsEnvAndReadsItBack) {
   });
 }
 
-TEST_F(application_controller_test, APermanentApplicationThatExhaustsItsIntensityStopsTheNode) {
+TEST_F(ApplicationController, APermanentApplicationThatExhaustsItsIntensityStopsTheNode) {
   lay_out_apps("permanent");
   rt_.run([&] {
     const term handler = start_handler(options());
@@ -159,7 +159,7 @@ TEST_F(application_controller_test, APermanentApplicationThatExhaustsItsIntensit
   EXPECT_EQ(events.back().reason, "shutdown");
 }
 
-TEST_F(application_controller_test, ATemporaryApplicationsDeathIsOnlyReported) {
+TEST_F(ApplicationController, ATemporaryApplicationsDeathIsOnlyReported) {
   lay_out_apps("temporary");
   rt_.run([&] {
     const term handler = start_handler(options());
@@ -171,7 +171,7 @@ TEST_F(application_controller_test, ATemporaryApplicationsDeathIsOnlyReported) {
   EXPECT_EQ(history_kinds(), (std::vector<std::string>{"unpack", "boot", "make_permanent"}));
 }
 
-TEST_F(application_controller_test, ATransientApplicationThatEndsNormallyIsOnlyReported) {
+TEST_F(ApplicationController, ATransientApplicationThatEndsNormallyIsOnlyReported) {
   lay_out_apps("transient");
   rt_.run([&] {
     const term handler = start_handler(options());
@@ -182,7 +182,7 @@ TEST_F(application_controller_test, ATransientApplicationThatEndsNormallyIsOnlyR
   });
 }
 
-TEST_F(application_controller_test, ATransientApplicationThatEndsAbnormallyStopsTheNode) {
+TEST_F(ApplicationController, ATransientApplicationThatEndsAbnormallyStopsTheNode) {
   lay_out_apps("transient");
   rt_.run([&] {
     const term handler = start_handler(options());
@@ -192,7 +192,7 @@ TEST_F(application_controller_test, ATransientApplicationThatEndsAbnormallyStops
   EXPECT_EQ(history().back().kind, "application_exit");
 }
 
-TEST_F(application_controller_test, StoppingAPermanentApplicationOnRequestKeepsTheNodeAndItStartsAgain) {
+TEST_F(ApplicationController, StoppingAPermanentApplicationOnRequestKeepsTheNodeAndItStartsAgain) {
   lay_out_apps("permanent");
   rt_.run([&] {
     const term handler = start_handler(options());
@@ -208,7 +208,7 @@ TEST_F(application_controller_test, StoppingAPermanentApplicationOnRequestKeepsT
   });
 }
 
-TEST_F(application_controller_test, AnUpgradeCallsConfigChangeWithChangedNewAndRemoved) {
+TEST_F(ApplicationController, AnUpgradeCallsConfigChangeWithChangedNewAndRemoved) {
   lay_out_apps("permanent");
   rt_.run([&] {
     otp::register_name(atom("observer"), otp::self());
@@ -227,7 +227,7 @@ TEST_F(application_controller_test, AnUpgradeCallsConfigChangeWithChangedNewAndR
   });
 }
 
-TEST(application_env_diff, AnUnchangedEnvironmentIsNoChange) {
+TEST(ApplicationEnvDiff, AnUnchangedEnvironmentIsNoChange) {
   const otp::application::environment env{{atom("a"), term(1)}};
   EXPECT_TRUE(otp::release::diff_env(env, env).empty());
 }

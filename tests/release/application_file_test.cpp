@@ -79,7 +79,7 @@ TEST(ApplicationFile, ParsesEveryField) {
   ASSERT_EQ(t.children.size(), 3u);
 
   const child_entry& c = t.children[0];
-  EXPECT_EQ(c.what, child_entry::kind::module);
+  EXPECT_EQ(c.tag, child_entry::kind::module);
   EXPECT_EQ(c.id, atom("counter"));
   EXPECT_EQ(c.module, atom("counter"));
   EXPECT_EQ(c.arg, parse_term("{initial, 5}"));
@@ -92,7 +92,7 @@ TEST(ApplicationFile, ParsesEveryField) {
   EXPECT_EQ(c.column, 7u);
 
   const child_entry& s = t.children[1];
-  EXPECT_EQ(s.what, child_entry::kind::executable);
+  EXPECT_EQ(s.tag, child_entry::kind::executable);
   EXPECT_EQ(s.process.executable, "/bin/sleep");
   EXPECT_EQ(s.process.arguments, std::vector<std::string>{"60"});
   EXPECT_EQ(s.process.environment.at("GREETING"), "hello");
@@ -102,7 +102,7 @@ TEST(ApplicationFile, ParsesEveryField) {
   EXPECT_EQ(s.modules, term(atom("dynamic")));
 
   const child_entry& w = t.children[2];
-  EXPECT_EQ(w.what, child_entry::kind::supervisor);
+  EXPECT_EQ(w.tag, child_entry::kind::supervisor);
   EXPECT_EQ(w.type, sup::child_type::supervisor);
   EXPECT_EQ(w.shutdown, sup::shutdown_spec::after(2000));
   ASSERT_TRUE(w.nested);

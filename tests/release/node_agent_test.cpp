@@ -12,11 +12,11 @@ namespace {
 using namespace rel_test;
 namespace agent = otp::release::node_agent;
 
-class node_agent_test : public seq_release_test {};
+class NodeAgent : public seq_release_test {};
 
 const term* field(const term& map, const char* key) { return map.find(atom(key)); }
 
-TEST_F(node_agent_test, StatusShowsEachApplicationsTreeWithModulesVersionsAndRestarts) {
+TEST_F(NodeAgent, StatusShowsEachApplicationsTreeWithModulesVersionsAndRestarts) {
   rt_.run([&] {
     start(options());
     ASSERT_EQ(agent::start_link([] {})[0], atom("ok"));
@@ -46,7 +46,7 @@ TEST_F(node_agent_test, StatusShowsEachApplicationsTreeWithModulesVersionsAndRes
   });
 }
 
-TEST_F(node_agent_test, WhichLoadAndPurgeActOnTheNodesCode) {
+TEST_F(NodeAgent, WhichLoadAndPurgeActOnTheNodesCode) {
   rt_.run([&] {
     start(options());
     ASSERT_EQ(agent::start_link([] {})[0], atom("ok"));
@@ -69,7 +69,7 @@ TEST_F(node_agent_test, WhichLoadAndPurgeActOnTheNodesCode) {
   });
 }
 
-TEST_F(node_agent_test, StopRunsTheNodesStopFunction) {
+TEST_F(NodeAgent, StopRunsTheNodesStopFunction) {
   rt_.run([&] {
     const term me = otp::self();
     ASSERT_EQ(agent::start_link([me] { otp::send(me, atom("stopping")); })[0], atom("ok"));

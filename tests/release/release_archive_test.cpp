@@ -121,7 +121,7 @@ std::vector<entry> release_with(const std::vector<entry>& extra, bool listed = t
   return out;
 }
 
-class release_archive_test : public ::testing::Test {
+class ReleaseArchive : public ::testing::Test {
  protected:
   rel_test::temp_dir tmp_;
   fs::path archive_ = tmp_.path() / "test.tar.gz";
@@ -140,7 +140,7 @@ class release_archive_test : public ::testing::Test {
   }
 };
 
-TEST_F(release_archive_test, HoldsOneReleaseWithItsApplicationsAndChecksums) {
+TEST_F(ReleaseArchive, HoldsOneReleaseWithItsApplicationsAndChecksums) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "2.0", archive_);
@@ -162,7 +162,7 @@ TEST_F(release_archive_test, HoldsOneReleaseWithItsApplicationsAndChecksums) {
       << sums->bytes;
 }
 
-TEST_F(release_archive_test, IsTheSameBytesEachTimeItIsWritten) {
+TEST_F(ReleaseArchive, IsTheSameBytesEachTimeItIsWritten) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "1.0", archive_);
@@ -171,7 +171,7 @@ TEST_F(release_archive_test, IsTheSameBytesEachTimeItIsWritten) {
   EXPECT_EQ(read_bytes(archive_), read_bytes(again));
 }
 
-TEST_F(release_archive_test, ExtractsIntoARootThatChecksAsUnpackedAndAgainIntoTheSameRoot) {
+TEST_F(ReleaseArchive, ExtractsIntoARootThatChecksAsUnpackedAndAgainIntoTheSameRoot) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "1.0", archive_);
@@ -189,7 +189,7 @@ TEST_F(release_archive_test, ExtractsIntoARootThatChecksAsUnpackedAndAgainIntoTh
   EXPECT_EQ(read_bytes(archive_), read_bytes(again));
 }
 
-TEST_F(release_archive_test, ARootWhereAFileDiffersIsRefusedAndKeptAsItWas) {
+TEST_F(ReleaseArchive, ARootWhereAFileDiffersIsRefusedAndKeptAsItWas) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "2.0", archive_);
@@ -203,7 +203,7 @@ TEST_F(release_archive_test, ARootWhereAFileDiffersIsRefusedAndKeptAsItWas) {
   EXPECT_EQ(tree_of(dest_), (std::vector<std::string>{"lib", "lib/kernel-8.5", "lib/kernel-8.5/kernel.app.yaml"}));
 }
 
-TEST_F(release_archive_test, AnExtractionThatFailsHalfWayRemovesWhatItWrote) {
+TEST_F(ReleaseArchive, AnExtractionThatFailsHalfWayRemovesWhatItWrote) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "2.0", archive_);
@@ -212,87 +212,87 @@ TEST_F(release_archive_test, AnExtractionThatFailsHalfWayRemovesWhatItWrote) {
   EXPECT_EQ(tree_of(dest_), std::vector<std::string>{"releases"});
 }
 
-TEST_F(release_archive_test, RefusesAnAbsolutePath) {
+TEST_F(ReleaseArchive, RefusesAnAbsolutePath) {
   write_tar(archive_, release_with({{"/tmp/evil.so", "x"}}));
   expect_refused("entry '/tmp/evil.so' has an absolute path");
 }
 
-TEST_F(release_archive_test, RefusesAPathLeavingTheRoot) {
+TEST_F(ReleaseArchive, RefusesAPathLeavingTheRoot) {
   write_tar(archive_, release_with({{"lib/../../evil.so", "x"}}));
   expect_refused("entry 'lib/../../evil.so' leaves the release root ('..')");
 }
 
-TEST_F(release_archive_test, RefusesAPathOutsideReleasesAndLib) {
+TEST_F(ReleaseArchive, RefusesAPathOutsideReleasesAndLib) {
   write_tar(archive_, release_with({{"etc/passwd", "x"}}));
   expect_refused("entry 'etc/passwd' is neither under releases/ nor under lib/");
 }
 
-TEST_F(release_archive_test, RefusesASymbolicLink) {
+TEST_F(ReleaseArchive, RefusesASymbolicLink) {
   write_tar(archive_, release_with({{"lib/a-1/modules/a.so", "", AE_IFLNK, "/etc/passwd"}}));
   expect_refused("entry 'lib/a-1/modules/a.so' is a symbolic link");
 }
 
-TEST_F(release_archive_test, RefusesAHardLink) {
+TEST_F(ReleaseArchive, RefusesAHardLink) {
   write_tar(archive_, release_with({{"lib/a-1/modules/a.so", "", AE_IFREG, rel_path, true}}));
   expect_refused("entry 'lib/a-1/modules/a.so' is a hard link");
 }
 
-TEST_F(release_archive_test, RefusesADevice) {
+TEST_F(ReleaseArchive, RefusesADevice) {
   write_tar(archive_, release_with({{"lib/a-1/tty", "", AE_IFCHR}}));
   expect_refused("entry 'lib/a-1/tty' is a character device");
 }
 
-TEST_F(release_archive_test, RefusesAFileLargerThanTheLimit) {
+TEST_F(ReleaseArchive, RefusesAFileLargerThanTheLimit) {
   write_tar(archive_, release_with({{"lib/a-1/modules/a.so", std::string(5000, 'x')}}));
   expect_refused("entry 'lib/a-1/modules/a.so' is larger than 4096 bytes", {.max_file_bytes = 4096});
 }
 
-TEST_F(release_archive_test, RefusesMoreBytesThanTheLimitInAll) {
+TEST_F(ReleaseArchive, RefusesMoreBytesThanTheLimitInAll) {
   write_tar(archive_, release_with({{"lib/a-1/modules/a.so", std::string(3000, 'x')},
                                     {"lib/a-1/modules/b.so", std::string(3000, 'y')}}));
   expect_refused("its files hold more than 5000 bytes", {.max_total_bytes = 5000});
 }
 
-TEST_F(release_archive_test, RefusesMoreEntriesThanTheLimit) {
+TEST_F(ReleaseArchive, RefusesMoreEntriesThanTheLimit) {
   write_tar(archive_, release_with({{"lib/a-1/a", "1"}, {"lib/a-1/b", "2"}, {"lib/a-1/c", "3"}}));
   expect_refused("more than 4 entries", {.max_entries = 4});
 }
 
-TEST_F(release_archive_test, RefusesAFileWhoseChecksumDiffers) {
+TEST_F(ReleaseArchive, RefusesAFileWhoseChecksumDiffers) {
   auto entries = release_with({{"lib/a-1/modules/a.so", "the bytes checksummed"}});
   entries.back().bytes = "the bytes changed";
   write_tar(archive_, entries);
   expect_refused("entry 'lib/a-1/modules/a.so': checksum mismatch");
 }
 
-TEST_F(release_archive_test, RefusesAFileTheChecksumsDoNotList) {
+TEST_F(ReleaseArchive, RefusesAFileTheChecksumsDoNotList) {
   write_tar(archive_, release_with({{"lib/a-1/modules/a.so", "x"}}, false));
   expect_refused("entry 'lib/a-1/modules/a.so' is not in releases/1.0/SHA256SUMS");
 }
 
-TEST_F(release_archive_test, RefusesAListedFileThatIsMissing) {
+TEST_F(ReleaseArchive, RefusesAListedFileThatIsMissing) {
   auto entries = release_with({{"lib/a-1/modules/a.so", "x"}});
   entries.pop_back();
   write_tar(archive_, entries);
   expect_refused("releases/1.0/SHA256SUMS lists 'lib/a-1/modules/a.so', which the archive does not hold");
 }
 
-TEST_F(release_archive_test, RefusesAnArchiveWithoutChecksums) {
+TEST_F(ReleaseArchive, RefusesAnArchiveWithoutChecksums) {
   write_tar(archive_, {{rel_path, rel_text}});
   expect_refused("it has no checksums (releases/1.0/SHA256SUMS)");
 }
 
-TEST_F(release_archive_test, RefusesTwoReleases) {
+TEST_F(ReleaseArchive, RefusesTwoReleases) {
   write_tar(archive_, release_with({{"releases/2.0/myrel.rel.yaml", rel_text}}));
   expect_refused("it holds more than one release (1.0 and 2.0)");
 }
 
-TEST_F(release_archive_test, RefusesWhatIsNotATarGz) {
+TEST_F(ReleaseArchive, RefusesWhatIsNotATarGz) {
   write_file(archive_, "not an archive at all");
   expect_refused("not a readable .tar.gz");
 }
 
-TEST_F(release_archive_test, ATemporaryReleaseIsGoneWithItsOwner) {
+TEST_F(ReleaseArchive, ATemporaryReleaseIsGoneWithItsOwner) {
   const fs::path root = tmp_.path() / "root";
   make_root(root);
   write_release_archive(release_root(root), "2.0", archive_);

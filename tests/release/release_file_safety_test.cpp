@@ -37,7 +37,7 @@ std::string slurp(const fs::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class release_file_safety_test : public seq_release_test {
+class ReleaseFileSafety : public seq_release_test {
  protected:
   void SetUp() override {
     seq_release_test::SetUp();
@@ -60,7 +60,7 @@ class release_file_safety_test : public seq_release_test {
   rel_test::temp_dir outside_;
 };
 
-TEST_F(release_file_safety_test, ACraftedReleaseSentAsFilesIsRefusedBeforeAnythingIsWritten) {
+TEST_F(ReleaseFileSafety, ACraftedReleaseSentAsFilesIsRefusedBeforeAnythingIsWritten) {
   rel_test::temp_dir node_root;
   for (const auto& p : {fs::path("releases") / "1.0.0", fs::path("lib") / "seqapp-1.0.0"}) {
     fs::create_directories(node_root.path() / p);
@@ -98,7 +98,7 @@ TEST_F(release_file_safety_test, ACraftedReleaseSentAsFilesIsRefusedBeforeAnythi
   EXPECT_FALSE(fs::exists(node_root.path() / "lib/seqapp-1.1.0"));
 }
 
-TEST_F(release_file_safety_test, ASentFileIsNeverWrittenThroughALinkInTheRoot) {
+TEST_F(ReleaseFileSafety, ASentFileIsNeverWrittenThroughALinkInTheRoot) {
   rel_test::temp_dir node_root;
   for (const auto& p : {fs::path("releases") / "1.0.0", fs::path("lib") / "seqapp-1.0.0"}) {
     fs::create_directories(node_root.path() / p);
@@ -124,7 +124,7 @@ TEST_F(release_file_safety_test, ASentFileIsNeverWrittenThroughALinkInTheRoot) {
   EXPECT_EQ(here.incoming_path_problem("lib/seqapp-1.2.0/seqapp.app.yaml"), std::nullopt);
 }
 
-TEST_F(release_file_safety_test, AnApplicationDirectoryLinkedOutsideTheRootIsNotUnpackedNorLoaded) {
+TEST_F(ReleaseFileSafety, AnApplicationDirectoryLinkedOutsideTheRootIsNotUnpackedNorLoaded) {
   const fs::path moved = move_1_1_0_outside();
   fs::create_directory_symlink(moved, lib("1.1.0"));
   rt_.run([&] {
@@ -138,7 +138,7 @@ TEST_F(release_file_safety_test, AnApplicationDirectoryLinkedOutsideTheRootIsNot
   });
 }
 
-TEST_F(release_file_safety_test, ALinkSwappedInAfterTheUnpackIsNotLoaded) {
+TEST_F(ReleaseFileSafety, ALinkSwappedInAfterTheUnpackIsNotLoaded) {
   rt_.run([&] {
     start(options());
     ASSERT_EQ(rh::unpack("1.1.0"), tuple(atom("ok"), binary("1.1.0")));
@@ -164,7 +164,7 @@ std::vector<fs::path> copies_of(const fs::path& tmp, pid_t pid) {
   return found;
 }
 
-TEST_F(release_file_safety_test, TheModuleCopiesOfANodeKilledWithSigkillGoAtTheNextBoot) {
+TEST_F(ReleaseFileSafety, TheModuleCopiesOfANodeKilledWithSigkillGoAtTheNextBoot) {
   lay_out({.b_extra = "{sleep, 60000}"});  // the install hangs in b's code_change: the node waits to be killed
   rel_test::temp_dir tmp;
   const std::vector<std::string> node{"/usr/bin/env", "TMPDIR=" + tmp.path().string(), OTP_TEST_HANDLER_NODE,

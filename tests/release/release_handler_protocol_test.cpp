@@ -68,6 +68,20 @@ TEST(ReleaseHandlerProtocol, InstallReportAndPlanRoundTrip) {
   EXPECT_EQ(rh::decode_install_plan(plan).script, "point_of_no_return\n");
 }
 
+TEST(ReleaseHandlerProtocol, InstallProgressEncodesAsDocumentedAndOtherMessagesAreNotProgress) {
+  const otp::term pid = otp::term::make_pid(otp::pid_parts{0, 77, 0});
+  const otp::term encoded = rh::encode_install_progress({"1.1.0", "{suspend,[counter]}", {pid}});
+  EXPECT_EQ(encoded, otp::tuple(otp::atom("release_progress"), otp::binary("1.1.0"), otp::binary("{suspend,[counter]}"),
+                                otp::list(pid)));
+  const auto decoded = rh::decode_install_progress(encoded);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->to_vsn, "1.1.0");
+  EXPECT_EQ(decoded->step, "{suspend,[counter]}");
+  EXPECT_EQ(decoded->processes, std::vector<otp::term>{pid});
+  EXPECT_FALSE(rh::decode_install_progress(parse_term("{release_progress, <<\"1.1.0\">>, step, []}")).has_value());
+  EXPECT_FALSE(rh::decode_install_progress(parse_term("{flush, self, ref}")).has_value());
+}
+
 TEST(ReleaseHandlerProtocol, ErrorOfReadsAnErrorReplyOnly) {
   EXPECT_EQ(rh::error_of(parse_term("{error,{unknown_release,<<\"9\">>}}")), parse_term("{unknown_release,<<\"9\">>}"));
   EXPECT_FALSE(rh::error_of(parse_term("{ok,<<\"1\">>}")));

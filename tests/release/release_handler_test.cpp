@@ -33,11 +33,11 @@ namespace {
 
 using namespace rel_test;
 
-class release_handler_test : public seq_release_test {};
+class ReleaseHandler : public seq_release_test {};
 
 using kinds = std::vector<std::string>;
 
-TEST_F(release_handler_test, TheFirstBootUnpacksBootsAndMakesPermanentTheGivenRelease) {
+TEST_F(ReleaseHandler, TheFirstBootUnpacksBootsAndMakesPermanentTheGivenRelease) {
   rt_.run([&] {
     start(options());
     // The reply as it travels (what otpctl and an Erlang node receive), then as the protocol reads it.
@@ -59,7 +59,7 @@ TEST_F(release_handler_test, TheFirstBootUnpacksBootsAndMakesPermanentTheGivenRe
   EXPECT_EQ(history_kinds(), (kinds{"unpack", "boot", "make_permanent"}));
 }
 
-TEST_F(release_handler_test, WithoutAGivenVersionTheFirstBootRunsTheNewestRelease) {
+TEST_F(ReleaseHandler, WithoutAGivenVersionTheFirstBootRunsTheNewestRelease) {
   rt_.run([&] {
     auto o = options();
     o.first_boot_vsn.reset();
@@ -70,7 +70,7 @@ TEST_F(release_handler_test, WithoutAGivenVersionTheFirstBootRunsTheNewestReleas
   });
 }
 
-TEST_F(release_handler_test, AnUpgradeAndADowngradeMigrateEveryServersStateInPlace) {
+TEST_F(ReleaseHandler, AnUpgradeAndADowngradeMigrateEveryServersStateInPlace) {
   rt_.run([&] {
     start(options());
     const term a = child("a"), b = child("b");
@@ -126,7 +126,7 @@ TEST_F(release_handler_test, AnUpgradeAndADowngradeMigrateEveryServersStateInPla
 
 // The counter example's release root (build/<preset>/examples/counter/root), copied: the handler
 // boots 1.0.0, upgrades to 1.1.0 (the sum survives and reset works) and rolls back.
-TEST_F(release_handler_test, TheCounterExampleUpgradesAndRollsBackWithItsSum) {
+TEST_F(ReleaseHandler, TheCounterExampleUpgradesAndRollsBackWithItsSum) {
   rel_test::temp_dir node;
   fs::copy(fs::path(OTP_EXAMPLE_ROOTS_DIR) / "counter" / "root", node.path(), fs::copy_options::recursive);
   rt_.run([&] {
@@ -157,7 +157,7 @@ TEST_F(release_handler_test, TheCounterExampleUpgradesAndRollsBackWithItsSum) {
   });
 }
 
-TEST_F(release_handler_test, DepModsOrderTheSuspensionsLoadsAndCodeChanges) {
+TEST_F(ReleaseHandler, DepModsOrderTheSuspensionsLoadsAndCodeChanges) {
   rt_.run([&] {
     start(options());
     otp::register_name(atom("observer"), otp::self());
@@ -204,10 +204,9 @@ struct injected_failure {
 
 void PrintTo(const injected_failure& f, std::ostream* os) { *os << f.name; }
 
-class release_handler_failure_test : public release_handler_test,
-                                     public ::testing::WithParamInterface<injected_failure> {};
+class ReleaseHandlerFailure : public ReleaseHandler, public ::testing::WithParamInterface<injected_failure> {};
 
-TEST_P(release_handler_failure_test, LeavesEveryProcessWithItsVersionAndStateAndTheNodeServing) {
+TEST_P(ReleaseHandlerFailure, LeavesEveryProcessWithItsVersionAndStateAndTheNodeServing) {
   const injected_failure& f = GetParam();
   lay_out(f.appup);
   const std::string what = f.name;
@@ -271,7 +270,7 @@ TEST_P(release_handler_failure_test, LeavesEveryProcessWithItsVersionAndStateAnd
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    EachStep, release_handler_failure_test,
+    EachStep, ReleaseHandlerFailure,
     ::testing::Values(injected_failure{"missing_file", {}, 5000ms, "missing_file"},
                       injected_failure{"changed_file", {}, 5000ms, "changed_file"},
                       injected_failure{"module_does_not_load", {}, 5000ms, "load_failed"},
@@ -299,9 +298,9 @@ term spawn_sender(const term& target, const term& report_to) {
   });
 }
 
-class release_handler_traffic_test : public release_handler_test, public ::testing::WithParamInterface<bool> {};
+class ReleaseHandlerTraffic : public ReleaseHandler, public ::testing::WithParamInterface<bool> {};
 
-TEST_P(release_handler_traffic_test, MessagesSentDuringAnInstallAllArriveInOrder) {
+TEST_P(ReleaseHandlerTraffic, MessagesSentDuringAnInstallAllArriveInOrder) {
   const bool install_fails = GetParam();
   lay_out(install_fails ? appup_options{.b_extra = "fail"} : appup_options{});
   rt_.run([&] {
@@ -327,14 +326,14 @@ TEST_P(release_handler_traffic_test, MessagesSentDuringAnInstallAllArriveInOrder
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(SucceedingOrFailing, release_handler_traffic_test, ::testing::Bool(),
+INSTANTIATE_TEST_SUITE_P(SucceedingOrFailing, ReleaseHandlerTraffic, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) {
                            return std::string(p.param ? "FailedInstall" : "SuccessfulInstall");
                          });
 
 // --- restarts, the history across boots, make_permanent and remove ------------------------------------
 
-TEST_F(release_handler_test, ARestartBootsThePermanentReleaseNotTheOneInstalledLast) {
+TEST_F(ReleaseHandler, ARestartBootsThePermanentReleaseNotTheOneInstalledLast) {
   rt_.run([&] {
     start(options());
     ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
@@ -362,7 +361,7 @@ TEST_F(release_handler_test, ARestartBootsThePermanentReleaseNotTheOneInstalledL
   EXPECT_EQ(k.back(), "boot");
 }
 
-TEST_F(release_handler_test, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAndRunsThePermanentRelease) {
+TEST_F(ReleaseHandler, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAndRunsThePermanentRelease) {
   lay_out({.b_extra = "{sleep, 60000}"});  // b's code_change outlasts the node
   {
     otp::test::child_process node({OTP_TEST_HANDLER_NODE, root().string(), "1.1.0"});
@@ -382,7 +381,7 @@ TEST_F(release_handler_test, ANodeKilledDuringAnInstallRecordsItAtItsNextBootAnd
 }
 
 // Release 1.2.0 adds application extraapp (its supervisor runs seq_c as child c) to seqapp 1.1.0.
-TEST_F(release_handler_test, AddedAndRemovedApplicationsAreStartedAndStopped) {
+TEST_F(ReleaseHandler, AddedAndRemovedApplicationsAreStartedAndStopped) {
   rel_test::write_file(root() / "releases" / "1.2.0" / "seqrel.rel.yaml",
                        "name: seqrel\nvsn: \"1.2.0\"\napplications:\n  - {name: seqapp, vsn: \"1.1.0\"}\n"
                        "  - {name: extraapp, vsn: \"1.0.0\"}\n");
@@ -420,10 +419,10 @@ TEST_F(release_handler_test, AddedAndRemovedApplicationsAreStartedAndStopped) {
 
 // A node whose root holds only 1.0.0 gets 1.1.0 sent from the fixture's root, as otpctl unpack or
 // another node would send it.
-class release_handler_transfer_test : public release_handler_test {
+class ReleaseHandlerTransfer : public ReleaseHandler {
  protected:
   void SetUp() override {
-    release_handler_test::SetUp();
+    ReleaseHandler::SetUp();
     for (const auto& p : {fs::path("releases") / "1.0.0", fs::path("lib") / "seqapp-1.0.0"}) {
       fs::create_directories(node_.path() / p);
       fs::copy(root() / p, node_.path() / p, fs::copy_options::recursive);
@@ -455,7 +454,7 @@ class release_handler_transfer_test : public release_handler_test {
   rel_test::temp_dir node_;
 };
 
-TEST_F(release_handler_transfer_test, AReleaseSentFromAnotherRootIsWrittenUnpackedAndInstallable) {
+TEST_F(ReleaseHandlerTransfer, AReleaseSentFromAnotherRootIsWrittenUnpackedAndInstallable) {
   rt_.run([&] {
     start(node_options());
     const auto sent = otp::release::release_root(root()).release_files("1.1.0");
@@ -468,7 +467,7 @@ TEST_F(release_handler_transfer_test, AReleaseSentFromAnotherRootIsWrittenUnpack
   });
 }
 
-TEST_F(release_handler_transfer_test, ABadTransferWritesNothing) {
+TEST_F(ReleaseHandlerTransfer, ABadTransferWritesNothing) {
   rt_.run([&] {
     start(node_options());
     auto tampered = files_of_1_1_0();
@@ -499,7 +498,7 @@ TEST_F(release_handler_transfer_test, ABadTransferWritesNothing) {
 
 // --- an install in two phases, as a cluster operation runs it --------------------------------------
 
-TEST_F(release_handler_test, APreparedInstallChangesNothingUntilItsCommit) {
+TEST_F(ReleaseHandler, APreparedInstallChangesNothingUntilItsCommit) {
   rt_.run([&] {
     start(options());
     const term a = child("a");
@@ -532,7 +531,7 @@ TEST_F(release_handler_test, APreparedInstallChangesNothingUntilItsCommit) {
   EXPECT_EQ(events.back().operation, "op-1") << "every node records the operation's id";
 }
 
-TEST_F(release_handler_test, APreparedInstallIsAbortedOnRequestOrWhenNoCommitComes) {
+TEST_F(ReleaseHandler, APreparedInstallIsAbortedOnRequestOrWhenNoCommitComes) {
   rt_.run([&] {
     start(options());
     const term a = child("a");
@@ -561,7 +560,7 @@ TEST_F(release_handler_test, APreparedInstallIsAbortedOnRequestOrWhenNoCommitCom
   EXPECT_EQ(reasons[2].substr(0, 2), "ok");
 }
 
-TEST_F(release_handler_test, MakePermanentAndRemoveFollowOtpsStatusRules) {
+TEST_F(ReleaseHandler, MakePermanentAndRemoveFollowOtpsStatusRules) {
   rt_.run([&] {
     start(options());
     EXPECT_EQ(rh::make_permanent("9.9.9"), otp::parse_term(R"({error,{unknown_release,<<"9.9.9">>}})"));
@@ -582,7 +581,7 @@ TEST_F(release_handler_test, MakePermanentAndRemoveFollowOtpsStatusRules) {
   EXPECT_EQ(k.back(), "remove");
 }
 
-TEST_F(release_handler_test, AnIncompleteReleaseIsNotUnpacked) {
+TEST_F(ReleaseHandler, AnIncompleteReleaseIsNotUnpacked) {
   fs::remove(lib("1.1.0") / "modules" / "seq_a.so");
   rt_.run([&] {
     start(options());
@@ -593,7 +592,7 @@ TEST_F(release_handler_test, AnIncompleteReleaseIsNotUnpacked) {
   });
 }
 
-TEST_F(release_handler_test, CheckInstallPrintsTheScriptAndChangesNothing) {
+TEST_F(ReleaseHandler, CheckInstallPrintsTheScriptAndChangesNothing) {
   rt_.run([&] {
     start(options());
     ASSERT_EQ(rh::unpack("1.1.0")[0], atom("ok"));
@@ -611,7 +610,7 @@ TEST_F(release_handler_test, CheckInstallPrintsTheScriptAndChangesNothing) {
   EXPECT_EQ(std::count(k.begin(), k.end(), "install_start"), 0);
 }
 
-TEST_F(release_handler_test, ARollingInstallMigratesEachServerInPlaceBothWaysAndTheHistoryRecordsIt) {
+TEST_F(ReleaseHandler, ARollingInstallMigratesEachServerInPlaceBothWaysAndTheHistoryRecordsIt) {
   lay_out({.mode = "rolling"});
   rt_.run([&] {
     start(options());

@@ -66,7 +66,7 @@ term dead_pid() {
 
 // --- links -----------------------------------------------------------------------------------
 
-TEST(LinkTest, ACrashOfALinkedProcessKillsTheOtherWithTheSameReason) {
+TEST(Link, ACrashOfALinkedProcessKillsTheOtherWithTheSameReason) {
   runtime rt;
   const auto [crashed_reason, linked_reason] = rt.run([] {
     const term me = self();
@@ -89,7 +89,7 @@ TEST(LinkTest, ACrashOfALinkedProcessKillsTheOtherWithTheSameReason) {
   EXPECT_EQ(linked_reason, tuple(atom("boom"), 1));
 }
 
-TEST(LinkTest, ACrashOfTheSpawnerKillsItsLinkedChildWithTheSameReason) {
+TEST(Link, ACrashOfTheSpawnerKillsItsLinkedChildWithTheSameReason) {
   runtime rt;
   const term child_reason = rt.run([] {
     const term me = self();
@@ -108,7 +108,7 @@ TEST(LinkTest, ACrashOfTheSpawnerKillsItsLinkedChildWithTheSameReason) {
   EXPECT_EQ(child_reason, tuple(atoms::exception, binary("std::runtime_error"), binary("spawner died")));
 }
 
-TEST(LinkTest, ATrappingProcessGetsAnExitMessageInsteadOfDying) {
+TEST(Link, ATrappingProcessGetsAnExitMessageInsteadOfDying) {
   runtime rt;
   const auto [message, b, a_died, a_answers] = rt.run([] {
     const term me = self();
@@ -133,7 +133,7 @@ TEST(LinkTest, ATrappingProcessGetsAnExitMessageInsteadOfDying) {
   EXPECT_TRUE(a_answers);
 }
 
-TEST(LinkTest, ANormalExitOfALinkedProcessDoesNotKillANonTrappingProcess) {
+TEST(Link, ANormalExitOfALinkedProcessDoesNotKillANonTrappingProcess) {
   runtime rt;
   const auto [b_reason, a_died, a_answers] = rt.run([] {
     const term me = self();
@@ -154,7 +154,7 @@ TEST(LinkTest, ANormalExitOfALinkedProcessDoesNotKillANonTrappingProcess) {
   EXPECT_TRUE(a_answers);
 }
 
-TEST(LinkTest, ATrappingProcessGetsAnExitMessageForANormalExitOfALinkedProcess) {
+TEST(Link, ATrappingProcessGetsAnExitMessageForANormalExitOfALinkedProcess) {
   runtime rt;
   const auto [message, b] = rt.run([] {
     const term me = self();
@@ -170,7 +170,7 @@ TEST(LinkTest, ATrappingProcessGetsAnExitMessageForANormalExitOfALinkedProcess) 
   EXPECT_EQ(message, tuple(atoms::exit_, b, atoms::normal));
 }
 
-TEST(LinkTest, ExitKillEndsATrappingProcessWithKilled) {
+TEST(Link, ExitKillEndsATrappingProcessWithKilled) {
   runtime rt;
   const term reason = rt.run([] {
     const term me = self();
@@ -187,7 +187,7 @@ TEST(LinkTest, ExitKillEndsATrappingProcessWithKilled) {
   EXPECT_EQ(reason, term(atoms::killed));
 }
 
-TEST(LinkTest, AKilledProcessSendsKilledToItsLinks) {
+TEST(Link, AKilledProcessSendsKilledToItsLinks) {
   runtime rt;
   const auto [trapped, b, non_trapping_reason] = rt.run([] {
     const term me = self();
@@ -215,7 +215,7 @@ TEST(LinkTest, AKilledProcessSendsKilledToItsLinks) {
   EXPECT_EQ(non_trapping_reason, term(atoms::killed));
 }
 
-TEST(LinkTest, ALinkedExitWithReasonKillIsAnOrdinaryTrappableReason) {
+TEST(Link, ALinkedExitWithReasonKillIsAnOrdinaryTrappableReason) {
   runtime rt;
   const auto [trapped, b, non_trapping_reason] = rt.run([] {
     const term me = self();
@@ -247,7 +247,7 @@ TEST(LinkTest, ALinkedExitWithReasonKillIsAnOrdinaryTrappableReason) {
   EXPECT_EQ(non_trapping_reason, term(atoms::kill));  // not `killed`: only exit/2's kill is untrappable
 }
 
-TEST(LinkTest, ExitNormalToANonTrappingProcessDoesNothing) {
+TEST(Link, ExitNormalToANonTrappingProcessDoesNothing) {
   runtime rt;
   const auto [died, answers] = rt.run([] {
     const term a = spawn([] { echo_loop(term()); });
@@ -260,7 +260,7 @@ TEST(LinkTest, ExitNormalToANonTrappingProcessDoesNothing) {
   EXPECT_TRUE(answers);
 }
 
-TEST(LinkTest, ExitNormalToATrappingProcessGivesItAnExitMessage) {
+TEST(Link, ExitNormalToATrappingProcessGivesItAnExitMessage) {
   runtime rt;
   const auto [message, sender, alive] = rt.run([] {
     const term me = self();
@@ -276,7 +276,7 @@ TEST(LinkTest, ExitNormalToATrappingProcessGivesItAnExitMessage) {
   EXPECT_TRUE(alive);
 }
 
-TEST(LinkTest, ExitShutdownEndsANonTrappingProcessWithShutdown) {
+TEST(Link, ExitShutdownEndsANonTrappingProcessWithShutdown) {
   runtime rt;
   const term reason = rt.run([] {
     const term a = spawn([] { echo_loop(term()); });
@@ -287,7 +287,7 @@ TEST(LinkTest, ExitShutdownEndsANonTrappingProcessWithShutdown) {
   EXPECT_EQ(reason, term(atoms::shutdown));
 }
 
-TEST(LinkTest, AnExitSignalToATrappingProcessBecomesAMessageWhateverTheReason) {
+TEST(Link, AnExitSignalToATrappingProcessBecomesAMessageWhateverTheReason) {
   runtime rt;
   const auto [messages, sender] = rt.run([] {
     const term me = self();
@@ -304,7 +304,7 @@ TEST(LinkTest, AnExitSignalToATrappingProcessBecomesAMessageWhateverTheReason) {
                                          tuple(atoms::exit_, sender, tuple(atom("custom"), 2))}));
 }
 
-TEST(LinkTest, ExitNormalToItselfEndsANonTrappingCallerWithNormal) {
+TEST(Link, ExitNormalToItselfEndsANonTrappingCallerWithNormal) {
   runtime rt;
   const auto [reason, carried_on] = rt.run([] {
     const term me = self();
@@ -321,7 +321,7 @@ TEST(LinkTest, ExitNormalToItselfEndsANonTrappingCallerWithNormal) {
   EXPECT_FALSE(carried_on);
 }
 
-TEST(LinkTest, ExitKillToItselfEndsEvenATrappingCallerWithKilled) {
+TEST(Link, ExitKillToItselfEndsEvenATrappingCallerWithKilled) {
   runtime rt;
   const term reason = rt.run([] {
     const term a = spawn_gated([] {
@@ -336,7 +336,7 @@ TEST(LinkTest, ExitKillToItselfEndsEvenATrappingCallerWithKilled) {
   EXPECT_EQ(reason, term(atoms::killed));
 }
 
-TEST(LinkTest, ExitTwoFromAPlainThreadDeliversTheSignal) {
+TEST(Link, ExitTwoFromAPlainThreadDeliversTheSignal) {
   runtime rt;
   const term a = spawn([] { echo_loop(term()); });
   const term reason = rt.run([&] {
@@ -347,7 +347,7 @@ TEST(LinkTest, ExitTwoFromAPlainThreadDeliversTheSignal) {
   EXPECT_EQ(reason, term(atom("from_thread")));
 }
 
-TEST(LinkTest, UnlinkStopsPropagationBothWays) {
+TEST(Link, UnlinkStopsPropagationBothWays) {
   runtime rt;
   const auto [b_reason, a_died, a_answers, links_after] = rt.run([] {
     const term me = self();
@@ -375,7 +375,7 @@ TEST(LinkTest, UnlinkStopsPropagationBothWays) {
   EXPECT_EQ(links_after, 0u);
 }
 
-TEST(LinkTest, UnlinkRemovesTheLinkOnTheOtherSideToo) {
+TEST(Link, UnlinkRemovesTheLinkOnTheOtherSideToo) {
   runtime rt;
   const auto [b_survived, b_links] = rt.run([] {
     const term me = self();
@@ -402,7 +402,7 @@ TEST(LinkTest, UnlinkRemovesTheLinkOnTheOtherSideToo) {
 // The unlink must win even when the other process never looked at its mailbox before dying, and
 // whatever its exit reason (noproc included): after unlink(B) returns, no {'EXIT', B, _} for the
 // link may arrive.
-TEST(LinkTest, UnlinkStopsPropagationEvenIfTheOtherSideNeverSawTheLink) {
+TEST(Link, UnlinkStopsPropagationEvenIfTheOtherSideNeverSawTheLink) {
   runtime rt(runtime_options{.schedulers = 2});
   auto released = std::make_shared<std::atomic<bool>>(false);
   auto spinning = std::make_shared<std::promise<void>>();
@@ -432,7 +432,7 @@ TEST(LinkTest, UnlinkStopsPropagationEvenIfTheOtherSideNeverSawTheLink) {
   EXPECT_EQ(result.get(), term(atom("no_exit_message")));
 }
 
-TEST(LinkTest, LinkToADeadPidEndsANonTrappingCallerWithNoproc) {
+TEST(Link, LinkToADeadPidEndsANonTrappingCallerWithNoproc) {
   runtime rt;
   const auto [reason, carried_on] = rt.run([] {
     const term me = self();
@@ -450,7 +450,7 @@ TEST(LinkTest, LinkToADeadPidEndsANonTrappingCallerWithNoproc) {
   EXPECT_FALSE(carried_on);
 }
 
-TEST(LinkTest, LinkToADeadPidGivesATrappingCallerAnExitNoprocMessage) {
+TEST(Link, LinkToADeadPidGivesATrappingCallerAnExitNoprocMessage) {
   runtime rt;
   const auto [message, dead, links] = rt.run([] {
     const term d = dead_pid();
@@ -464,7 +464,7 @@ TEST(LinkTest, LinkToADeadPidGivesATrappingCallerAnExitNoprocMessage) {
   EXPECT_EQ(links, std::vector<term>{});
 }
 
-TEST(LinkTest, LinkIsBidirectionalAndShowsInBothProcessInfos) {
+TEST(Link, LinkIsBidirectionalAndShowsInBothProcessInfos) {
   runtime rt;
   const auto [a_links, b_links, a_pid, b_pid, a_reason] = rt.run([] {
     const term me = self();
@@ -487,7 +487,7 @@ TEST(LinkTest, LinkIsBidirectionalAndShowsInBothProcessInfos) {
   EXPECT_EQ(a_reason, term(atom("b_failed")));
 }
 
-TEST(LinkTest, LinkingTwiceOrToItselfMakesOneLinkOrNone) {
+TEST(Link, LinkingTwiceOrToItselfMakesOneLinkOrNone) {
   runtime rt;
   const auto [links, other] = rt.run([] {
     const term b = spawn_gated();
@@ -503,7 +503,7 @@ TEST(LinkTest, LinkingTwiceOrToItselfMakesOneLinkOrNone) {
 
 // --- monitors --------------------------------------------------------------------------------
 
-TEST(LinkMonitorTest, DownCarriesTheRefThePidAndTheReason) {
+TEST(LinkMonitor, DownCarriesTheRefThePidAndTheReason) {
   runtime rt;
   const auto [down, ref, pid] = rt.run([] {
     const term p = spawn_gated([] { otp::exit(tuple(atom("boom"), 3)); });
@@ -515,7 +515,7 @@ TEST(LinkMonitorTest, DownCarriesTheRefThePidAndTheReason) {
   EXPECT_EQ(down, tuple(atoms::down, ref, atoms::process, pid, tuple(atom("boom"), 3)));
 }
 
-TEST(LinkMonitorTest, DownOfAKilledProcessSaysKilled) {
+TEST(LinkMonitor, DownOfAKilledProcessSaysKilled) {
   runtime rt;
   const term reason = rt.run([] {
     const term p = spawn_gated();
@@ -526,7 +526,7 @@ TEST(LinkMonitorTest, DownOfAKilledProcessSaysKilled) {
   EXPECT_EQ(reason, term(atoms::killed));
 }
 
-TEST(LinkMonitorTest, MonitoringADeadPidGivesAnImmediateNoprocDown) {
+TEST(LinkMonitor, MonitoringADeadPidGivesAnImmediateNoprocDown) {
   runtime rt;
   const auto [down, ref, dead] = rt.run([] {
     const term d = dead_pid();
@@ -536,7 +536,7 @@ TEST(LinkMonitorTest, MonitoringADeadPidGivesAnImmediateNoprocDown) {
   EXPECT_EQ(down, tuple(atoms::down, ref, atoms::process, dead, atoms::noproc));
 }
 
-TEST(LinkMonitorTest, MonitorByRegisteredNameReportsNameAndNodeAsTheObject) {
+TEST(LinkMonitor, MonitorByRegisteredNameReportsNameAndNodeAsTheObject) {
   runtime rt;
   const atom name("lm_monitored_by_name");
   const auto [down, ref] = rt.run([&] {
@@ -549,7 +549,7 @@ TEST(LinkMonitorTest, MonitorByRegisteredNameReportsNameAndNodeAsTheObject) {
   EXPECT_EQ(down, tuple(atoms::down, ref, atoms::process, tuple(name, atoms::nonode_nohost), atom("bye")));
 }
 
-TEST(LinkMonitorTest, MonitorByNameAndNodeReportsNameAndNodeAsTheObject) {
+TEST(LinkMonitor, MonitorByNameAndNodeReportsNameAndNodeAsTheObject) {
   runtime rt;
   const atom name("lm_monitored_by_name_node");
   const auto [down, ref] = rt.run([&] {
@@ -562,7 +562,7 @@ TEST(LinkMonitorTest, MonitorByNameAndNodeReportsNameAndNodeAsTheObject) {
   EXPECT_EQ(down, tuple(atoms::down, ref, atoms::process, tuple(name, atoms::nonode_nohost), atoms::shutdown));
 }
 
-TEST(LinkMonitorTest, MonitorOfAnUnregisteredNameGivesNoprocWithNameAndNode) {
+TEST(LinkMonitor, MonitorOfAnUnregisteredNameGivesNoprocWithNameAndNode) {
   runtime rt;
   const atom name("lm_nobody_has_this_name");
   const auto [down, ref] = rt.run([&] {
@@ -572,7 +572,7 @@ TEST(LinkMonitorTest, MonitorOfAnUnregisteredNameGivesNoprocWithNameAndNode) {
   EXPECT_EQ(down, tuple(atoms::down, ref, atoms::process, tuple(name, atoms::nonode_nohost), atoms::noproc));
 }
 
-TEST(LinkMonitorTest, AMonitorIsNotALink) {
+TEST(LinkMonitor, AMonitorIsNotALink) {
   runtime rt;
   const auto [reason, watcher_alive] = rt.run([] {
     const term p = spawn_gated([] { throw std::runtime_error("monitored crash"); });
@@ -584,7 +584,7 @@ TEST(LinkMonitorTest, AMonitorIsNotALink) {
   EXPECT_TRUE(watcher_alive);
 }
 
-TEST(LinkMonitorTest, TwoMonitorsOnOneProcessGiveTwoDowns) {
+TEST(LinkMonitor, TwoMonitorsOnOneProcessGiveTwoDowns) {
   runtime rt;
   const auto [first, second, distinct] = rt.run([] {
     const term p = spawn_gated();
@@ -598,7 +598,7 @@ TEST(LinkMonitorTest, TwoMonitorsOnOneProcessGiveTwoDowns) {
   EXPECT_TRUE(distinct);
 }
 
-TEST(LinkMonitorTest, DemonitorStopsTheDown) {
+TEST(LinkMonitor, DemonitorStopsTheDown) {
   runtime rt;
   const auto [was_active, again, removed_down_arrived] = rt.run([] {
     const term p = spawn_gated();
@@ -615,7 +615,7 @@ TEST(LinkMonitorTest, DemonitorStopsTheDown) {
   EXPECT_FALSE(removed_down_arrived);
 }
 
-TEST(LinkMonitorTest, DemonitorWithFlushRemovesADeliveredDownAndKeepsOtherMessages) {
+TEST(LinkMonitor, DemonitorWithFlushRemovesADeliveredDownAndKeepsOtherMessages) {
   runtime rt;
   const auto [flushed_down_left, others] = rt.run([] {
     const term p = spawn_gated();
@@ -635,7 +635,7 @@ TEST(LinkMonitorTest, DemonitorWithFlushRemovesADeliveredDownAndKeepsOtherMessag
   EXPECT_EQ(others, (std::vector<term>{atom("before"), atom("after")}));
 }
 
-TEST(LinkMonitorTest, DemonitorWithoutFlushLeavesADeliveredDown) {
+TEST(LinkMonitor, DemonitorWithoutFlushLeavesADeliveredDown) {
   runtime rt;
   const auto [still_there, active] = rt.run([] {
     const term p = spawn_gated();
@@ -650,7 +650,7 @@ TEST(LinkMonitorTest, DemonitorWithoutFlushLeavesADeliveredDown) {
   EXPECT_FALSE(active);
 }
 
-TEST(LinkMonitorTest, SpawnMonitorReturnsPidAndRefAndTheDownCarriesTheReason) {
+TEST(LinkMonitor, SpawnMonitorReturnsPidAndRefAndTheDownCarriesTheReason) {
   runtime rt;
   const auto [pid_and_ref, down] = rt.run([] {
     const term pr = spawn_monitor([] {
@@ -668,7 +668,7 @@ TEST(LinkMonitorTest, SpawnMonitorReturnsPidAndRefAndTheDownCarriesTheReason) {
 
 // Signals from one process to another keep their order: what a process sent before dying is in
 // the watcher's mailbox before its 'DOWN' (and before its 'EXIT').
-TEST(LinkMonitorTest, MessagesSentBeforeDyingArriveBeforeTheDownAndTheExit) {
+TEST(LinkMonitor, MessagesSentBeforeDyingArriveBeforeTheDownAndTheExit) {
   runtime rt;
   const auto [before_down, before_exit] = rt.run([] {
     const term me = self();
@@ -698,7 +698,7 @@ TEST(LinkMonitorTest, MessagesSentBeforeDyingArriveBeforeTheDownAndTheExit) {
 
 // spawn_monitor is atomic in OTP: however soon the child dies, the 'DOWN' carries its real exit
 // reason, never noproc. Children that end at once on other schedulers make the race visible.
-TEST(LinkMonitorTest, SpawnMonitorSeesTheRealReasonOfAChildThatDiesAtOnce) {
+TEST(LinkMonitor, SpawnMonitorSeesTheRealReasonOfAChildThatDiesAtOnce) {
   static constexpr int children = 3000;
   runtime rt(runtime_options{.schedulers = 4});
   const auto [wrong, example] = rt.run([] {
@@ -723,7 +723,7 @@ TEST(LinkMonitorTest, SpawnMonitorSeesTheRealReasonOfAChildThatDiesAtOnce) {
 }
 
 // The same for spawn_link: the link exists before the child can run.
-TEST(LinkMonitorTest, SpawnLinkSeesTheRealReasonOfAChildThatDiesAtOnce) {
+TEST(LinkMonitor, SpawnLinkSeesTheRealReasonOfAChildThatDiesAtOnce) {
   static constexpr int children = 3000;
   runtime rt(runtime_options{.schedulers = 4});
   const auto [wrong, example] = rt.run([] {
@@ -746,7 +746,7 @@ TEST(LinkMonitorTest, SpawnLinkSeesTheRealReasonOfAChildThatDiesAtOnce) {
 
 // A process holding many monitors (past the short list, into the map): each demonitor ends exactly
 // its own, and only the monitors still held give a 'DOWN'.
-TEST(MonitorTest, ManyMonitorsAreEndedOneByOneAndTheRestFire) {
+TEST(Monitor, ManyMonitorsAreEndedOneByOneAndTheRestFire) {
   runtime rt;
   rt.run([] {
     std::vector<term> pids, refs;

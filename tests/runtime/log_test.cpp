@@ -11,7 +11,7 @@ namespace otp::log {
 namespace {
 
 // Every test leaves the process-wide level as it found it.
-class LogTest : public testing::Test {
+class Log : public testing::Test {
  protected:
   void SetUp() override { set_level(level::debug); }
   void TearDown() override { set_level(saved_); }
@@ -20,7 +20,7 @@ class LogTest : public testing::Test {
   level saved_ = get_level();
 };
 
-TEST_F(LogTest, DropsRecordsBelowTheLevel) {
+TEST_F(Log, DropsRecordsBelowTheLevel) {
   capture captured;
   set_level(level::warning);
   write(level::info, "too quiet");
@@ -32,7 +32,7 @@ TEST_F(LogTest, DropsRecordsBelowTheLevel) {
   EXPECT_EQ(captured.lines(), (std::vector<std::string>{"loud enough", "=CRASH REPORT==== pid: <0.42.0>"}));
 }
 
-TEST_F(LogTest, EnabledFollowsTheLevelOrder) {
+TEST_F(Log, EnabledFollowsTheLevelOrder) {
   set_level(level::notice);
   EXPECT_EQ(get_level(), level::notice);
   EXPECT_FALSE(enabled(level::debug));
@@ -42,7 +42,7 @@ TEST_F(LogTest, EnabledFollowsTheLevelOrder) {
   EXPECT_EQ(to_string(level::warning), "warning");
 }
 
-TEST_F(LogTest, ReportRendersLikeOtpLegacyFormat) {
+TEST_F(Log, ReportRendersLikeOtpLegacyFormat) {
   capture captured;
   report(level::error, "supervisor_report",
          {{"context", "child_terminated"}, {"supervisor", "{local,sup}"}, {"reason", "killed"}});
@@ -52,7 +52,7 @@ TEST_F(LogTest, ReportRendersLikeOtpLegacyFormat) {
                                                        "    reason: killed"});
 }
 
-TEST_F(LogTest, ReportHeaderNamesTheCategory) {
+TEST_F(Log, ReportHeaderNamesTheCategory) {
   capture captured;
   report(level::info, "progress", {{"application", "sasl"}, {"started_at", "nonode@nohost"}});
   report(level::info, "error_report", {});
@@ -62,7 +62,7 @@ TEST_F(LogTest, ReportHeaderNamesTheCategory) {
                                                         "=ERROR REPORT===="}));
 }
 
-TEST_F(LogTest, ReportIndentsMultiLineValues) {
+TEST_F(Log, ReportIndentsMultiLineValues) {
   capture captured;
   report(level::error, "crash_report", {{"pid", "<0.42.0>"}, {"stacktrace", "frame one\nframe two"}});
 
@@ -71,7 +71,7 @@ TEST_F(LogTest, ReportIndentsMultiLineValues) {
                                                        "        frame two"});
 }
 
-TEST_F(LogTest, CaptureKeepsLevelsInOrderUntilCleared) {
+TEST_F(Log, CaptureKeepsLevelsInOrderUntilCleared) {
   capture captured;
   write(level::debug, "first");
   write(level::critical, "second");
@@ -88,7 +88,7 @@ TEST_F(LogTest, CaptureKeepsLevelsInOrderUntilCleared) {
   EXPECT_TRUE(captured.records().empty());
 }
 
-TEST_F(LogTest, CaptureStopsReceivingWhenDestroyed) {
+TEST_F(Log, CaptureStopsReceivingWhenDestroyed) {
   capture outer;
   {
     capture inner;
@@ -100,7 +100,7 @@ TEST_F(LogTest, CaptureStopsReceivingWhenDestroyed) {
   EXPECT_EQ(outer.lines(), (std::vector<std::string>{"both see this", "only outer sees this"}));
 }
 
-TEST_F(LogTest, CaptureCollectsWholeRecordsFromManyThreads) {
+TEST_F(Log, CaptureCollectsWholeRecordsFromManyThreads) {
   constexpr int threads = 4;
   constexpr int per_thread = 50;
   capture captured;

@@ -9,8 +9,8 @@
 #include "otp/process.hpp"
 #include "otp/runtime.hpp"
 #include "otp/term.hpp"
-#include "process_control_block.hpp"
 #include "process_waits.hpp"
+#include "processes/process_control_block.hpp"
 
 namespace otp {
 namespace {

@@ -1,6 +1,6 @@
-// The message queue (runtime/src/message_queue.hpp): messages in arrival order, a scan that resumes
+// The message queue (runtime/src/processes/message_queue.hpp): messages in arrival order, a scan that resumes
 // where it stopped, and taking from the front, the middle and the end keep that order.
-#include "message_queue.hpp"
+#include "processes/message_queue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -51,7 +51,7 @@ bool answers_ping(const term& pid) {
 
 // --- spawn, self, send, receive --------------------------------------------------------------
 
-TEST(ProcessTest, SpawnedProcessReceivesWhatIsSentAndRepliesToTheSender) {
+TEST(Process, SpawnedProcessReceivesWhatIsSentAndRepliesToTheSender) {
   runtime rt;
   term child;
   const term reply = rt.run([&] {
@@ -67,7 +67,7 @@ TEST(ProcessTest, SpawnedProcessReceivesWhatIsSentAndRepliesToTheSender) {
   EXPECT_EQ(reply, tuple(atom("echo"), child, tuple(atom("hello"), 42)));
 }
 
-TEST(ProcessTest, SelfIsThePidSpawnReturnedAndDiffersBetweenProcesses) {
+TEST(Process, SelfIsThePidSpawnReturnedAndDiffersBetweenProcesses) {
   runtime rt;
   const auto [parent, child, child_self] = rt.run([&] {
     const term me = self();
@@ -85,7 +85,7 @@ TEST(ProcessTest, SelfIsThePidSpawnReturnedAndDiffersBetweenProcesses) {
 // ended on another scheduler thread by the time spawn returns. (Reading the new process after
 // handing it to the scheduler is a use-after-free: ASan and TSan report it every time; in a plain
 // build it shows now and then as a wrong pid.)
-TEST(ProcessTest, SpawnReturnsThePidOfItsProcessEvenIfItEndedAlready) {
+TEST(Process, SpawnReturnsThePidOfItsProcessEvenIfItEndedAlready) {
   static constexpr int count = 20000;
   runtime rt(runtime_options{.schedulers = 4});
   const int mismatches = rt.run([] {
@@ -104,13 +104,13 @@ TEST(ProcessTest, SpawnReturnsThePidOfItsProcessEvenIfItEndedAlready) {
   EXPECT_EQ(mismatches, 0);
 }
 
-TEST(ProcessTest, InProcessIsTrueOnlyInsideAProcess) {
+TEST(Process, InProcessIsTrueOnlyInsideAProcess) {
   runtime rt;
   EXPECT_FALSE(in_process());
   EXPECT_TRUE(rt.run([] { return in_process(); }));
 }
 
-TEST(ProcessTest, ReceiveTakesAnyMessageInArrivalOrder) {
+TEST(Process, ReceiveTakesAnyMessageInArrivalOrder) {
   runtime rt;
   const auto got = rt.run([] {
     send(self(), atom("first"));
@@ -121,7 +121,7 @@ TEST(ProcessTest, ReceiveTakesAnyMessageInArrivalOrder) {
   EXPECT_EQ(got, (std::vector<term>{atom("first"), 2, binary("third")}));
 }
 
-TEST(ProcessTest, SelectiveReceiveLeavesTheOtherMessagesQueuedInOrder) {
+TEST(Process, SelectiveReceiveLeavesTheOtherMessagesQueuedInOrder) {
   runtime rt;
   const auto [picked, rest] = rt.run([] {
     for (int i = 1; i <= 3; ++i) send(self(), i);
@@ -136,7 +136,7 @@ TEST(ProcessTest, SelectiveReceiveLeavesTheOtherMessagesQueuedInOrder) {
   EXPECT_EQ(rest, (std::vector<term>{1, 2, 3, 4, 5}));
 }
 
-TEST(ProcessTest, SelectiveReceiveWaitsForAMatchThatArrivesLater) {
+TEST(Process, SelectiveReceiveWaitsForAMatchThatArrivesLater) {
   runtime rt;
   const auto [got, rest] = rt.run([] {
     const term me = self();
@@ -151,7 +151,7 @@ TEST(ProcessTest, SelectiveReceiveWaitsForAMatchThatArrivesLater) {
   EXPECT_EQ(rest, std::optional<term>(atom("early")));
 }
 
-TEST(ProcessTest, ReceiveTimeoutReturnsNulloptNotBeforeTheTimeoutAndKeepsUnmatchedMessages) {
+TEST(Process, ReceiveTimeoutReturnsNulloptNotBeforeTheTimeoutAndKeepsUnmatchedMessages) {
   runtime rt;
   const auto [result, waited, kept] = rt.run([] {
     send(self(), atom("unmatched"));
@@ -165,7 +165,7 @@ TEST(ProcessTest, ReceiveTimeoutReturnsNulloptNotBeforeTheTimeoutAndKeepsUnmatch
   EXPECT_EQ(kept, std::optional<term>(atom("unmatched")));
 }
 
-TEST(ProcessTest, ReceiveForTimesOutOnAnEmptyMailbox) {
+TEST(Process, ReceiveForTimesOutOnAnEmptyMailbox) {
   runtime rt;
   const auto [result, waited] = rt.run([] {
     const auto start = clock_type::now();
@@ -176,7 +176,7 @@ TEST(ProcessTest, ReceiveForTimesOutOnAnEmptyMailbox) {
   EXPECT_GE(waited, 60ms);
 }
 
-TEST(ProcessTest, ZeroTimeoutPollsWithoutWaiting) {
+TEST(Process, ZeroTimeoutPollsWithoutWaiting) {
   runtime rt;
   const auto [empty_poll, unmatched_poll, matched_poll, waited] = rt.run([] {
     const auto start = clock_type::now();
@@ -192,7 +192,7 @@ TEST(ProcessTest, ZeroTimeoutPollsWithoutWaiting) {
   EXPECT_LT(waited, 1000ms);
 }
 
-TEST(ProcessTest, NegativeReceiveTimeoutThrowsBadargAndTheProcessGoesOn) {
+TEST(Process, NegativeReceiveTimeoutThrowsBadargAndTheProcessGoesOn) {
   runtime rt;
   const auto [selective, plain, still_works] = rt.run([] {
     bool s = false;
@@ -215,7 +215,7 @@ TEST(ProcessTest, NegativeReceiveTimeoutThrowsBadargAndTheProcessGoesOn) {
   EXPECT_TRUE(still_works);
 }
 
-TEST(ProcessTest, MessagesFromOneProcessToAnotherKeepTheirOrder) {
+TEST(Process, MessagesFromOneProcessToAnotherKeepTheirOrder) {
   static constexpr int count = 10000;
   runtime rt;
   const auto [received, out_of_order] = rt.run([] {
@@ -240,7 +240,7 @@ TEST(ProcessTest, MessagesFromOneProcessToAnotherKeepTheirOrder) {
   EXPECT_EQ(out_of_order, 0);
 }
 
-TEST(ProcessTest, MessagesFromAPlainThreadKeepTheirOrder) {
+TEST(Process, MessagesFromAPlainThreadKeepTheirOrder) {
   static constexpr int count = 10000;
   std::promise<std::int64_t> result;  // outlives the runtime, hence its processes
   runtime rt;
@@ -258,7 +258,7 @@ TEST(ProcessTest, MessagesFromAPlainThreadKeepTheirOrder) {
   EXPECT_EQ(future.get(), 0);
 }
 
-TEST(ProcessTest, SendToADeadPidIsSilentlyDropped) {
+TEST(Process, SendToADeadPidIsSilentlyDropped) {
   runtime rt;
   const bool sent = rt.run([] {
     const term pid_and_ref = spawn_monitor([] {});
@@ -269,7 +269,7 @@ TEST(ProcessTest, SendToADeadPidIsSilentlyDropped) {
   EXPECT_TRUE(sent);
 }
 
-TEST(ProcessTest, SpawnWithTrapExitOptionStartsTrapping) {
+TEST(Process, SpawnWithTrapExitOptionStartsTrapping) {
   runtime rt;
   const auto [with_option, without_option] = rt.run([] {
     const term me = self();
@@ -283,13 +283,13 @@ TEST(ProcessTest, SpawnWithTrapExitOptionStartsTrapping) {
   EXPECT_EQ(without_option, term(false));
 }
 
-TEST(ProcessTest, TrapExitReturnsThePreviousValue) {
+TEST(Process, TrapExitReturnsThePreviousValue) {
   runtime rt;
   const auto values = rt.run([] { return std::vector<bool>{trap_exit(true), trap_exit(true), trap_exit(false)}; });
   EXPECT_EQ(values, (std::vector<bool>{false, true, true}));
 }
 
-TEST(ProcessTest, MakeRefGivesDistinctReferencesInsideAndOutsideProcesses) {
+TEST(Process, MakeRefGivesDistinctReferencesInsideAndOutsideProcesses) {
   runtime rt;
   const term outside_a = make_ref();
   const term outside_b = make_ref();
@@ -302,14 +302,14 @@ TEST(ProcessTest, MakeRefGivesDistinctReferencesInsideAndOutsideProcesses) {
   EXPECT_NE(inside_a, outside_b);
 }
 
-TEST(ProcessTest, RunReturnsTheValueAndRethrowsTheException) {
+TEST(Process, RunReturnsTheValueAndRethrowsTheException) {
   runtime rt;
   EXPECT_EQ(rt.run([] { return 42; }), 42);
   EXPECT_THROW(rt.run([] { throw std::out_of_range("nope"); }), std::out_of_range);
   EXPECT_THROW(rt.run([] { otp::exit(atom("bye")); }), exit_exception);
 }
 
-TEST(ProcessTest, RunRethrowsAnExitSignalThatEndedItsProcessAsExitException) {
+TEST(Process, RunRethrowsAnExitSignalThatEndedItsProcessAsExitException) {
   runtime rt;
   try {
     rt.run([] {
@@ -322,7 +322,7 @@ TEST(ProcessTest, RunRethrowsAnExitSignalThatEndedItsProcessAsExitException) {
   }
 }
 
-TEST(ProcessTest, ProcessCountFollowsLiveProcesses) {
+TEST(Process, ProcessCountFollowsLiveProcesses) {
   runtime rt;
   const auto [before, with_child, after] = rt.run([&] {
     const std::size_t b = rt.process_count();  // this process included
@@ -340,7 +340,7 @@ TEST(ProcessTest, ProcessCountFollowsLiveProcesses) {
 
 // --- registered names ------------------------------------------------------------------------
 
-TEST(ProcessRegistryTest, RegisterWhereisAndUnregister) {
+TEST(ProcessRegistry, RegisterWhereisAndUnregister) {
   runtime rt;
   const atom name("proc_reg_basic");
   const term pid = spawn_gated();
@@ -352,7 +352,7 @@ TEST(ProcessRegistryTest, RegisterWhereisAndUnregister) {
   EXPECT_TRUE(is_process_alive(pid));
 }
 
-TEST(ProcessRegistryTest, SendToANameDeliversToTheRegisteredProcess) {
+TEST(ProcessRegistry, SendToANameDeliversToTheRegisteredProcess) {
   runtime rt;
   const atom name("proc_reg_send");
   const auto got = rt.run([&] {
@@ -368,7 +368,7 @@ TEST(ProcessRegistryTest, SendToANameDeliversToTheRegisteredProcess) {
   EXPECT_EQ(got, (std::vector<term>{atom("by_name"), atom("by_name_and_node")}));
 }
 
-TEST(ProcessRegistryTest, SendToAnUnregisteredAtomThrowsBadarg) {
+TEST(ProcessRegistry, SendToAnUnregisteredAtomThrowsBadarg) {
   runtime rt;
   EXPECT_THROW(send(atom("proc_reg_nobody"), atom("hello")), badarg);
   EXPECT_TRUE(rt.run([] {
@@ -381,13 +381,13 @@ TEST(ProcessRegistryTest, SendToAnUnregisteredAtomThrowsBadarg) {
   }));
 }
 
-TEST(ProcessRegistryTest, SendToAnUnregisteredNameAtANodeIsSilentlyDropped) {
+TEST(ProcessRegistry, SendToAnUnregisteredNameAtANodeIsSilentlyDropped) {
   runtime rt;
   EXPECT_NO_THROW(send(tuple(atom("proc_reg_nobody"), atoms::nonode_nohost), atom("hello")));
   EXPECT_NO_THROW(send(tuple(atom("proc_reg_nobody"), atom("other@host")), atom("hello")));
 }
 
-TEST(ProcessRegistryTest, RegisteringATakenNameThrowsBadargAndKeepsTheOwner) {
+TEST(ProcessRegistry, RegisteringATakenNameThrowsBadargAndKeepsTheOwner) {
   runtime rt;
   const atom name("proc_reg_taken");
   const term first = spawn_gated();
@@ -397,7 +397,7 @@ TEST(ProcessRegistryTest, RegisteringATakenNameThrowsBadargAndKeepsTheOwner) {
   EXPECT_EQ(whereis(name), first);
 }
 
-TEST(ProcessRegistryTest, RegisteringADeadPidThrowsBadarg) {
+TEST(ProcessRegistry, RegisteringADeadPidThrowsBadarg) {
   runtime rt;
   const atom name("proc_reg_dead");
   const term dead = rt.run([] {
@@ -409,7 +409,7 @@ TEST(ProcessRegistryTest, RegisteringADeadPidThrowsBadarg) {
   EXPECT_EQ(whereis(name), term(atoms::undefined));
 }
 
-TEST(ProcessRegistryTest, RegisteringASecondNameForTheSamePidThrowsBadarg) {
+TEST(ProcessRegistry, RegisteringASecondNameForTheSamePidThrowsBadarg) {
   runtime rt;
   const term pid = spawn_gated();
   register_name(atom("proc_reg_first_name"), pid);
@@ -418,24 +418,24 @@ TEST(ProcessRegistryTest, RegisteringASecondNameForTheSamePidThrowsBadarg) {
   EXPECT_EQ(whereis(atom("proc_reg_first_name")), pid);
 }
 
-TEST(ProcessRegistryTest, RegisteringUndefinedThrowsBadarg) {
+TEST(ProcessRegistry, RegisteringUndefinedThrowsBadarg) {
   runtime rt;
   const term pid = spawn_gated();
   EXPECT_THROW(register_name(atoms::undefined, pid), badarg);
 }
 
-TEST(ProcessRegistryTest, RegisteringANonPidThrowsBadarg) {
+TEST(ProcessRegistry, RegisteringANonPidThrowsBadarg) {
   runtime rt;
   EXPECT_THROW(register_name(atom("proc_reg_not_a_pid"), term(42)), badarg);
   EXPECT_THROW(register_name(atom("proc_reg_not_a_pid"), atom("someone")), badarg);
 }
 
-TEST(ProcessRegistryTest, UnregisteringAnUnknownNameThrowsBadarg) {
+TEST(ProcessRegistry, UnregisteringAnUnknownNameThrowsBadarg) {
   runtime rt;
   EXPECT_THROW(unregister_name(atom("proc_reg_never_registered")), badarg);
 }
 
-TEST(ProcessRegistryTest, AProcessCanRegisterItselfAndANameFreedByUnregisterCanBeReused) {
+TEST(ProcessRegistry, AProcessCanRegisterItselfAndANameFreedByUnregisterCanBeReused) {
   runtime rt;
   const atom name("proc_reg_reuse");
   const term first = rt.run([&] {
@@ -450,7 +450,7 @@ TEST(ProcessRegistryTest, AProcessCanRegisterItselfAndANameFreedByUnregisterCanB
   EXPECT_EQ(whereis(name), second);
 }
 
-TEST(ProcessRegistryTest, TheNameDisappearsWhenTheProcessExits) {
+TEST(ProcessRegistry, TheNameDisappearsWhenTheProcessExits) {
   runtime rt;
   const atom name("proc_reg_exit");
   const auto [after_exit, reused] = rt.run([&] {
@@ -468,7 +468,7 @@ TEST(ProcessRegistryTest, TheNameDisappearsWhenTheProcessExits) {
   EXPECT_TRUE(reused);
 }
 
-TEST(ProcessRegistryTest, TheNameDisappearsWhenTheProcessIsKilled) {
+TEST(ProcessRegistry, TheNameDisappearsWhenTheProcessIsKilled) {
   runtime rt;
   const atom name("proc_reg_killed");
   const term after_kill = rt.run([&] {
@@ -484,7 +484,7 @@ TEST(ProcessRegistryTest, TheNameDisappearsWhenTheProcessIsKilled) {
 
 // --- crashes ---------------------------------------------------------------------------------
 
-TEST(ProcessCrashTest, AnExceptionEscapingTheBodyEndsTheProcessWithAnExceptionReason) {
+TEST(ProcessCrash, AnExceptionEscapingTheBodyEndsTheProcessWithAnExceptionReason) {
   runtime rt;
   const term reason = rt.run([] {
     const term pid = spawn_gated([] { throw std::runtime_error("what text"); });
@@ -495,7 +495,7 @@ TEST(ProcessCrashTest, AnExceptionEscapingTheBodyEndsTheProcessWithAnExceptionRe
   EXPECT_EQ(reason, tuple(atoms::exception, binary("std::runtime_error"), binary("what text")));
 }
 
-TEST(ProcessCrashTest, TheExceptionReasonNamesTheDynamicType) {
+TEST(ProcessCrash, TheExceptionReasonNamesTheDynamicType) {
   runtime rt;
   const term reason = rt.run([] {
     const term pid = spawn_gated([] { throw std::out_of_range("index 7"); });
@@ -506,7 +506,7 @@ TEST(ProcessCrashTest, TheExceptionReasonNamesTheDynamicType) {
   EXPECT_EQ(reason, tuple(atoms::exception, binary("std::out_of_range"), binary("index 7")));
 }
 
-TEST(ProcessCrashTest, ThrowingExitExceptionEndsTheProcessWithItsReason) {
+TEST(ProcessCrash, ThrowingExitExceptionEndsTheProcessWithItsReason) {
   runtime rt;
   const term reason = rt.run([] {
     const term pid = spawn_gated([] { throw exit_exception(tuple(atom("custom"), 1)); });
@@ -517,7 +517,7 @@ TEST(ProcessCrashTest, ThrowingExitExceptionEndsTheProcessWithItsReason) {
   EXPECT_EQ(reason, tuple(atom("custom"), 1));
 }
 
-TEST(ProcessCrashTest, CallingExitEndsTheProcessWithItsReason) {
+TEST(ProcessCrash, CallingExitEndsTheProcessWithItsReason) {
   runtime rt;
   const auto [reason, ran_on] = rt.run([] {
     const term me = self();
@@ -534,7 +534,7 @@ TEST(ProcessCrashTest, CallingExitEndsTheProcessWithItsReason) {
   EXPECT_EQ(ran_on, std::nullopt);
 }
 
-TEST(ProcessCrashTest, ReturningFromTheBodyEndsTheProcessWithNormal) {
+TEST(ProcessCrash, ReturningFromTheBodyEndsTheProcessWithNormal) {
   runtime rt;
   const term reason = rt.run([] {
     const term pid = spawn_gated();
@@ -545,7 +545,7 @@ TEST(ProcessCrashTest, ReturningFromTheBodyEndsTheProcessWithNormal) {
   EXPECT_EQ(reason, term(atoms::normal));
 }
 
-TEST(ProcessCrashTest, ACrashEndsOnlyThatProcessAndTheRuntimeKeepsWorking) {
+TEST(ProcessCrash, ACrashEndsOnlyThatProcessAndTheRuntimeKeepsWorking) {
   runtime rt;
   const term bystander = spawn_echo();
   const auto [reason, bystander_answers] = rt.run([&] {
@@ -566,7 +566,7 @@ TEST(ProcessCrashTest, ACrashEndsOnlyThatProcessAndTheRuntimeKeepsWorking) {
 
 // --- process_info ----------------------------------------------------------------------------
 
-TEST(ProcessInfoTest, CountsQueuedMessagesOfAProcessBlockedInSelectiveReceive) {
+TEST(ProcessInfo, CountsQueuedMessagesOfAProcessBlockedInSelectiveReceive) {
   runtime rt;
   const term pid = spawn([] { receive([](const term& m) { return m.is_atom(atom("wanted")); }, infinity); });
   const auto info = rt.run([&] {
@@ -583,7 +583,7 @@ TEST(ProcessInfoTest, CountsQueuedMessagesOfAProcessBlockedInSelectiveReceive) {
 
 // A process blocked in receive is `waiting`. (Right after a signal it may briefly be runnable or
 // running, so the test asks until it sees it idle, a bounded number of times.)
-TEST(ProcessInfoTest, StatusOfAProcessBlockedInReceiveIsWaiting) {
+TEST(ProcessInfo, StatusOfAProcessBlockedInReceiveIsWaiting) {
   runtime rt;
   const term pid = spawn([] { receive([](const term& m) { return m.is_atom(atom("wanted")); }, infinity); });
   bool seen_waiting = false;
@@ -597,7 +597,7 @@ TEST(ProcessInfoTest, StatusOfAProcessBlockedInReceiveIsWaiting) {
   EXPECT_TRUE(seen_waiting) << "last status " << statuses.back();
 }
 
-TEST(ProcessInfoTest, ReportsRegisteredNameLinksTrapExitAndMemory) {
+TEST(ProcessInfo, ReportsRegisteredNameLinksTrapExitAndMemory) {
   runtime rt;
   const atom name("proc_info_named");
   const auto [info, linked_pid] = rt.run([&] {
@@ -620,7 +620,7 @@ TEST(ProcessInfoTest, ReportsRegisteredNameLinksTrapExitAndMemory) {
   EXPECT_EQ(info->module, "");
 }
 
-TEST(ProcessInfoTest, AnUnnamedNonTrappingProcessHasNoNameNoLinksAndNoTrapExit) {
+TEST(ProcessInfo, AnUnnamedNonTrappingProcessHasNoNameNoLinksAndNoTrapExit) {
   runtime rt;
   const term pid = spawn_gated();
   const auto info = process_info(pid);
@@ -631,7 +631,7 @@ TEST(ProcessInfoTest, AnUnnamedNonTrappingProcessHasNoNameNoLinksAndNoTrapExit) 
   EXPECT_EQ(info->message_queue_len, 0u);
 }
 
-TEST(ProcessInfoTest, IsNulloptForADeadProcessAndIsProcessAliveFollowsTheProcess) {
+TEST(ProcessInfo, IsNulloptForADeadProcessAndIsProcessAliveFollowsTheProcess) {
   runtime rt;
   const term pid = spawn_gated();
   EXPECT_TRUE(is_process_alive(pid));
@@ -646,7 +646,7 @@ TEST(ProcessInfoTest, IsNulloptForADeadProcessAndIsProcessAliveFollowsTheProcess
   EXPECT_EQ(rt.run([&] { return process_info(pid); }), std::nullopt);
 }
 
-TEST(ProcessInfoTest, StatusOfTheCallerItselfIsRunning) {
+TEST(ProcessInfo, StatusOfTheCallerItselfIsRunning) {
   runtime rt;
   const auto info = rt.run([] { return process_info(self()); });
   ASSERT_TRUE(info.has_value());
@@ -655,7 +655,7 @@ TEST(ProcessInfoTest, StatusOfTheCallerItselfIsRunning) {
 
 // A process that always has work (it keeps sending to itself) is never `waiting`: OTP reports
 // it `running` while it runs and `runnable` while it waits for a scheduler.
-TEST(ProcessInfoTest, StatusOfABusyProcessIsRunningOrRunnable) {
+TEST(ProcessInfo, StatusOfABusyProcessIsRunningOrRunnable) {
   runtime rt(runtime_options{.schedulers = 2});
   const term busy = spawn([] {
     for (;;) {
@@ -672,7 +672,7 @@ TEST(ProcessInfoTest, StatusOfABusyProcessIsRunningOrRunnable) {
 
 // process_info is for local processes: OTP raises badarg for a pid of another node. It must not
 // wait for an answer that cannot come.
-TEST(ProcessInfoTest, APidOfAnotherNodeThrowsBadargInsteadOfHanging) {
+TEST(ProcessInfo, APidOfAnotherNodeThrowsBadargInsteadOfHanging) {
   runtime rt;
   const term remote = term::make_pid(pid_parts{.node = 1, .id = 5, .serial = 0});
   auto outcome = std::make_shared<std::promise<std::string>>();
@@ -690,7 +690,7 @@ TEST(ProcessInfoTest, APidOfAnotherNodeThrowsBadargInsteadOfHanging) {
 }
 
 // process_info observes; it must not leave (or count) a monitor of its own on the target.
-TEST(ProcessInfoTest, CountsTheMonitorsAProcessHoldsAndIsTheTargetOf) {
+TEST(ProcessInfo, CountsTheMonitorsAProcessHoldsAndIsTheTargetOf) {
   runtime rt;
   const auto [watched_info, watcher_info] = rt.run([] {
     const term me = self();
@@ -714,7 +714,7 @@ TEST(ProcessInfoTest, CountsTheMonitorsAProcessHoldsAndIsTheTargetOf) {
 
 // --- bad input and process-only functions ------------------------------------------------------
 
-TEST(ProcessBadInputTest, SendingToATermThatIsNotAPidOrNameThrowsBadarg) {
+TEST(ProcessBadInput, SendingToATermThatIsNotAPidOrNameThrowsBadarg) {
   runtime rt;
   EXPECT_THROW(send(term(42), atom("x")), badarg);
   EXPECT_THROW(send(binary("pid"), atom("x")), badarg);
@@ -731,7 +731,7 @@ TEST(ProcessBadInputTest, SendingToATermThatIsNotAPidOrNameThrowsBadarg) {
   }));
 }
 
-TEST(ProcessBadInputTest, LinkingUnlinkingAndMonitoringANonPidThrowsBadarg) {
+TEST(ProcessBadInput, LinkingUnlinkingAndMonitoringANonPidThrowsBadarg) {
   runtime rt;
   const auto thrown = rt.run([] {
     std::vector<std::string> failed_to_throw;
@@ -755,7 +755,7 @@ TEST(ProcessBadInputTest, LinkingUnlinkingAndMonitoringANonPidThrowsBadarg) {
   EXPECT_EQ(thrown, std::vector<std::string>{});
 }
 
-TEST(ProcessBadInputTest, DemonitorOfANonReferenceThrowsBadarg) {
+TEST(ProcessBadInput, DemonitorOfANonReferenceThrowsBadarg) {
   runtime rt;
   const bool threw = rt.run([] {
     try {
@@ -768,7 +768,7 @@ TEST(ProcessBadInputTest, DemonitorOfANonReferenceThrowsBadarg) {
   EXPECT_TRUE(threw);
 }
 
-TEST(ProcessBadInputTest, ProcessOnlyFunctionsThrowNotInProcessOutsideAProcess) {
+TEST(ProcessBadInput, ProcessOnlyFunctionsThrowNotInProcessOutsideAProcess) {
   runtime rt;
   const term pid = spawn_gated();
   EXPECT_THROW(self(), not_in_process);
@@ -784,12 +784,12 @@ TEST(ProcessBadInputTest, ProcessOnlyFunctionsThrowNotInProcessOutsideAProcess) 
   EXPECT_TRUE(is_process_alive(pid));
 }
 
-TEST(ProcessBadInputTest, ExitOneOutsideAProcessThrowsNotInProcess) {
+TEST(ProcessBadInput, ExitOneOutsideAProcessThrowsNotInProcess) {
   runtime rt;
   EXPECT_THROW(otp::exit(atom("reason")), not_in_process);
 }
 
-TEST(ProcessBadInputTest, SpawnLinkOutsideAProcessThrowsNotInProcessAndStartsNothing) {
+TEST(ProcessBadInput, SpawnLinkOutsideAProcessThrowsNotInProcessAndStartsNothing) {
   runtime rt;
   const std::size_t before = rt.process_count();
   EXPECT_THROW(spawn_link([] {}), not_in_process);
@@ -797,7 +797,7 @@ TEST(ProcessBadInputTest, SpawnLinkOutsideAProcessThrowsNotInProcessAndStartsNot
   EXPECT_EQ(rt.process_count(), before);
 }
 
-TEST(ProcessBadInputTest, FunctionsForAnyThreadWorkOutsideAProcess) {
+TEST(ProcessBadInput, FunctionsForAnyThreadWorkOutsideAProcess) {
   runtime rt;
   const atom name("proc_any_thread");
   const term pid = spawn([] {

@@ -86,9 +86,9 @@ bool finishes_within(std::chrono::milliseconds limit, Fn fn) {
 
 // --- load ------------------------------------------------------------------------------------
 
-class SchedulerLoadTest : public testing::TestWithParam<unsigned> {};
+class SchedulerLoad : public testing::TestWithParam<unsigned> {};
 
-TEST_P(SchedulerLoadTest, TenThousandProcessesDoingWorkAllComplete) {
+TEST_P(SchedulerLoad, TenThousandProcessesDoingWorkAllComplete) {
   static constexpr int count = 10000;
   runtime rt(runtime_options{.schedulers = GetParam()});
   ASSERT_EQ(rt.scheduler_count(), GetParam());
@@ -119,7 +119,7 @@ TEST_P(SchedulerLoadTest, TenThousandProcessesDoingWorkAllComplete) {
   EXPECT_EQ(wrong, 0);
 }
 
-TEST_P(SchedulerLoadTest, ARingOfAThousandProcessesPassesATokenTenRounds) {
+TEST_P(SchedulerLoad, ARingOfAThousandProcessesPassesATokenTenRounds) {
   static constexpr int size = 1000;
   static constexpr int rounds = 10;
   runtime rt(runtime_options{.schedulers = GetParam()});
@@ -182,13 +182,13 @@ TEST_P(SchedulerLoadTest, ARingOfAThousandProcessesPassesATokenTenRounds) {
   EXPECT_EQ(normal_exits, size);  // every member saw the token exactly `rounds` times, then ended
 }
 
-INSTANTIATE_TEST_SUITE_P(SchedulerThreads, SchedulerLoadTest, testing::Values(1u, 2u, 4u), scheduler_name);
+INSTANTIATE_TEST_SUITE_P(SchedulerThreads, SchedulerLoad, testing::Values(1u, 2u, 4u), scheduler_name);
 
 // --- fairness, spreading, capacity -----------------------------------------------------------
 
 // With one scheduler thread, a process that always has a message (it sends itself one, then
 // receives it, forever) must still give the thread up after its slice budget.
-TEST(SchedulerTest, ABusyProcessDoesNotStarveOthersOnOneScheduler) {
+TEST(Scheduler, ABusyProcessDoesNotStarveOthersOnOneScheduler) {
   // Declared before the runtime so that they outlive its processes.
   std::promise<void> hog_started;
   std::atomic<std::int64_t> hog_loops{0};
@@ -232,7 +232,7 @@ TEST(SchedulerTest, ABusyProcessDoesNotStarveOthersOnOneScheduler) {
 // A process cannot be preempted, so a process made runnable by one that then computes for a long
 // time (it sent a message, then works) must be taken by an idle scheduler thread rather than wait
 // in that thread's queue until the computation ends (an idle thread steals it).
-TEST(SchedulerTest, AProcessWokenByALongComputationIsRunByAnIdleThread) {
+TEST(Scheduler, AProcessWokenByALongComputationIsRunByAnIdleThread) {
   static constexpr int rounds_wanted = 5;
   runtime rt(runtime_options{.schedulers = 2});
   const auto [rounds, longest] = rt.run([] {
@@ -273,7 +273,7 @@ TEST(SchedulerTest, AProcessWokenByALongComputationIsRunByAnIdleThread) {
 // An idle runtime costs nothing: once its processes are done (or all wait in receive with no
 // timeout), its threads sleep with no deadline. Before, each scheduler thread looked around every
 // 5 ms (about 200 wake-ups a second per thread).
-TEST(SchedulerTest, AnIdleRuntimeWakesNoThread) {
+TEST(Scheduler, AnIdleRuntimeWakesNoThread) {
   runtime rt(runtime_options{.schedulers = 2});
   rt.run([] {
     std::vector<term> sleepers;
@@ -288,7 +288,7 @@ TEST(SchedulerTest, AnIdleRuntimeWakesNoThread) {
   EXPECT_LT(clock_type::now() - start, 1s);
 }
 
-TEST(SchedulerTest, WorkSpreadsAcrossSchedulerThreads) {
+TEST(Scheduler, WorkSpreadsAcrossSchedulerThreads) {
   static constexpr int count = 200;
   std::mutex mutex;
   std::set<std::thread::id> threads;
@@ -315,7 +315,7 @@ TEST(SchedulerTest, WorkSpreadsAcrossSchedulerThreads) {
   EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);  // processes never run on the caller's thread
 }
 
-TEST(SchedulerTest, TwentyThousandProcessesBlockedInReceiveAllCompleteWhenMessaged) {
+TEST(Scheduler, TwentyThousandProcessesBlockedInReceiveAllCompleteWhenMessaged) {
 #if defined(__SANITIZE_THREAD__)
   // ThreadSanitizer maps a state and a shadow stack per fiber; with 20000 blocked processes (each
   // holding a fiber stack and its guard page) the mappings exceed vm.max_map_count and TSan aborts.
@@ -387,9 +387,9 @@ class silent final : public gen_server::behaviour {
   }
 };
 
-class SchedulerNestedCallTest : public testing::TestWithParam<unsigned> {};
+class SchedulerNestedCall : public testing::TestWithParam<unsigned> {};
 
-TEST_P(SchedulerNestedCallTest, CallsMadeInsideHandlersDoNotHoldASchedulerThread) {
+TEST_P(SchedulerNestedCall, CallsMadeInsideHandlersDoNotHoldASchedulerThread) {
   static constexpr int clients = 500;
   runtime rt(runtime_options{.schedulers = GetParam()});
   const term started_backend = gen_server::start(std::make_shared<doubler>(), term());
@@ -429,11 +429,11 @@ TEST_P(SchedulerNestedCallTest, CallsMadeInsideHandlersDoNotHoldASchedulerThread
   EXPECT_EQ(wrong, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(SchedulerThreads, SchedulerNestedCallTest, testing::Values(1u, 2u), scheduler_name);
+INSTANTIATE_TEST_SUITE_P(SchedulerThreads, SchedulerNestedCall, testing::Values(1u, 2u), scheduler_name);
 
 // --- the runtime object ----------------------------------------------------------------------
 
-TEST(SchedulerTest, OptionsAreReported) {
+TEST(Scheduler, OptionsAreReported) {
   runtime rt(runtime_options{.schedulers = 3, .messages_per_slice = 17});
   EXPECT_EQ(rt.scheduler_count(), 3u);
   EXPECT_EQ(rt.options().schedulers, 3u);
@@ -441,19 +441,19 @@ TEST(SchedulerTest, OptionsAreReported) {
   EXPECT_EQ(&runtime::current(), &rt);
 }
 
-TEST(SchedulerTest, ZeroSchedulersMeansOnePerCore) {
+TEST(Scheduler, ZeroSchedulersMeansOnePerCore) {
   runtime rt(runtime_options{.schedulers = 0});
   EXPECT_EQ(rt.scheduler_count(), std::max(1u, std::thread::hardware_concurrency()));
 }
 
-TEST(SchedulerTest, OnlyOneRuntimeMayExistAtATime) {
+TEST(Scheduler, OnlyOneRuntimeMayExistAtATime) {
   runtime rt;
   EXPECT_THROW({ runtime second; }, std::logic_error);
   EXPECT_EQ(&runtime::current(), &rt);
   EXPECT_EQ(rt.run([] { return 1; }), 1);
 }
 
-TEST(SchedulerTest, RuntimesCanFollowOneAnother) {
+TEST(Scheduler, RuntimesCanFollowOneAnother) {
   for (int i = 0; i < 3; ++i) {
     runtime rt(runtime_options{.schedulers = 2});
     EXPECT_EQ(rt.run([i] { return i; }), i);
@@ -462,7 +462,7 @@ TEST(SchedulerTest, RuntimesCanFollowOneAnother) {
 }
 
 // Erlang's system_limit: spawning past max_processes fails, and works again once a process ends.
-TEST(SchedulerTest, SpawningBeyondMaxProcessesFailsAndRecovers) {
+TEST(Scheduler, SpawningBeyondMaxProcessesFailsAndRecovers) {
   constexpr std::size_t limit = 50;
   runtime rt(runtime_options{.schedulers = 2, .max_processes = limit});
   const auto [spawned, refused, count_when_full, spawned_after_one_ended] = rt.run([&] {
@@ -493,7 +493,7 @@ TEST(SchedulerTest, SpawningBeyondMaxProcessesFailsAndRecovers) {
   EXPECT_TRUE(spawned_after_one_ended);
 }
 
-TEST(SchedulerTest, RuntimeDestructorKillsProcessesThatAreStillRunning) {
+TEST(Scheduler, RuntimeDestructorKillsProcessesThatAreStillRunning) {
   const atom name("sched_registered_at_shutdown");
   const bool returned = finishes_within(20s, [name] {
     runtime rt(runtime_options{.schedulers = 2});
@@ -543,7 +543,7 @@ TEST(SchedulerTest, RuntimeDestructorKillsProcessesThatAreStillRunning) {
 
 // The destructor ends *every* process, including those that a dying process starts while the
 // destructor is at work.
-TEST(SchedulerTest, RuntimeDestructorAlsoKillsProcessesSpawnedWhileItShutsDown) {
+TEST(Scheduler, RuntimeDestructorAlsoKillsProcessesSpawnedWhileItShutsDown) {
   static constexpr int idle = 3000;
   static constexpr int max_children = 12000;
   std::mutex mutex;

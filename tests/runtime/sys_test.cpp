@@ -421,7 +421,7 @@ TEST(SysProtocol, UnknownSystemRequestIsAnsweredWithUnknownSystemMsg) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// debug options (the Erlang side of them: tests/dist/sys_debug_test.cpp)
+// debug options (the Erlang side of them: tests/runtime/dist/sys_debug_test.cpp)
 // ------------------------------------------------------------------------------------------------
 
 TEST(SysDebugLog, TimeoutsAndContinuationsAreLoggedAsGenServerLogsThem) {

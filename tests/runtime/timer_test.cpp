@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 using namespace otp::test;
 
-TEST(TimerTest, SendAfterDeliversTheMessageNotBeforeItsTime) {
+TEST(Timer, SendAfterDeliversTheMessageNotBeforeItsTime) {
   runtime rt;
   const auto [message, waited] = rt.run([] {
     const auto start = clock_type::now();
@@ -40,7 +40,7 @@ TEST(TimerTest, SendAfterDeliversTheMessageNotBeforeItsTime) {
   EXPECT_GE(waited, 120ms);
 }
 
-TEST(TimerTest, SendAfterReturnsAReferenceAndDeliversOnlyTheMessage) {
+TEST(Timer, SendAfterReturnsAReferenceAndDeliversOnlyTheMessage) {
   runtime rt;
   const auto [ref, message] = rt.run([] {
     const term r = send_after(10ms, self(), tuple(atom("payload"), 1));
@@ -50,7 +50,7 @@ TEST(TimerTest, SendAfterReturnsAReferenceAndDeliversOnlyTheMessage) {
   EXPECT_EQ(message, std::optional<term>(tuple(atom("payload"), 1)));
 }
 
-TEST(TimerTest, SendAfterZeroDeliversPromptly) {
+TEST(Timer, SendAfterZeroDeliversPromptly) {
   runtime rt;
   const auto message = rt.run([] {
     send_after(0ms, self(), atom("now"));
@@ -59,7 +59,7 @@ TEST(TimerTest, SendAfterZeroDeliversPromptly) {
   EXPECT_EQ(message, std::optional<term>(atom("now")));
 }
 
-TEST(TimerTest, StartTimerSendsTimeoutTupleWithTheTimerRef) {
+TEST(Timer, StartTimerSendsTimeoutTupleWithTheTimerRef) {
   runtime rt;
   const auto [ref, message, waited] = rt.run([] {
     const auto start = clock_type::now();
@@ -72,7 +72,7 @@ TEST(TimerTest, StartTimerSendsTimeoutTupleWithTheTimerRef) {
   EXPECT_GE(waited, 60ms);
 }
 
-TEST(TimerTest, TimersFireInDeadlineOrder) {
+TEST(Timer, TimersFireInDeadlineOrder) {
   runtime rt;
   const auto order = rt.run([] {
     send_after(90ms, self(), 3);
@@ -86,7 +86,7 @@ TEST(TimerTest, TimersFireInDeadlineOrder) {
   EXPECT_EQ(order, (std::vector<term>{1, 2, 3}));
 }
 
-TEST(TimerTest, CancelTimerReturnsTheRemainingTimeAndTheMessageNeverArrives) {
+TEST(Timer, CancelTimerReturnsTheRemainingTimeAndTheMessageNeverArrives) {
   runtime rt;
   const auto [left, arrived] = rt.run([] {
     const term r = send_after(60ms, self(), atom("cancelled"));
@@ -99,7 +99,7 @@ TEST(TimerTest, CancelTimerReturnsTheRemainingTimeAndTheMessageNeverArrives) {
   EXPECT_FALSE(arrived);
 }
 
-TEST(TimerTest, CancelStartTimerStopsTheTimeoutMessage) {
+TEST(Timer, CancelStartTimerStopsTheTimeoutMessage) {
   runtime rt;
   const auto [left, arrived] = rt.run([] {
     const term r = start_timer(50ms, self(), atom("never"));
@@ -111,7 +111,7 @@ TEST(TimerTest, CancelStartTimerStopsTheTimeoutMessage) {
   EXPECT_FALSE(arrived);
 }
 
-TEST(TimerTest, CancelTimerAfterItFiredReturnsNullopt) {
+TEST(Timer, CancelTimerAfterItFiredReturnsNullopt) {
   runtime rt;
   const auto [message, left, left_again] = rt.run([] {
     const term r = send_after(5ms, self(), atom("fired"));
@@ -124,25 +124,25 @@ TEST(TimerTest, CancelTimerAfterItFiredReturnsNullopt) {
   EXPECT_EQ(left_again, std::nullopt);
 }
 
-TEST(TimerTest, CancellingTwiceReturnsNulloptTheSecondTime) {
+TEST(Timer, CancellingTwiceReturnsNulloptTheSecondTime) {
   runtime rt;
   const term r = send_after(10s, atom("timer_nobody_cares"), atom("x"));
   EXPECT_TRUE(cancel_timer(r).has_value());
   EXPECT_EQ(cancel_timer(r), std::nullopt);
 }
 
-TEST(TimerTest, CancelTimerOfAnUnknownRefReturnsNullopt) {
+TEST(Timer, CancelTimerOfAnUnknownRefReturnsNullopt) {
   runtime rt;
   EXPECT_EQ(cancel_timer(make_ref()), std::nullopt);
   EXPECT_EQ(rt.run([] { return cancel_timer(make_ref()); }), std::nullopt);
 }
 
-TEST(TimerTest, CancelTimerOfANonReferenceThrowsBadarg) {
+TEST(Timer, CancelTimerOfANonReferenceThrowsBadarg) {
   runtime rt;
   EXPECT_THROW(cancel_timer(term(42)), badarg);
 }
 
-TEST(TimerTest, NegativeTimeOrABadDestinationThrowsBadarg) {
+TEST(Timer, NegativeTimeOrABadDestinationThrowsBadarg) {
   runtime rt;
   const term pid = rt.run([] { return self(); });
   EXPECT_THROW(send_after(milliseconds(-1), pid, atom("x")), badarg);
@@ -151,7 +151,7 @@ TEST(TimerTest, NegativeTimeOrABadDestinationThrowsBadarg) {
   EXPECT_THROW(start_timer(10ms, binary("pid"), atom("x")), badarg);
 }
 
-TEST(TimerTest, SendAfterToARegisteredNameLooksTheNameUpWhenItFires) {
+TEST(Timer, SendAfterToARegisteredNameLooksTheNameUpWhenItFires) {
   runtime rt;
   const atom name("timer_late_registered");
   const auto [got, via_start_timer] = rt.run([&] {
@@ -171,7 +171,7 @@ TEST(TimerTest, SendAfterToARegisteredNameLooksTheNameUpWhenItFires) {
   EXPECT_TRUE(via_start_timer);
 }
 
-TEST(TimerTest, ATimerToANameNobodyHoldsIsDroppedAndTimersKeepWorking) {
+TEST(Timer, ATimerToANameNobodyHoldsIsDroppedAndTimersKeepWorking) {
   runtime rt;
   const auto message = rt.run([] {
     send_after(0ms, atom("timer_nobody_registered_this"), atom("lost"));
@@ -181,7 +181,7 @@ TEST(TimerTest, ATimerToANameNobodyHoldsIsDroppedAndTimersKeepWorking) {
   EXPECT_EQ(message, std::optional<term>(atom("still_works")));
 }
 
-TEST(TimerTest, ATimerToADeadProcessIsHarmless) {
+TEST(Timer, ATimerToADeadProcessIsHarmless) {
   runtime rt;
   const auto message = rt.run([] {
     const term pid_and_ref = spawn_monitor([] {});
@@ -193,7 +193,7 @@ TEST(TimerTest, ATimerToADeadProcessIsHarmless) {
   EXPECT_EQ(message, std::optional<term>(atom("still_works")));
 }
 
-TEST(TimerTest, SendAfterFromAPlainThreadReachesTheProcess) {
+TEST(Timer, SendAfterFromAPlainThreadReachesTheProcess) {
   runtime rt;
   const auto [message, waited] = rt.run([] {
     const term me = self();
@@ -206,7 +206,7 @@ TEST(TimerTest, SendAfterFromAPlainThreadReachesTheProcess) {
   EXPECT_GE(waited, 50ms);
 }
 
-TEST(TimerTest, ManyTimersAllFire) {
+TEST(Timer, ManyTimersAllFire) {
   static constexpr int count = 2000;
   runtime rt;
   const int fired = rt.run([] {
@@ -219,7 +219,7 @@ TEST(TimerTest, ManyTimersAllFire) {
 }
 
 // A receive timeout that was armed and then satisfied by a message must not cut a later receive short.
-TEST(TimerTest, AnEarlierReceiveTimeoutDoesNotShortenALaterReceive) {
+TEST(Timer, AnEarlierReceiveTimeoutDoesNotShortenALaterReceive) {
   runtime rt;
   const auto [first, second, waited] = rt.run([] {
     const term me = self();
@@ -238,7 +238,7 @@ TEST(TimerTest, AnEarlierReceiveTimeoutDoesNotShortenALaterReceive) {
   EXPECT_GE(waited, 400ms);
 }
 
-TEST(TimerTest, ReceiveTimeoutIsNotResetByUnmatchedMessages) {
+TEST(Timer, ReceiveTimeoutIsNotResetByUnmatchedMessages) {
   runtime rt;
   const auto [result, waited] = rt.run([] {
     const term me = self();

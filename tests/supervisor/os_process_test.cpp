@@ -104,7 +104,7 @@ term exit_reason_of(std::vector<std::string> commands) {
   return linked_exit_reason(start_ok(child_spec(std::move(commands))));
 }
 
-class OsProcessTest : public testing::Test {
+class OsProcess : public testing::Test {
  protected:
   void SetUp() override { log::set_level(log::level::info); }
   void TearDown() override { log::set_level(saved_); }
@@ -117,28 +117,28 @@ class OsProcessTest : public testing::Test {
 
 // --- exit reasons ------------------------------------------------------------------------------
 
-TEST_F(OsProcessTest, ExitCodeZeroIsNormal) {
+TEST_F(OsProcess, ExitCodeZeroIsNormal) {
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"exit:0"}); }), term(atoms::normal));
 }
 
-TEST_F(OsProcessTest, NonZeroExitCodeIsExitStatus) {
+TEST_F(OsProcess, NonZeroExitCodeIsExitStatus) {
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"exit:3"}); }), tuple(atom("exit_status"), 3));
 }
 
-TEST_F(OsProcessTest, ExitCodeNineAndSigkillAreToldApart) {
+TEST_F(OsProcess, ExitCodeNineAndSigkillAreToldApart) {
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"exit:9"}); }), tuple(atom("exit_status"), 9));
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"signal:9"}); }), tuple(atom("signal"), atom("sigkill")));
 }
 
-TEST_F(OsProcessTest, SegfaultIsSignalSigsegv) {
+TEST_F(OsProcess, SegfaultIsSignalSigsegv) {
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"segv"}); }), tuple(atom("signal"), atom("sigsegv")));
 }
 
-TEST_F(OsProcessTest, AbortIsSignalSigabrt) {
+TEST_F(OsProcess, AbortIsSignalSigabrt) {
   EXPECT_EQ(rt_.run([] { return exit_reason_of({"signal:6"}); }), tuple(atom("signal"), atom("sigabrt")));
 }
 
-TEST(OsProcessReasonTest, WaitStatusesMapToReasons) {
+TEST(OsProcessReason, WaitStatusesMapToReasons) {
   EXPECT_EQ(os_process::exit_reason_of_wait_status(0), term(atoms::normal));
   EXPECT_EQ(os_process::exit_reason_of_wait_status(W_EXITCODE(255, 0)), tuple(atom("exit_status"), 255));
   EXPECT_EQ(os_process::exit_reason_of_wait_status(SIGTERM), tuple(atom("signal"), atom("sigterm")));
@@ -149,7 +149,7 @@ TEST(OsProcessReasonTest, WaitStatusesMapToReasons) {
 
 // --- shutdown ----------------------------------------------------------------------------------
 
-TEST_F(OsProcessTest, ShutdownSendsSigtermAndTheProxyExitsWithShutdown) {
+TEST_F(OsProcess, ShutdownSendsSigtermAndTheProxyExitsWithShutdown) {
   log::capture captured;
   const term reason = rt_.run([&] {
     trap_exit(true);
@@ -164,7 +164,7 @@ TEST_F(OsProcessTest, ShutdownSendsSigtermAndTheProxyExitsWithShutdown) {
   EXPECT_TRUE(captured.contains("[worker1] got sigterm"));
 }
 
-TEST_F(OsProcessTest, ExitFromTheParentIsTheProxysExitReason) {
+TEST_F(OsProcess, ExitFromTheParentIsTheProxysExitReason) {
   // The parent (the caller of start_link) ends with {shutdown, bye}: SIGTERM, then the proxy ends
   // with the same reason even though the OS process itself died of SIGTERM.
   const term reason = rt_.run([] {
@@ -183,7 +183,7 @@ TEST_F(OsProcessTest, ExitFromTheParentIsTheProxysExitReason) {
   EXPECT_EQ(reason, tuple(atoms::shutdown, atom("bye")));
 }
 
-TEST_F(OsProcessTest, AChildIgnoringSigtermSurvivesShutdownAndIsKilledWithTheProxy) {
+TEST_F(OsProcess, AChildIgnoringSigtermSurvivesShutdownAndIsKilledWithTheProxy) {
   log::capture captured;
   rt_.run([&] {
     trap_exit(true);
@@ -203,7 +203,7 @@ TEST_F(OsProcessTest, AChildIgnoringSigtermSurvivesShutdownAndIsKilledWithThePro
   });
 }
 
-TEST_F(OsProcessTest, BrutalKillOfTheProxyKillsAndReapsTheOsProcess) {
+TEST_F(OsProcess, BrutalKillOfTheProxyKillsAndReapsTheOsProcess) {
   rt_.run([&] {
     trap_exit(true);
     const term proxy = start_ok(child_spec({"wait"}));
@@ -216,7 +216,7 @@ TEST_F(OsProcessTest, BrutalKillOfTheProxyKillsAndReapsTheOsProcess) {
   });
 }
 
-TEST(OsProcessRuntimeTest, TheRuntimeGoingDownKillsItsOsProcesses) {
+TEST(OsProcessRuntime, TheRuntimeGoingDownKillsItsOsProcesses) {
   std::optional<int> pid;
   log::capture captured;
   {
@@ -236,7 +236,7 @@ TEST(OsProcessRuntimeTest, TheRuntimeGoingDownKillsItsOsProcesses) {
   EXPECT_TRUE(os_process_gone(*pid));
 }
 
-TEST_F(OsProcessTest, ANormalExitOfAnotherLinkedProcessIsIgnored) {
+TEST_F(OsProcess, ANormalExitOfAnotherLinkedProcessIsIgnored) {
   rt_.run([] {
     trap_exit(true);
     const term proxy = start_ok(child_spec({"wait"}));
@@ -254,7 +254,7 @@ TEST_F(OsProcessTest, ANormalExitOfAnotherLinkedProcessIsIgnored) {
 
 // --- output ------------------------------------------------------------------------------------
 
-TEST_F(OsProcessTest, OutputLinesReachTheLogWithTheIdPrefix) {
+TEST_F(OsProcess, OutputLinesReachTheLogWithTheIdPrefix) {
   log::capture captured;
   const term reason = rt_.run([] {
     return exit_reason_of({"out:hello", "err:something odd", "out:second line", "partial:tail"});
@@ -274,7 +274,7 @@ TEST_F(OsProcessTest, OutputLinesReachTheLogWithTheIdPrefix) {
   }));
 }
 
-TEST_F(OsProcessTest, ManyLinesArriveWholeAndInOrder) {
+TEST_F(OsProcess, ManyLinesArriveWholeAndInOrder) {
   log::capture captured;
   ASSERT_EQ(rt_.run([] { return exit_reason_of({"lines:2000"}); }), term(atoms::normal));
   std::vector<std::string> lines;
@@ -284,7 +284,7 @@ TEST_F(OsProcessTest, ManyLinesArriveWholeAndInOrder) {
   for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i], "[worker1] line " + std::to_string(i));
 }
 
-TEST_F(OsProcessTest, TheIdIsPrintedAsATerm) {
+TEST_F(OsProcess, TheIdIsPrintedAsATerm) {
   log::capture captured;
   rt_.run([] {
     trap_exit(true);
@@ -297,7 +297,7 @@ TEST_F(OsProcessTest, TheIdIsPrintedAsATerm) {
 
 // --- what reaches the child --------------------------------------------------------------------
 
-TEST_F(OsProcessTest, ArgumentsEnvironmentAndWorkingDirectoryReachTheChild) {
+TEST_F(OsProcess, ArgumentsEnvironmentAndWorkingDirectoryReachTheChild) {
   const std::filesystem::path dir = std::filesystem::canonical(std::filesystem::temp_directory_path());
   log::capture captured;
   rt_.run([&] {
@@ -315,13 +315,13 @@ TEST_F(OsProcessTest, ArgumentsEnvironmentAndWorkingDirectoryReachTheChild) {
   EXPECT_TRUE(captured.contains("[worker1] cwd=" + dir.string()));
 }
 
-TEST_F(OsProcessTest, TheChildStartsWithNoBlockedOrIgnoredSignals) {
+TEST_F(OsProcess, TheChildStartsWithNoBlockedOrIgnoredSignals) {
   log::capture captured;
   ASSERT_EQ(rt_.run([] { return exit_reason_of({"sigstate"}); }), term(atoms::normal));
   EXPECT_TRUE(captured.contains("[worker1] blocked=0 ignored=0"));
 }
 
-TEST_F(OsProcessTest, TheChildInheritsNoDescriptorButStdio) {
+TEST_F(OsProcess, TheChildInheritsNoDescriptorButStdio) {
   const int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, as careless host code does
   ASSERT_GE(leaky, 0);
   log::capture captured;
@@ -331,7 +331,7 @@ TEST_F(OsProcessTest, TheChildInheritsNoDescriptorButStdio) {
   EXPECT_TRUE(captured.contains("[worker1] fds=0,1,2"));
 }
 
-TEST_F(OsProcessTest, ANameWithoutSlashIsLookedUpInPath) {
+TEST_F(OsProcess, ANameWithoutSlashIsLookedUpInPath) {
   log::capture captured;
   const term reason = rt_.run([] {
     trap_exit(true);
@@ -345,7 +345,7 @@ TEST_F(OsProcessTest, ANameWithoutSlashIsLookedUpInPath) {
   EXPECT_TRUE(captured.contains("[shell] via path"));
 }
 
-TEST_F(OsProcessTest, OsPidNamesTheRunningOsProcessOnly) {
+TEST_F(OsProcess, OsPidNamesTheRunningOsProcessOnly) {
   rt_.run([] {
     trap_exit(true);
     EXPECT_FALSE(os_process::os_pid(self()).has_value());
@@ -382,7 +382,7 @@ term failed_start(runtime& rt, os_process::spec s) {
 
 term spawn_failed(std::string_view text) { return tuple(atoms::error, tuple(atom("spawn_failed"), binary(text))); }
 
-TEST_F(OsProcessTest, AMissingExecutableIsAClearError) {
+TEST_F(OsProcess, AMissingExecutableIsAClearError) {
   os_process::spec s = child_spec({});
   s.executable = "/nonexistent/otp-no-such-program";
   EXPECT_EQ(failed_start(rt_, s), spawn_failed("/nonexistent/otp-no-such-program: No such file or directory"));
@@ -390,7 +390,7 @@ TEST_F(OsProcessTest, AMissingExecutableIsAClearError) {
   EXPECT_EQ(failed_start(rt_, s), spawn_failed("otp-no-such-program-in-path: No such file or directory"));
 }
 
-TEST_F(OsProcessTest, AFileThatIsNotExecutableIsAClearError) {
+TEST_F(OsProcess, AFileThatIsNotExecutableIsAClearError) {
   const std::filesystem::path file =
       std::filesystem::temp_directory_path() / ("otp_os_process_test_" + std::to_string(::getpid()) + ".txt");
   { std::ofstream(file) << "not a program\n"; }
@@ -402,7 +402,7 @@ TEST_F(OsProcessTest, AFileThatIsNotExecutableIsAClearError) {
   EXPECT_EQ(result, spawn_failed(file.string() + ": Permission denied"));
 }
 
-TEST_F(OsProcessTest, ABadWorkingDirectoryIsAClearError) {
+TEST_F(OsProcess, ABadWorkingDirectoryIsAClearError) {
   os_process::spec s = child_spec({"exit:0"});
   s.working_directory = "/nonexistent/otp-dir";
   EXPECT_EQ(failed_start(rt_, s), spawn_failed("working directory /nonexistent/otp-dir: No such file or directory"));
@@ -442,7 +442,7 @@ term child_pid(const term& sup, const term& id) {
   return term();
 }
 
-TEST_F(OsProcessTest, UnderASupervisorASegfaultingChildIsRestarted) {
+TEST_F(OsProcess, UnderASupervisorASegfaultingChildIsRestarted) {
   const std::filesystem::path marker =
       std::filesystem::temp_directory_path() / ("otp_os_process_segv_" + std::to_string(::getpid()));
   std::filesystem::remove(marker);
@@ -470,7 +470,7 @@ TEST_F(OsProcessTest, UnderASupervisorASegfaultingChildIsRestarted) {
   std::filesystem::remove(marker);
 }
 
-TEST_F(OsProcessTest, UnderASupervisorAChildIgnoringSigtermIsKilledAtItsShutdownTimeout) {
+TEST_F(OsProcess, UnderASupervisorAChildIgnoringSigtermIsKilledAtItsShutdownTimeout) {
   log::capture captured;
   rt_.run([&] {
     trap_exit(true);
@@ -493,7 +493,7 @@ TEST_F(OsProcessTest, UnderASupervisorAChildIgnoringSigtermIsKilledAtItsShutdown
   });
 }
 
-TEST_F(OsProcessTest, UnderASupervisorShutdownStopsTheOsProcessWithSigterm) {
+TEST_F(OsProcess, UnderASupervisorShutdownStopsTheOsProcessWithSigterm) {
   log::capture captured;
   rt_.run([&] {
     trap_exit(true);

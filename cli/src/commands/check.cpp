@@ -97,9 +97,9 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   for (const std::string& f : files) {
     const auto kind = kind_of(f);
     if (!kind)
-      throw usage_error(otp::appup::detail::cat("'", f,
-                                                "' is not an application, release or appup file: its name must end "
-                                                "in .app.yaml, .rel.yaml or .appup.yaml"));
+      throw usage_error(otp::detail::cat("'", f,
+                                         "' is not an application, release or appup file: its name must end "
+                                         "in .app.yaml, .rel.yaml or .appup.yaml"));
     kinds.push_back(*kind);
   }
   std::vector<verdict> verdicts;

@@ -36,8 +36,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
                            args.count("json") > 0, out);
     }
     const otp::term reply = otp::release::release_handler::make_permanent(vsn, s.release_handler());
-    if (reply.is_tuple(2) && reply[0].is_atom(otp::atom("error")))
-      return s.fail(explain_release_error(reply[1], s.node));
+    if (const auto reason = otp::release::release_handler::error_of(reply))
+      return s.fail(explain_release_error(*reason, s.node));
     out << "release " << vsn << " is permanent on node " << s.node_name() << "\n";
     return exit_code::ok;
   });

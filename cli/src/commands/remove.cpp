@@ -26,8 +26,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   const std::string vsn = args["vsn"].as<std::string>();
   return with_node("remove", args, err, [&](const node_session& s) {
     const otp::term reply = otp::release::release_handler::remove(vsn, s.release_handler());
-    if (reply.is_tuple(2) && reply[0].is_atom(otp::atom("error")))
-      return s.fail(explain_release_error(reply[1], s.node));
+    if (const auto reason = otp::release::release_handler::error_of(reply))
+      return s.fail(explain_release_error(*reason, s.node));
     out << "removed release " << vsn << " from node " << s.node_name() << "\n";
     return exit_code::ok;
   });

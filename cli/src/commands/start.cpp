@@ -1,5 +1,5 @@
 // otpctl start: the command line turned into a node_config, then run_node here (foreground) or
-// under a watchdog (--daemon, start_daemon.hpp).
+// under a watchdog (--daemon, otp/heart.hpp).
 #include "commands/start.hpp"
 
 #include <chrono>
@@ -10,8 +10,8 @@
 #include <ostream>
 #include <string>
 
-#include "commands/start_daemon.hpp"
 #include "cookie_option.hpp"
+#include "otp/heart.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
 #include "otp/node_runner.hpp"
@@ -87,8 +87,8 @@ std::function<std::function<void()>()> observer_service(otp::observer::observer_
   };
 }
 
-daemon::log_rotation rotation_from(const po::variables_map& args) {
-  daemon::log_rotation rotation;
+otp::release::log_rotation rotation_from(const po::variables_map& args) {
+  otp::release::log_rotation rotation;
   const long long max_bytes = args["log-max-size"].as<long long>();
   const int keep = args["log-keep"].as<int>();
   if (max_bytes <= 0) throw usage_error("--log-max-size must be a positive number of bytes");
@@ -98,8 +98,8 @@ daemon::log_rotation rotation_from(const po::variables_map& args) {
   return rotation;
 }
 
-daemon::restart_limit restart_limit_from(const po::variables_map& args) {
-  daemon::restart_limit limit;
+otp::release::heart::restart_limit restart_limit_from(const po::variables_map& args) {
+  otp::release::heart::restart_limit limit;
   limit.max_restarts = args["max-restarts"].as<int>();
   if (limit.max_restarts < 0) throw usage_error("--max-restarts must be 0 or more");
   std::string period = args["restart-period"].as<std::string>();
@@ -116,16 +116,17 @@ daemon::restart_limit restart_limit_from(const po::variables_map& args) {
 }
 
 exit_code run_daemon(const otp::release::node_config& config, std::chrono::milliseconds timeout,
-                     daemon::log_rotation rotation, daemon::restart_limit limit, std::ostream& out, std::ostream& err) {
+                     otp::release::log_rotation rotation, otp::release::heart::restart_limit limit, std::ostream& out,
+                     std::ostream& err) {
   try {
-    const daemon::started_node node = daemon::launch(config, timeout, rotation, limit);
-    const daemon::daemon_files files(config.root);
+    const otp::release::heart::started_node node = otp::release::heart::launch(config, timeout, rotation, limit);
+    const otp::release::heart::daemon_files files(config.root);
     out << "node " << node.node << " is running release " << node.release << " " << node.vsn << "\n"
         << "  os pid " << node.node_pid << " (" << files.node_pid.string() << "), watchdog os pid " << node.watchdog_pid
         << " (" << files.watchdog_pid.string() << ")\n"
         << "  log " << files.log.string() << "\n";
     return exit_code::ok;
-  } catch (const daemon::launch_error& e) {
+  } catch (const otp::release::heart::launch_error& e) {
     err << "otpctl start: " << e.what() << "\n";
     return exit_code::failed;
   }
@@ -155,9 +156,10 @@ void declare(po::options_description& options, po::options_description&, po::pos
       "with --daemon: the restart period, in seconds");
   add("timeout", po::value<long>()->value_name("MS")->default_value(default_timeout_ms),
       "with --daemon: how long to wait for the node to be up");
-  add("log-max-size", po::value<long long>()->value_name("BYTES")->default_value(daemon::log_rotation{}.max_bytes),
+  add("log-max-size",
+      po::value<long long>()->value_name("BYTES")->default_value(otp::release::log_rotation{}.max_bytes),
       "with --daemon: node.log is rotated once larger than this");
-  add("log-keep", po::value<int>()->value_name("N")->default_value(daemon::log_rotation{}.keep),
+  add("log-keep", po::value<int>()->value_name("N")->default_value(otp::release::log_rotation{}.keep),
       "with --daemon: how many rotated logs to keep (node.log.1 ... node.log.N)");
 }
 
@@ -165,7 +167,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   otp::release::node_config config = config_from(args);
   const long timeout_ms = args["timeout"].as<long>();
   if (timeout_ms <= 0) throw usage_error("--timeout must be a positive number of milliseconds");
-  const daemon::log_rotation rotation = rotation_from(args);
+  const otp::release::log_rotation rotation = rotation_from(args);
   if (args.count("release")) {
     try {
       const auto set_up = otp::release::extract_release_archive(args["release"].as<std::string>(), config.root);

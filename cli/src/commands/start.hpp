@@ -5,7 +5,7 @@
 //   - Foreground (the default): this process is the node; it logs to stderr, prints
 //     "node NODE is running release REL VSN" on stdout once up, and stops cleanly on Ctrl-C or
 //     SIGTERM (or `otpctl stop`). Exit code: 0 after a clean stop, 1 when the node could not start.
-//   - --daemon: the node detaches under a watchdog (start_daemon.hpp: DIR/otpctl/node.pid,
+//   - --daemon: the node detaches under a watchdog (otp/heart.hpp: DIR/otpctl/node.pid,
 //     watchdog.pid and node.log, reboots of a node that dies); otpctl returns once the node is up
 //     and prints "node NODE is running release REL VSN" and the pids and log on stdout (exit 0),
 //     or the node's error on stderr (exit 1).

@@ -76,7 +76,7 @@ struct supervisor_tree;
 // One child of a supervisor in an application file.
 struct child_entry {
   enum class kind { module, executable, supervisor };
-  kind what = kind::module;
+  kind tag = kind::module;
   atom id = atoms::undefined;
   // kind::module: {module, start_link, [arg]}, started through the code server or a registered
   // start function (child_spec::module).

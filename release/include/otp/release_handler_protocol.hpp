@@ -76,6 +76,18 @@ struct install_report {
 term encode_install_report(const install_report& report);
 install_report decode_install_report(const term& reply);
 
+// What the handler sends, during an install, to the progress process the caller named: one
+// {release_progress, ToVsn, StepText, [Pid]} per step of the script, with the processes the step
+// touched.
+struct install_progress {
+  std::string to_vsn;
+  std::string step;  // the instruction as relup text
+  std::vector<term> processes;
+};
+term encode_install_progress(const install_progress& progress);
+// nullopt when `message` is not a progress message.
+std::optional<install_progress> decode_install_progress(const term& message);
+
 // What check_install answers: {ok, FromVsn, up | down, ScriptText}.
 struct install_plan {
   std::string from_vsn;

@@ -20,20 +20,27 @@
 // the root may be a symbolic link (refused with a layout_error, or by find_module as no file).
 // The root directory itself may be a link.
 //
-// Ownership and thread-safety: a release_root holds only its path; its methods read the disk and
-// may be called from several threads.
+// A release sent as files (by another node or by otpctl) is checked and written below the root by
+// write_incoming, which takes every path it writes through the same rules.
+//
+// Ownership and thread-safety: a release_root holds only its path; its methods read the disk (and
+// write_incoming and remove_written write below the root) and may be called from several threads,
+// but two writes of the same release must not run at once (the release handler serialises them).
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "otp/application_file.hpp"
 #include "otp/appup.hpp"
 #include "otp/release_history.hpp"
 #include "otp/relup.hpp"
+#include "otp/term.hpp"
 
 namespace otp::release {
 
@@ -45,6 +52,18 @@ class layout_error : public std::runtime_error {
 
  private:
   std::filesystem::path path_;
+};
+
+// Why write_incoming refused or failed: `reason` is the term the release handler answers with
+// ({bad_file_entry, Entry} | {bad_path, Path, Why} | {checksum_mismatch, Path} |
+// {conflicting_file, Path} | {bad_release, Vsn, [Problem]} | {write_failed, File}).
+class incoming_release_error : public std::runtime_error {
+ public:
+  explicit incoming_release_error(term reason) : std::runtime_error(reason.to_string()), reason_(std::move(reason)) {}
+  const term& reason() const { return reason_; }
+
+ private:
+  term reason_;
 };
 
 struct loaded_release {
@@ -113,6 +132,17 @@ class release_root {
     std::string_view bytes;
   };
   std::vector<std::string> check_incoming(const std::string& vsn, const std::vector<incoming_file>& files) const;
+
+  // Writes release `vsn`, sent by another node or by otpctl as Files = [{RelativePath, Bytes,
+  // Sha256Hex}], below the root. Every check comes before anything is written: each entry's shape,
+  // incoming_path_problem, its checksum, that a file already there has the same bytes (then it is
+  // not written again: an application version this root has already), and check_incoming. Each
+  // file is written to a .part file and renamed. Returns the files it wrote; remove them with
+  // remove_written if what follows fails. Throws incoming_release_error, having written nothing
+  // or removed what it wrote.
+  std::vector<std::filesystem::path> write_incoming(const std::string& vsn, const term& files) const;
+  // Removes files write_incoming wrote, and the directories below the root they leave empty.
+  void remove_written(const std::vector<std::filesystem::path>& written) const;
 
   // Throws layout_error when `path` (below the root) or one of its parent directories below the
   // root is a symbolic link. Parts that do not exist are not checked.

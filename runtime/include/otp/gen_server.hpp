@@ -31,7 +31,7 @@ namespace otp::gen_server {
 // What the loop does after a callback: nothing, wait at most `timeout` for a message (then
 // handle_info(timeout)), hibernate, or call handle_continue(term) before the next message.
 struct action {
-  enum class kind { none, timeout, hibernate, continue_with } what = kind::none;
+  enum class kind { none, timeout, hibernate, continue_with } tag = kind::none;
   milliseconds time{0};
   term argument;
 
@@ -43,7 +43,7 @@ struct action {
 // The result of handle_call, handle_cast, handle_info and handle_continue:
 // `return result::reply(Reply, State)`, `result::noreply(State, action::timeout(1000ms))`, ...
 struct result {
-  enum class kind { reply, noreply, stop, stop_reply } what = kind::noreply;
+  enum class kind { reply, noreply, stop, stop_reply } tag = kind::noreply;
   term reply_value;
   term state;
   term reason;
@@ -66,7 +66,7 @@ struct result {
 };
 
 struct init_result {
-  enum class kind { ok, stop, ignore } what = kind::ok;
+  enum class kind { ok, stop, ignore } tag = kind::ok;
   term state;
   term reason;
   action next;

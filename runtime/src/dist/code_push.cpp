@@ -12,12 +12,23 @@
 namespace otp::detail::dist {
 namespace {
 
+// The protocol between nodes: {load_binary, Module, FileName, Bytes} to another node's
+// otp_code_push, and the {code_push_result, Index, Result} each pusher reports to the collector.
+struct code_push_tags {
+  atom load_binary{"load_binary"};
+  atom code_push_result{"code_push_result"};
+};
+const code_push_tags& tags() {
+  static const code_push_tags value;
+  return value;
+}
+
 class code_push_server final : public gen_server::behaviour {
  public:
   gen_server::init_result init(const term&) override { return gen_server::init_result::ok(term()); }
 
   gen_server::result handle_call(const term& request, const term&, const term& state) override {
-    if (!(request.is_tuple(4) && request[0].is_atom(atom("load_binary")) && request[1].is_atom() &&
+    if (!(request.is_tuple(4) && request[0].is_atom(tags().load_binary) && request[1].is_atom() &&
           request[2].is_binary() && request[3].is_binary()))
       return gen_server::result::reply(tuple(atoms::error, atoms::badarg), state);
     const std::filesystem::path name = std::filesystem::path(std::string(request[2].as_binary())).filename();
@@ -54,7 +65,7 @@ namespace otp::node {
 std::vector<nl_result> code_push(atom module, const std::filesystem::path& file, const std::string& bytes,
                                  const std::vector<atom>& to, milliseconds timeout) {
   if (!in_process()) return runtime::current().run([&] { return code_push(module, file, bytes, to, timeout); });
-  const term request = tuple(atom("load_binary"), module, binary(file.string()), binary(bytes));
+  const term request = tuple(detail::dist::tags().load_binary, module, binary(file.string()), binary(bytes));
   const term collector = self();
   // One caller per node, so every node loads at the same time; each answers {Index, Result}.
   for (std::size_t i = 0; i < to.size(); ++i) {
@@ -69,14 +80,14 @@ std::vector<nl_result> code_push(atom module, const std::filesystem::path& file,
         result =
             tuple(atom("badrpc"), why.is_tuple(2) && why[0].is_atom(atoms::nodedown) ? term(atoms::nodedown) : why);
       }
-      send(collector, tuple(atom("code_push_result"), static_cast<std::int64_t>(i), result));
+      send(collector, tuple(detail::dist::tags().code_push_result, static_cast<std::int64_t>(i), result));
     });
   }
   std::vector<nl_result> results(to.size());
   for (std::size_t i = 0; i < to.size(); ++i) results[i].node = to[i];
   for (std::size_t got = 0; got < to.size(); ++got) {
-    const term answer =
-        *receive([](const term& m) { return m.is_tuple(3) && m[0].is_atom(atom("code_push_result")); }, infinity);
+    const term answer = *receive(
+        [](const term& m) { return m.is_tuple(3) && m[0].is_atom(detail::dist::tags().code_push_result); }, infinity);
     results[static_cast<std::size_t>(answer[1].as_int())].result = answer[2];
   }
   return results;

@@ -13,8 +13,8 @@
 #include "otp/log.hpp"
 #include "otp/node_table.hpp"
 #include "otp/term_text.hpp"
-#include "process_control_block.hpp"
-#include "registry.hpp"
+#include "processes/process_control_block.hpp"
+#include "processes/registry.hpp"
 
 namespace otp::detail::dist {
 

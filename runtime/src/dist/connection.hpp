@@ -34,9 +34,9 @@
 
 #include "dist/carrier.hpp"
 #include "dist/framing.hpp"
-#include "mailbox.hpp"
 #include "otp/term.hpp"
-#include "scheduler.hpp"
+#include "processes/mailbox.hpp"
+#include "processes/scheduler.hpp"
 
 namespace otp::detail::dist {
 

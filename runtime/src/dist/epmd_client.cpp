@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "big_endian.hpp"
+#include "terms/big_endian.hpp"
 
 namespace otp::detail::dist {
 

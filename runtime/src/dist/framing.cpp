@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "big_endian.hpp"
 #include "otp/external_format.hpp"
 #include "otp/term_text.hpp"
+#include "terms/big_endian.hpp"
 
 namespace otp::detail::dist {
 

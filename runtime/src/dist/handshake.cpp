@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "big_endian.hpp"
 #include "dist/flags.hpp"
+#include "terms/big_endian.hpp"
 
 namespace otp::detail::dist {
 namespace {

@@ -4,7 +4,8 @@
 // take a payload and throw handshake_error naming what is wrong with a garbled one; an error quotes
 // at most a short excerpt of what the peer sent. Trailing bytes after a send_name are ignored, as
 // OTP does. Nothing here makes an atom: a peer's name stays a string until its cookie is proven. The flows that use
-// these (initiator and acceptor, timeouts, simultaneous connects) live in net_kernel.cpp. Pure functions; thread-safe.
+// these (initiator and acceptor, timeouts, simultaneous connects) live in connection_setup.cpp. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <cstdint>

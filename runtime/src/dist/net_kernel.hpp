@@ -22,6 +22,9 @@
 // atom table, until the peer proved the cookie; only then does it take its place in the table (and
 // replace a connection the peer said was stale, as OTP 25 does). Incoming handshakes are capped
 // (pending_handshakes.hpp) and must end within setup_time; rejections are logged rate-limited.
+// The kernel's members are defined in two files: net_kernel.cpp (start, shutdown, the IO thread,
+// the table, node monitors) and connection_setup.cpp (the accept loop and the handshakes); the
+// router (router.cpp) and otp::node (node.cpp) are built on it.
 // Thread-safety: every public member may be called from any thread.
 #pragma once
 
@@ -34,19 +37,24 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "dist/connection.hpp"
 #include "dist/pending_handshakes.hpp"
 #include "dist/rate_limited_log.hpp"
 #include "dist/tls_context.hpp"
-#include "idle_poller.hpp"
 #include "otp/node.hpp"
 #include "otp/term.hpp"
+#include "processes/idle_poller.hpp"
 
 namespace otp::detail::dist {
+
+// "alive@host" as {"alive", "host"}.
+std::pair<std::string, std::string> split_node_name(std::string_view full);
 
 class net_kernel : public std::enable_shared_from_this<net_kernel> {
  public:

@@ -12,7 +12,6 @@ namespace {
 const atom erpc_atom("erpc");
 const atom return_atom("return");
 const atom throw_atom("throw");
-const atom error_atom("error");
 const atom exit_atom("exit");
 
 }  // namespace
@@ -22,17 +21,17 @@ outcome evaluate(atom module, atom function, const term& args) {
   const term undef_stack = list(tuple(module, function, args, term::make_list({})));
   const term stack = list(tuple(module, function, static_cast<std::int64_t>(arguments.size()), term::make_list({})));
   const auto f = rpc::lookup(module, function, arguments.size());
-  if (!f) return {error_atom, atom("undef"), undef_stack};
+  if (!f) return {atoms::error, atom("undef"), undef_stack};
   try {
     return {return_atom, (*f)(arguments), term()};
   } catch (const rpc::thrown& t) {
     return {throw_atom, t.value(), stack};
   } catch (const rpc::error& e) {
-    return {error_atom, e.reason(), stack};
+    return {atoms::error, e.reason(), stack};
   } catch (const exit_exception& e) {
     return {exit_atom, e.reason(), term()};
   } catch (const std::exception& e) {
-    return {error_atom, exit_reason_of(e), stack};
+    return {atoms::error, exit_reason_of(e), stack};
   }
 }
 
@@ -52,9 +51,9 @@ void execute_call(const term& args) {
   const term ref = args.elements()[0];
   const auto mfa = apply_arguments(args, 1);
   const outcome o = mfa ? evaluate(mfa->at(0).as_atom(), mfa->at(1).as_atom(), mfa->at(2))
-                        : outcome{error_atom, atom("badarg"),
+                        : outcome{atoms::error, atom("badarg"),
                                   list(tuple(atom("erlang"), atom("apply"), args.tail(), term::make_list({})))};
-  if (o.kind == error_atom) otp::exit(tuple(ref, error_atom, o.value, o.stack));
+  if (o.kind == atoms::error) otp::exit(tuple(ref, atoms::error, o.value, o.stack));
   otp::exit(tuple(ref, o.kind, o.value));
 }
 
@@ -71,7 +70,7 @@ void execute_cast(const term& args) {
   const auto mfa = apply_arguments(args, 0);
   if (!mfa) otp::exit(tuple(tuple(erpc_atom, atom("badarg")), term::make_list({})));
   const outcome o = evaluate(mfa->at(0).as_atom(), mfa->at(1).as_atom(), mfa->at(2));
-  if (o.kind != error_atom) return end_as(o);
+  if (o.kind != atoms::error) return end_as(o);
   const term cast_frame = list(tuple(erpc_atom, atom("execute_cast"), 3, term::make_list({})));
   otp::exit(tuple(tuple(atom("exception"), tuple(o.value, o.stack)), cast_frame));
 }

@@ -7,8 +7,8 @@
 // Thread-safety: every function may be called from any thread, in or outside a process.
 #pragma once
 
-#include "mailbox.hpp"
 #include "otp/term.hpp"
+#include "processes/mailbox.hpp"
 
 namespace otp::detail::dist {
 

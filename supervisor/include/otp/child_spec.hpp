@@ -44,7 +44,7 @@ enum class auto_shutdown { never, any_significant, all_significant };
 
 // brutal_kill, a timeout in milliseconds (exit(shutdown), then kill), or infinity.
 struct shutdown_spec {
-  enum class kind { brutal_kill, timeout, infinity } what = kind::timeout;
+  enum class kind { brutal_kill, timeout, infinity } tag = kind::timeout;
   std::int64_t ms = 5000;
 
   static shutdown_spec brutal_kill() { return {kind::brutal_kill, 0}; }

@@ -52,7 +52,7 @@ term to_term(strategy s);
 // What init returns: {ok, {Flags, Specs}} (typed or as terms), ignore, or any other value X
 // (start_link then returns {error, {bad_return, {Mod, init, X}}}).
 struct init_result {
-  enum class kind { ok, ok_terms, ignore, bad_return } what = kind::ok;
+  enum class kind { ok, ok_terms, ignore, bad_return } tag = kind::ok;
   flags sup_flags;
   std::vector<child_spec> children;
   term flags_term;  // kind::ok_terms: checked at start
@@ -67,19 +67,19 @@ struct init_result {
   }
   static init_result ok(term flags_value, term specs) {
     init_result r;
-    r.what = kind::ok_terms;
+    r.tag = kind::ok_terms;
     r.flags_term = std::move(flags_value);
     r.specs_term = std::move(specs);
     return r;
   }
   static init_result ignore() {
     init_result r;
-    r.what = kind::ignore;
+    r.tag = kind::ignore;
     return r;
   }
   static init_result bad_return(term value) {
     init_result r;
-    r.what = kind::bad_return;
+    r.tag = kind::bad_return;
     r.bad_value = std::move(value);
     return r;
   }
