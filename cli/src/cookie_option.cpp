@@ -37,17 +37,20 @@ std::optional<std::string> cookie_from(const po::variables_map& args) {
   }
 }
 
-void hide_cookie_arguments(int argc, char** argv) {
-  constexpr std::string_view option = "--cookie";
+void hide_secret_arguments(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--") return;
-    char* value = nullptr;
-    if (arg == option && i + 1 < argc)
-      value = argv[++i];
-    else if (arg.size() > option.size() && arg.starts_with(option) && arg[option.size()] == '=')
-      value = argv[i] + option.size() + 1;
-    if (value != nullptr) std::memset(value, 'x', std::strlen(value));
+    for (const std::string_view option : secret_options) {
+      char* value = nullptr;
+      if (arg == option && i + 1 < argc)
+        value = argv[++i];
+      else if (arg.size() > option.size() && arg.starts_with(option) && arg[option.size()] == '=')
+        value = argv[i] + option.size() + 1;
+      if (value == nullptr) continue;
+      std::memset(value, 'x', std::strlen(value));
+      break;
+    }
   }
 }
 

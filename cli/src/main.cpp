@@ -23,7 +23,7 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  otpctl::hide_cookie_arguments(argc, argv);  // parsed from `args`; gone from ps and /proc/PID/cmdline
+  otpctl::hide_secret_arguments(argc, argv);  // parsed from `args`; gone from ps and /proc/PID/cmdline
   if (args.empty()) {
     print_usage(std::cerr);
     return static_cast<int>(otpctl::exit_code::usage);

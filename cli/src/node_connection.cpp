@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "cookie_option.hpp"
-#include "node_errors.hpp"
+#include "otp/detail/release_errors.hpp"
 #include "otp/epmd.hpp"
 #include "otp/log.hpp"
 #include "otp/node.hpp"
@@ -147,7 +147,7 @@ exit_code with_node(std::string_view command, const po::variables_map& args, std
       try {
         code = body(session);
       } catch (const otp::exit_exception& e) {
-        code = session.fail(explain_call_failure(e.reason(), node));
+        code = session.fail(otp::release::explain_call_failure(e.reason(), node));
       } catch (const std::exception& e) {
         code = session.fail(e.what());
       }

@@ -16,7 +16,7 @@
 //   - the target is not running: EPMD on HOST knows no such name, or no EPMD answers there;
 //   - the target refused the connection although it is registered: most likely a wrong cookie;
 //   - the --cookie-file cannot be used (missing, readable by others, empty);
-//   - a call in `body` failed (node_errors.hpp explains noproc, nodedown, timeout);
+//   - a call in `body` failed (otp/detail/release_errors.hpp explains noproc, nodedown, timeout);
 //   - `body` did not finish in time (it is killed).
 // A malformed --node throws usage_error. Runtime log records below `error` are silenced unless
 // OTP_LOG_LEVEL is set, so that stderr carries otpctl's own lines only.

@@ -6,7 +6,7 @@
 #include <ostream>
 #include <vector>
 
-#include "node_errors.hpp"
+#include "otp/detail/release_errors.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
 #include "otp/version_order.hpp"
@@ -77,7 +77,7 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
     otp::receive([&](const term& m) { return m == ref; });
   }
   if (const auto reason = otp::release::release_handler::error_of(reply))
-    return s.fail(explain_install_error(*reason, s.node, vsn));
+    return s.fail(otp::release::explain_install_error(*reason, s.node, vsn));
   const auto report = otp::release::release_handler::decode_install_report(reply);
   const std::string& from = report.from_vsn;
   const bool up = otp::version_less(from, vsn);

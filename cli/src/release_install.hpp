@@ -11,7 +11,7 @@
 // code_change in a rolling update), followed by a hint when the release is not permanent, or as
 // one JSON object {"node","vsn","from_vsn","direction","duration_ms","modules_changed",
 // "processes_migrated","longest_pause_us","permanent"}.
-// A refused or failed install is one line on err (node_errors.hpp) and exit_code::failed.
+// A refused or failed install is one line on err (otp/detail/release_errors.hpp) and exit_code::failed.
 //
 // Must run inside a with_node body (a process of the hidden node).
 #pragma once

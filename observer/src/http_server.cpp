@@ -1,8 +1,9 @@
 // The HTTP server described in http_server.hpp: Beast's synchronous reads and writes, each
 // connection on a thread of its own; stopping shuts the sockets down (shutdown(2) wakes a thread
-// blocked on them) and joins the threads.
+// blocked on them) and joins the threads. Each request is read with a parser bounded by the limits.
 #include "http_server.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -115,23 +116,65 @@ void http_server::reap_finished() {
   }
 }
 
+namespace {
+
+// After an answer that ends a connection early (a request over a limit): ends this side, then reads
+// and drops what the client still sends — at most max_body_bytes, and only while it keeps coming
+// — so that the client reads the answer instead of a reset connection.
+void drain(tcp::socket& socket) {
+  const int fd = socket.native_handle();
+  ::shutdown(fd, SHUT_WR);
+  constexpr int patience_ms = 1000;
+  char scratch[4096];
+  for (std::size_t dropped = 0; dropped < max_body_bytes;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, patience_ms) != 1) return;
+    const ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+    if (n <= 0) return;
+    dropped += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
 void http_server::serve(connection& c) {
-  boost::beast::flat_buffer buffer;
+  // Room for one request at its limits and no more: a read past it fails (buffer_overflow).
+  boost::beast::flat_buffer buffer(max_header_bytes + max_body_bytes);
   for (;;) {
-    http::request<http::string_body> req;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(max_header_bytes);
+    parser.body_limit(max_body_bytes);
     boost::system::error_code ec;
-    http::read(c.socket, buffer, req, ec);
+    http::read(c.socket, buffer, parser, ec);
+    if (ec == http::error::header_limit || ec == http::error::body_limit) {
+      const bool header = ec == http::error::header_limit;
+      http::response<http::string_body> res{
+          header ? http::status::request_header_fields_too_large : http::status::payload_too_large, 11};
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.keep_alive(false);
+      res.body() = header ? "the request's header is over " + std::to_string(max_header_bytes) + " bytes\n"
+                          : "the request's body is over " + std::to_string(max_body_bytes) + " bytes\n";
+      res.prepare_payload();
+      http::write(c.socket, res, ec);
+      if (!ec) drain(c.socket);
+      return;
+    }
     if (ec) return;
+    http::request<http::string_body>& req = parser.get();
     http_request r;
     r.method = std::string(req.method_string());
     const std::string_view target = req.target();
     const std::size_t q = target.find('?');
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+    r.authorization = std::string(req[http::field::authorization]);
+    r.body = std::move(req.body());
+    const bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
     http_response answer;
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
-      answer = {405, "text/plain; charset=utf-8", "only GET and HEAD are served\n"};
-    } else if (!stream_prefix_.empty() && r.path.starts_with(stream_prefix_)) {
+    if (!reads && req.method() != http::verb::post) {
+      answer = {
+          405, "text/plain; charset=utf-8", "only GET, HEAD and POST are served\n", {{"Allow", "GET, HEAD, POST"}}};
+    } else if (reads && !stream_prefix_.empty() && r.path.starts_with(stream_prefix_)) {
       const std::string header =
           "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
           "Connection: close\r\n\r\n";
@@ -142,12 +185,13 @@ void http_server::serve(connection& c) {
       try {
         answer = on_request_(r);
       } catch (const std::exception& e) {
-        answer = {500, "text/plain; charset=utf-8", std::string(e.what()) + "\n"};
+        answer = {500, "text/plain; charset=utf-8", std::string(e.what()) + "\n", {}};
       }
     }
     http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
     res.set(http::field::content_type, answer.content_type);
     res.set(http::field::cache_control, "no-cache");
+    for (const auto& [field, value] : answer.headers) res.set(field, value);
     res.keep_alive(req.keep_alive());
     res.body() = std::move(answer.body);
     res.prepare_payload();

@@ -2,10 +2,16 @@
 // listening socket, one thread that accepts, and one thread per connection (an observer has a few
 // clients: a browser or two and a Prometheus scraper).
 //
-// A request whose path starts with `stream_prefix` is a server-sent-events stream: the connection
+// A GET whose path starts with `stream_prefix` is a server-sent-events stream: the connection
 // gets a text/event-stream header and is handed to `on_stream`, which sends events until the
-// client leaves or the server stops. Any other GET is answered by `on_request` (keep-alive
-// honoured). Only GET and HEAD are served; anything else is 405.
+// client leaves or the server stops. Any other GET, HEAD or POST is answered by `on_request`
+// (keep-alive honoured), which decides what each path accepts; any other method is 405.
+//
+// Limits: a request's header may take max_header_bytes and its body max_body_bytes; beyond them
+// it is answered 431 or 413 and the connection closed, and no more than the limits is ever held
+// (a body's declared length over the limit is refused before any of it is read). What the client
+// still sends after such an answer is read and dropped, at most max_body_bytes of it and only
+// while it keeps coming, so that it sees the answer rather than a reset connection.
 //
 // Ownership and thread-safety: the server owns its threads and sockets. The handlers run on the
 // connection threads, several at once. The destructor stops the server: it closes the listener
@@ -14,6 +20,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -22,19 +29,27 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace otp::observer::detail {
 
+inline constexpr std::size_t max_header_bytes = 8 * 1024;
+inline constexpr std::size_t max_body_bytes = 16 * 1024;
+
 struct http_request {
-  std::string method;  // GET, HEAD
-  std::string path;    // the target without its query
-  std::string query;   // after '?', "" when none
+  std::string method;         // GET, HEAD, POST
+  std::string path;           // the target without its query
+  std::string query;          // after '?', "" when none
+  std::string authorization;  // the Authorization header, "" when none
+  std::string body;           // "" when none
 };
 
 struct http_response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more header fields (Allow, WWW-Authenticate)
 };
 
 // A server-sent-events connection as a stream handler sees it.

@@ -1,8 +1,9 @@
-// The observer's routes (observer.hpp) over http_server, node_view for the data and the assets
-// built into the library.
+// The observer's routes (observer.hpp) over http_server, node_view for the data, node_actions for
+// the actions and the assets built into the library.
 #include "otp/observer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 #include <string_view>
@@ -10,7 +11,11 @@
 
 #include "assets.hpp"
 #include "http_server.hpp"
+#include "node_actions.hpp"
 #include "node_view.hpp"
+#include "otp/detail/release_errors.hpp"
+#include "otp/node.hpp"
+#include "otp/process.hpp"
 
 namespace otp::observer {
 
@@ -20,6 +25,8 @@ using detail::http_request;
 using detail::http_response;
 
 constexpr const char* json_type = "application/json";
+constexpr const char* text_type = "text/plain; charset=utf-8";
+constexpr std::string_view actions_prefix = "/api/actions/";
 constexpr std::int64_t default_history = 100;
 // How long an endpoint waits for the node: an install keeps the release handler busy a few seconds
 // at most.
@@ -54,7 +61,48 @@ boost::json::array sorted_processes(boost::json::array all, const std::string& k
   return all;
 }
 
-http_response json(const boost::json::value& v) { return {200, json_type, boost::json::serialize(v)}; }
+http_response json(const boost::json::value& v) { return {200, json_type, boost::json::serialize(v), {}}; }
+
+http_response json_error(unsigned status, const std::string& why) {
+  return {status, json_type, boost::json::serialize(boost::json::object{{"error", why}}), {}};
+}
+
+// A body that is not what an action takes (400); what() names what is wrong.
+struct bad_body : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// The text of `key` in an action's body; throws bad_body when it is missing or not a non-empty string.
+std::string required_text(const boost::json::object& body, const char* key, const char* what) {
+  const boost::json::value* v = body.if_contains(key);
+  if (v == nullptr || !v->is_string() || v->as_string().empty())
+    throw bad_body(std::string("\"") + key + "\" (a string: " + what + ") is missing");
+  return std::string(v->as_string());
+}
+
+// Whether `header` is "Bearer <token>" (the scheme in any case). The time it takes depends on the
+// token's length only, never on how much of it a guess got right.
+bool bearer_matches(std::string_view header, const std::string& token) {
+  constexpr std::string_view scheme = "bearer ";
+  if (header.size() < scheme.size() || !std::equal(scheme.begin(), scheme.end(), header.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      }))
+    return false;
+  const std::string_view given = header.substr(scheme.size());
+  unsigned diff = given.size() == token.size() ? 0 : 1;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    diff |= static_cast<unsigned char>(token[i]) ^ static_cast<unsigned char>(i < given.size() ? given[i] : 0);
+  return diff == 0;
+}
+
+// The token the actions take: the one given, else the node's cookie; none when actions are off.
+std::string actions_token(const observer_options& o) {
+  if (!o.actions) return "";
+  const std::string token = o.token.empty() ? node::cookie() : o.token;
+  if (token.empty())
+    throw std::invalid_argument("observer actions need a token, and this process has no node cookie to stand for it");
+  return token;
+}
 
 std::string text_of_env(const term& v) {
   if (v.is_binary()) return std::string(v.as_binary());
@@ -77,13 +125,20 @@ struct observer::impl {
       : options(std::move(o)),
         view(options.node, request_timeout),
         live(options.node, std::max(options.update_interval, std::chrono::milliseconds(500))),
+        actions(options.node, view),
+        token(actions_token(options)),
         server(
             options.bind, options.port, [this](const http_request& r) { return answer(r); }, "/events",
             [this](const http_request&, detail::event_stream& s) { stream(s); }) {}
 
   http_response answer(const http_request& r) const {
+    if (r.path.starts_with(actions_prefix)) return act(r);
+    if (r.method == "POST")
+      return {405, text_type, "only GET and HEAD are served at " + r.path + "\n", {{"Allow", "GET, HEAD"}}};
     if (r.path == "/" || r.path == "/index.html") return asset("index.html");
-    if (r.path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", view.metrics()};
+    if (r.path == "/api/actions")
+      return json(boost::json::object{{"enabled", options.actions}, {"token_is_cookie", options.token.empty()}});
+    if (r.path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", view.metrics(), {}};
     if (r.path == "/api/overview") return json(view.overview());
     if (r.path == "/api/status") return json(view.status());
     if (r.path == "/api/processes")
@@ -97,13 +152,60 @@ struct observer::impl {
       const std::string name = r.path.substr(1);
       if (detail::find_asset(name) != nullptr) return asset(name);
     }
-    return {404, "text/plain; charset=utf-8", "no such page: " + r.path + "\n"};
+    return {404, text_type, "no such page: " + r.path + "\n", {}};
   }
 
   static http_response asset(const std::string& name) {
     const detail::asset* a = detail::find_asset(name);
-    return {200, std::string(a->content_type), std::string(a->bytes)};
+    return {200, std::string(a->content_type), std::string(a->bytes), {}};
   }
+
+  // An action: which one, whether actions are on (403), the token (401), the body (400), then
+  // its outcome.
+  http_response act(const http_request& r) const {
+    const std::string action = r.path.substr(actions_prefix.size());
+    if (action != "relup" && action != "rollback" && action != "restart_child")
+      return json_error(404, "no action " + action + " (relup, rollback, restart_child)");
+    if (r.method != "POST") return {405, text_type, "an action is a POST\n", {{"Allow", "POST"}}};
+    if (!options.actions)
+      return json_error(403,
+                        "actions are disabled on this observer: start the node with --observer-actions (or "
+                        "`actions: true` in its config file's observer entry), or run otpctl observer with --actions");
+    if (!bearer_matches(r.authorization, token)) {
+      http_response refused =
+          json_error(401, std::string("actions need the header 'Authorization: Bearer TOKEN' with ") +
+                              (options.token.empty() ? "the node's cookie" : "the observer's token"));
+      refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"otp-cpp observer\"");
+      return refused;
+    }
+    boost::system::error_code ec;
+    const boost::json::value body = r.body.empty() ? boost::json::object() : boost::json::parse(r.body, ec);
+    if (ec) return json_error(400, "the body is not JSON: " + ec.message());
+    if (!body.is_object()) return json_error(400, "the body must be a JSON object");
+    const boost::json::object& fields = body.as_object();
+    try {
+      if (action == "relup") return json(actions.relup(required_text(fields, "vsn", "the release to install")));
+      if (action == "rollback") {
+        const bool named = fields.contains("vsn");
+        return json(actions.rollback(named ? std::optional(required_text(fields, "vsn", "the release to go back to"))
+                                           : std::nullopt));
+      }
+      const boost::json::value* child = fields.if_contains("child");
+      if (child == nullptr || child->is_null())
+        throw bad_body("\"child\" (the child's id, as /api/status shows it) is missing");
+      return json(actions.restart_child(
+          required_text(fields, "supervisor", "the supervisor's pid as /api/status shows it, or its registered name"),
+          *child));
+    } catch (const bad_body& e) {
+      return json_error(400, e.what());
+    } catch (const detail::action_error& e) {
+      return json_error(e.status, e.what());
+    } catch (const exit_exception& e) {
+      return json_error(502, release::explain_call_failure(e.reason(), observed()));
+    }
+  }
+
+  atom observed() const { return options.node == atoms::undefined ? node::name() : options.node; }
 
   // What an `update` event carries. Each part is asked for separately and left out (named in
   // `stale`) when it did not come in time: while the release handler runs an install it answers
@@ -159,9 +261,11 @@ struct observer::impl {
   }
 
   observer_options options;
-  detail::node_view view;      // for the endpoints
-  detail::node_view live;      // for the events: it waits no longer than an update's interval
-  detail::http_server server;  // last: it stops (joining its threads) before the rest goes
+  detail::node_view view;        // for the endpoints
+  detail::node_view live;        // for the events: it waits no longer than an update's interval
+  detail::node_actions actions;  // the actions, which find supervisors through `view`
+  std::string token;             // the actions' bearer token; "" while they are off
+  detail::http_server server;    // last: it stops (joining its threads) before the rest goes
 };
 
 observer::observer(observer_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -191,8 +295,22 @@ std::optional<observer_options> options_from_config(const release::configuration
           throw std::invalid_argument("observer: bind must be an address, such as \"127.0.0.1\", not " +
                                       value.to_string());
         }
+      } else if (key == atom("actions")) {
+        if (!value.is_atom(atoms::true_) && !value.is_atom(atoms::false_))
+          throw std::invalid_argument("observer: actions must be true or false, not " + value.to_string());
+        o.actions = value.is_atom(atoms::true_);
+      } else if (key == atom("token")) {
+        const std::invalid_argument bad("observer: token must be a non-empty text, such as \"s3cret\", not " +
+                                        value.to_string());
+        try {
+          o.token = text_of_env(value);
+        } catch (const std::invalid_argument&) {
+          throw bad;
+        }
+        if (o.token.empty()) throw bad;
       } else {
-        throw std::invalid_argument("observer: unknown key " + std::string(key.text()) + " (port, bind)");
+        throw std::invalid_argument("observer: unknown key " + std::string(key.text()) +
+                                    " (port, bind, actions, token)");
       }
     }
     return o;

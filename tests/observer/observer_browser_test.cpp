@@ -2,8 +2,9 @@
 // scripts/setup.sh; the test fails when it is missing) loads the page of a node started with
 // --observer-port, and the test reads the page's DOM through the DevTools protocol (a WebSocket,
 // Boost.Beast's client) while it runs: the counter's tree appears, and after a crash of the
-// counter the restart count on the page changes without a reload. Every wait polls the DOM until
-// a condition holds or the deadline passes.
+// counter the restart count on the page changes without a reload. With --observer-actions, the
+// counter's restart button, clicked with the token entered, gives it a new pid. Every wait polls
+// the DOM until a condition holds or the deadline passes.
 #include <gtest/gtest.h>
 
 #include <boost/beast/core/detail/base64.hpp>
@@ -115,6 +116,55 @@ std::string base64_decoded(const std::string& text) {
 constexpr const char* worker_restarts =
     R"((() => { const li = document.querySelector('#trees ul.tree > li[data-id="counter"] > ul > li[data-id="counter"]');
              return li ? li.dataset.restarts : null; })())";
+
+// The counter worker's pid on the page, and its restart button.
+constexpr const char* worker_pid =
+    R"((() => { const li = document.querySelector('#trees ul.tree > li[data-id="counter"] > ul > li[data-id="counter"]');
+             return li ? li.dataset.pid : null; })())";
+constexpr const char* click_restart =
+    R"(document.querySelector('#trees li[data-id="counter"] > ul > li[data-id="counter"] > button[data-action="restart"]').click())";
+constexpr const char* outcome_status =
+    R"((() => { const o = document.getElementById('action-outcome'); return o.dataset.status || null; })())";
+
+TEST(ObserverBrowser, ARestartClickedWithTheTokenGivesTheCounterANewPid) {
+  counter_root root;
+  observed_node node(root, {"--observer-port", "0", "--observer-actions"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(node.port()) + "/";
+  browser chromium(url, root.log());
+  chromium.attach(url);
+  std::string before;
+  ASSERT_TRUE(eventually([&] {
+    const json::value pid = chromium.evaluate(worker_pid);
+    if (pid.is_string()) before = std::string(pid.as_string());
+    return pid.is_string() &&
+           chromium.evaluate(R"(document.querySelector('#trees button[data-action="restart"]') !== null)") == true;
+  })) << chromium.evaluate("document.body.innerHTML");
+  EXPECT_EQ(chromium.evaluate("document.getElementById('actions').hidden"), false);
+  auto enter_token = [&](const std::string& token) {
+    chromium.evaluate("(() => { const t = document.getElementById('action-token'); t.value = '" + token +
+                      "'; t.dispatchEvent(new Event('input')); })()");
+  };
+
+  // A wrong token: refused, and the counter keeps its pid.
+  enter_token("wrong");
+  chromium.evaluate(click_restart);
+  EXPECT_TRUE(eventually([&] { return chromium.evaluate(outcome_status) == "401"; }))
+      << chromium.evaluate("document.getElementById('action-outcome').textContent");
+  EXPECT_EQ(chromium.evaluate(worker_pid), before.c_str());
+
+  enter_token(cookie);
+  EXPECT_EQ(chromium.evaluate("sessionStorage.getItem('otp-observer-token')"), cookie.c_str());
+  chromium.evaluate(click_restart);
+  EXPECT_TRUE(eventually([&] { return chromium.evaluate(outcome_status) == "200"; }))
+      << chromium.evaluate("document.getElementById('action-outcome').textContent");
+  json::value after;
+  EXPECT_TRUE(eventually([&] {
+    after = chromium.evaluate(worker_pid);
+    return after.is_string() && after != before.c_str();
+  })) << chromium.evaluate("document.body.innerHTML");
+  const json::value said = chromium.evaluate("document.getElementById('action-outcome').textContent");
+  EXPECT_NE(std::string(said.as_string()).find(std::string(after.as_string())), std::string::npos) << said;
+}
 
 TEST(ObserverBrowser, ThePageShowsTheTreeAndARestartWithoutAReload) {
   counter_root root;

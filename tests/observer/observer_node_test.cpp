@@ -318,4 +318,40 @@ TEST(ObserverDocs, TheCommandsOfTheGuide) {
   EXPECT_EQ(node.stop(SIGINT), 0);
 }
 
+// The actions of the guide ("Actions"): the node started with --observer-actions, then the three
+// curl commands with the cookie file's cookie as the token.
+TEST(ObserverDocs, TheActionsOfTheGuide) {
+  counter_root root;
+  const fs::path cookie_file = root.root() / "shop.cookie";
+  std::ofstream(cookie_file) << cookie << "\n";
+  fs::permissions(cookie_file, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string name = unique_node();
+  child_program node({OTP_OTPCTL, "start", "--name", name, "--root", root.root().string(), "--cookie-file",
+                      cookie_file.string(), "--observer-port", "0", "--observer-actions"},
+                     root.log());
+  const std::uint16_t port = port_in(node.read_line());
+  ASSERT_NE(port, 0) << slurp(root.log());
+  ASSERT_TRUE(node.read_line().starts_with("node " + name + " is running"));
+  ASSERT_EQ(otpctl_on(name, "unpack", {"--vsn", "1.1.0", example_counter_root().string()}).code, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  auto action = [&](const std::string& body, const std::string& route) {
+    const auto [code, said] = shell("curl -s -H \"Authorization: Bearer $(cat " + cookie_file.string() + ")\" -d '" +
+                                    body + "' " + url + "/api/actions/" + route);
+    EXPECT_EQ(code, 0) << said;
+    return json::parse(said);
+  };
+
+  const json::value restarted = action(R"({"supervisor":"counter_sup","child":"counter"})", "restart_child");
+  EXPECT_EQ(restarted.at("child"), "counter") << restarted;
+  EXPECT_NE(restarted.at("pid"), restarted.at("old_pid"));
+  const json::value up = action(R"({"vsn":"1.1.0"})", "relup");
+  EXPECT_EQ(up.at("direction"), "up") << up;
+  EXPECT_EQ(up.at("from_vsn"), "1.0.0");
+  const json::value down = action("{}", "rollback");
+  EXPECT_EQ(down.at("direction"), "down") << down;
+  EXPECT_EQ(down.at("vsn"), "1.0.0");
+  EXPECT_EQ(down.at("permanent"), true);
+  EXPECT_EQ(node.stop(SIGINT), 0);
+}
+
 }  // namespace

@@ -1,6 +1,6 @@
 // Support for the observer's tests: a program run as a child process whose stdout lines are read
 // with a deadline (a node started by `otpctl start --observer-port 0`, or `otpctl observer`), an
-// HTTP client on Boost.Beast, and waits on a condition with a deadline. Nothing sleeps to
+// HTTP client on Boost.Beast (GET, POST, and raw requests), and waits on a condition with a deadline. Nothing sleeps to
 // synchronise: a wait polls its condition until it holds or the deadline passes. Every process a
 // test starts is killed and reaped by its RAII owner.
 #pragma once
@@ -129,6 +129,47 @@ inline http_reply http_get(std::uint16_t port, const std::string& target) {
   http::response<http::string_body> res;
   http::read(socket, buffer, res);
   return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+// POST http://127.0.0.1:port/target with `body` (JSON) and, when not empty, an Authorization
+// header.
+inline http_reply http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                            const std::string& authorization = "") {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  req.keep_alive(false);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+// `request` as it is written (raw bytes: a request a client library would not send), then the
+// answer's status line, or "" when the server closed the connection without one.
+inline std::string raw_status_line(std::uint16_t port, const std::string& request) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  boost::asio::write(socket, boost::asio::buffer(request), ec);
+  std::string answer;
+  char chunk[4096];
+  while (answer.find("\r\n") == std::string::npos) {
+    const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+    if (ec) break;
+    answer.append(chunk, n);
+  }
+  return answer.substr(0, answer.find("\r\n"));
 }
 
 inline boost::json::value get_json(std::uint16_t port, const std::string& target) {

@@ -29,11 +29,18 @@ void declare(po::options_description& options, po::options_description&, po::pos
                         "the port to serve on (0: a free one, printed)");
   options.add_options()("bind", po::value<std::string>()->default_value("127.0.0.1")->value_name("ADDR"),
                         "the address to listen on");
+  options.add_options()("actions", "let the observer install, roll back and restart children (behind a token)");
+  options.add_options()("token", po::value<std::string>()->value_name("T"),
+                        "the token the actions need (default: the cookie; hidden from ps)");
 }
 
 exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& err) {
   const int port = args["port"].as<int>();
   if (port < 0 || port > 65535) throw usage_error("--port must be 0..65535 (0: a free port)");
+  const bool actions = args.count("actions") > 0;
+  const std::string token = args.count("token") ? args["token"].as<std::string>() : "";
+  if (args.count("token") && !actions) throw usage_error("--token needs --actions");
+  if (args.count("token") && token.empty()) throw usage_error("--token must not be empty");
   // Blocked before the runtime's threads exist, so that only the waiter below takes them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -47,6 +54,8 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
         options.bind = args["bind"].as<std::string>();
         options.port = static_cast<std::uint16_t>(port);
         options.node = s.node;
+        options.actions = actions;
+        options.token = token;
         otp::observer::observer serving(options);
         otp::node::monitor_node(s.node, true);
         out << "observer of node " << s.node_name() << " at " << serving.url() << " (Ctrl-C or SIGTERM stops it)"
@@ -77,13 +86,15 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
 
 const command observer{
     "observer",
-    "observer --node NAME@HOST [--cookie C] [--port PORT] [--bind ADDR]",
+    "observer --node NAME@HOST [--cookie C] [--port PORT] [--bind ADDR] [--actions [--token T]]",
     "Serve the web observer and Prometheus metrics of a running node.",
     "Connects to the node as a hidden node and serves, at http://ADDR:PORT/ (127.0.0.1 and a free\n"
     "port by default, printed once listening), the page that shows its supervision trees, processes,\n"
     "applications, releases, history and installs, live; its JSON endpoints under /api/; and\n"
-    "/metrics for Prometheus (docs/observer.md). Read-only. It runs until Ctrl-C or SIGTERM (exit 0)\n"
-    "or until the node goes down (exit 1).\n\n"
+    "/metrics for Prometheus (docs/observer.md). Read-only unless --actions lets it install a\n"
+    "release, roll back and restart a child of the node, each only for a request with\n"
+    "'Authorization: Bearer TOKEN': the cookie, or --token T. It runs until Ctrl-C or SIGTERM (exit\n"
+    "0) or until the node goes down (exit 1).\n\n"
     "Exit status: 0 stopped by a signal; 1 the node is unreachable or went down, or the port cannot\n"
     "be listened on; 2 usage.",
     &declare,

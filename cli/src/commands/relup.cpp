@@ -9,7 +9,7 @@
 
 #include "cluster_scope.hpp"
 #include "node_connection.hpp"
-#include "node_errors.hpp"
+#include "otp/detail/release_errors.hpp"
 #include "otp/release_handler.hpp"
 #include "release_install.hpp"
 
@@ -32,7 +32,7 @@ void declare(po::options_description& options, po::options_description& argument
 exit_code dry_run(const node_session& s, const std::string& vsn, bool as_json, std::ostream& out) {
   namespace rh = otp::release::release_handler;
   const otp::term reply = rh::check_install(vsn, s.release_handler());
-  if (const auto reason = rh::error_of(reply)) return s.fail(explain_release_error(*reason, s.node));
+  if (const auto reason = rh::error_of(reply)) return s.fail(otp::release::explain_release_error(*reason, s.node));
   const rh::install_plan plan = rh::decode_install_plan(reply);
   const std::string& from = plan.from_vsn;
   const std::string direction = plan.upgrade ? "up" : "down";

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "node_connection.hpp"
-#include "node_errors.hpp"
+#include "otp/detail/release_errors.hpp"
 #include "otp/release_handler.hpp"
 
 namespace otpctl::commands {
@@ -27,7 +27,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   return with_node("remove", args, err, [&](const node_session& s) {
     const otp::term reply = otp::release::release_handler::remove(vsn, s.release_handler());
     if (const auto reason = otp::release::release_handler::error_of(reply))
-      return s.fail(explain_release_error(*reason, s.node));
+      return s.fail(otp::release::explain_release_error(*reason, s.node));
     out << "removed release " << vsn << " from node " << s.node_name() << "\n";
     return exit_code::ok;
   });

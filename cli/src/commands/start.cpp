@@ -44,8 +44,9 @@ otp::release::node_config config_from(const po::variables_map& args) {
   return config;
 }
 
-// The web observer's settings: --observer-port and --observer-bind over the config file's
-// `observer` entry; nullopt when neither asks for one (it is off by default).
+// The web observer's settings: --observer-port, --observer-bind, --observer-actions and
+// --observer-token over the config file's `observer` entry; nullopt when neither asks for one (it
+// is off by default).
 std::optional<otp::observer::observer_options> observer_from(const po::variables_map& args,
                                                              const otp::release::node_config& config) {
   std::optional<otp::observer::observer_options> options;
@@ -71,6 +72,16 @@ std::optional<otp::observer::observer_options> observer_from(const po::variables
   if (args.count("observer-bind")) {
     if (!options) throw usage_error("--observer-bind needs --observer-port (or an observer entry in --config)");
     options->bind = args["observer-bind"].as<std::string>();
+  }
+  if (args.count("observer-actions")) {
+    if (!options) throw usage_error("--observer-actions needs --observer-port (or an observer entry in --config)");
+    options->actions = true;
+  }
+  if (args.count("observer-token")) {
+    if (!options || !options->actions)
+      throw usage_error("--observer-token needs --observer-actions (or actions: true in --config's observer entry)");
+    options->token = args["observer-token"].as<std::string>();
+    if (options->token.empty()) throw usage_error("--observer-token must not be empty");
   }
   return options;
 }
@@ -149,6 +160,9 @@ void declare(po::options_description& options, po::options_description&, po::pos
       "serve the web observer and /metrics on PORT (0: a free one; docs/observer.md)");
   add("observer-bind", po::value<std::string>()->value_name("ADDR"),
       "the address the observer listens on (default 127.0.0.1)");
+  add("observer-actions", "let the observer install, roll back and restart children (behind a token)");
+  add("observer-token", po::value<std::string>()->value_name("T"),
+      "the token the observer's actions need (default: the node's cookie; hidden from ps)");
   add("daemon", "detach under a watchdog; return once the node is up");
   add("max-restarts", po::value<int>()->value_name("N")->default_value(5),
       "with --daemon: boots of a node that died allowed within the restart period");
@@ -206,7 +220,7 @@ const command start{
     "start",
     "start (--name NAME@HOST | --sname NAME) --root DIR [--release ARCHIVE] [--cookie C | --cookie-file PATH] "
     "[--tls-cert FILE --tls-key FILE (--tls-ca FILE | --tls-no-verify)] [--first-boot VSN] [--config FILE] "
-    "[--observer-port PORT [--observer-bind ADDR]] [--daemon "
+    "[--observer-port PORT [--observer-bind ADDR] [--observer-actions [--observer-token T]]] [--daemon "
     "[--timeout MS] [--log-max-size BYTES] [--log-keep N] "
     "[--max-restarts N] [--restart-period S]]",
     "Boot a release root's permanent release as a node, here or as a daemon.",
@@ -231,7 +245,9 @@ const command start{
     "With --observer-port PORT (or an `observer: {port: PORT}` entry in the config file) the\n"
     "node serves the web observer and Prometheus metrics at http://127.0.0.1:PORT/ (--observer-bind\n"
     "ADDR to listen elsewhere; PORT 0 takes a free port) and prints 'observer at URL' before it is\n"
-    "ready. It is read-only and off by default (docs/observer.md).\n\n"
+    "ready. It is off by default (docs/observer.md) and read-only unless --observer-actions (or\n"
+    "`actions: true`) lets it install a release, roll back and restart a child, each only for a\n"
+    "request with 'Authorization: Bearer TOKEN': the node's cookie, or --observer-token T.\n\n"
     "The cookie: --cookie-file PATH (a file readable by its owner only) or ~/.erlang.cookie keep it\n"
     "from other users; a --cookie value is visible in the process list until otpctl hides it.\n\n"
     "With --tls-cert, --tls-key and --tls-ca the node's distribution runs over TLS (Erlang's\n"

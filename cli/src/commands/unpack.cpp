@@ -6,7 +6,7 @@
 #include <string>
 
 #include "node_connection.hpp"
-#include "node_errors.hpp"
+#include "otp/detail/release_errors.hpp"
 #include "otp/release_handler.hpp"
 #include "release_source.hpp"
 
@@ -48,7 +48,7 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
     const otp::term reply =
         otp::release::release_handler::unpack_from(source->root(), source->vsn(), s.release_handler());
     if (const auto reason = otp::release::release_handler::error_of(reply))
-      return s.fail(explain_release_error(*reason, s.node));
+      return s.fail(otp::release::explain_release_error(*reason, s.node));
     out << "unpacked release " << source->vsn() << " on node " << s.node_name() << "\n";
     return exit_code::ok;
   });

@@ -1,4 +1,5 @@
-// One-line explanations of what went wrong on the far side, for otpctl's messages on stderr:
+// One-line explanations of what went wrong on the far side, shared by otpctl (its messages on
+// stderr) and the web observer's actions (their JSON answers), so both say the same:
 // the exit reason of a failed call to a node (noproc, nodedown, timeout, a server that died) and
 // the {error, Reason} replies of a node's release handler (docs/release-handler.md).
 //
@@ -12,7 +13,7 @@
 
 #include "otp/term.hpp"
 
-namespace otpctl {
+namespace otp::release {
 
 // The reason of an otp::exit_exception thrown by a call to a server on `node`
 // (gen_server::call's {noproc, Where}, {{nodedown, Node}, Where}, {timeout, Where}, ...).
@@ -26,4 +27,4 @@ std::string explain_release_error(const otp::term& reason, otp::atom node);
 // install was attempted and undone, and why; any other reason as explain_release_error.
 std::string explain_install_error(const otp::term& reason, otp::atom node, const std::string& vsn);
 
-}  // namespace otpctl
+}  // namespace otp::release

@@ -1,9 +1,9 @@
-// The wording of otpctl's remote failures.
-#include "node_errors.hpp"
+// The wording of remote failures (release_errors.hpp).
+#include "otp/detail/release_errors.hpp"
 
 #include <string_view>
 
-namespace otpctl {
+namespace otp::release {
 
 namespace {
 
@@ -112,4 +112,4 @@ std::string explain_release_error(const term& reason, atom node) {
   return "the release handler" + on + " refused: " + reason.to_string();
 }
 
-}  // namespace otpctl
+}  // namespace otp::release
