@@ -10,7 +10,7 @@ namespace {
 using otp::atom;
 using otp::parse_term;
 
-TEST(InstallErrorMessage, AFailedCodeChangeSaysTheInstallWasAttemptedAndUndoneAndWhy) {
+TEST(ReleaseErrors, AFailedCodeChangeSaysTheInstallWasAttemptedAndUndoneAndWhy) {
   const otp::term reason =
       otp::tuple(atom("code_change_failed"), parse_term("<0.42.0>"), atom("kv_store"), otp::binary("1.0.0"),
                  parse_term("{badarg, <<\"kv_store refuses to migrate\">>}"));
@@ -20,7 +20,7 @@ TEST(InstallErrorMessage, AFailedCodeChangeSaysTheInstallWasAttemptedAndUndoneAn
             "every change it made was rolled back and the node still runs the release it ran before");
 }
 
-TEST(InstallErrorMessage, ASuspendThatTimedOutIsAlsoAnAttemptUndone) {
+TEST(ReleaseErrors, ASuspendThatTimedOutIsAlsoAnAttemptUndone) {
   const otp::term reason = otp::tuple(atom("suspend_failed"), parse_term("<0.7.0>"), atom("kv_store"), atom("timeout"));
   EXPECT_EQ(otp::release::explain_install_error(reason, atom("kv@127.0.0.1"), "1.1.0"),
             "the install of release 1.1.0 on node kv@127.0.0.1 was attempted and undone: process <0.7.0> running "
@@ -28,7 +28,7 @@ TEST(InstallErrorMessage, ASuspendThatTimedOutIsAlsoAnAttemptUndone) {
             "the release it ran before");
 }
 
-TEST(InstallErrorMessage, ARefusalBeforeTryingKeepsItsOwnWording) {
+TEST(ReleaseErrors, ARefusalBeforeTryingKeepsItsOwnWording) {
   EXPECT_EQ(otp::release::explain_install_error(otp::tuple(atom("unknown_release"), otp::binary("2.0.0")),
                                                 atom("kv@127.0.0.1"), "2.0.0"),
             "no release 2.0.0 on node kv@127.0.0.1");
