@@ -32,7 +32,7 @@ term change_term(const change_spec& c) {
   return c.advanced ? tuple(atom_term("advanced"), c.extra) : atom_term("soft");
 }
 
-term purge_term(purge_method p) { return a(to_string(p)); }
+term purge_term(purge_method p) { return atom_term(to_string(p)); }
 
 term apply_term(const apply& x) {
   return tuple(x.module, x.function, term::make_list(std::vector<term>(x.args.begin(), x.args.end())));
@@ -210,7 +210,7 @@ term to_term(const low_instruction& i) {
           [](const code_change& x) {
             std::vector<term> items;
             for (const auto& e : x.modules) items.push_back(tuple(e.module, e.extra));
-            return tuple(atom_term("code_change"), a(to_string(x.mode)), term::make_list(std::move(items)));
+            return tuple(atom_term("code_change"), atom_term(to_string(x.mode)), term::make_list(std::move(items)));
           },
           [](const stop& x) { return tuple(atom_term("stop"), atoms_term(x.modules)); },
           [](const start& x) { return tuple(atom_term("start"), atoms_term(x.modules)); },
@@ -224,9 +224,9 @@ term to_term(const low_instruction& i) {
             std::vector<term> items;
             for (const auto& m : x.modules)
               items.push_back(
-                  term::make_tuple({term(m.module), a(to_string(m.type)), timeout_term(m.timeout),
+                  term::make_tuple({term(m.module), atom_term(to_string(m.type)), timeout_term(m.timeout),
                                     change_term(m.change), purge_term(m.pre_purge), purge_term(m.post_purge)}));
-            return tuple(atom_term("rolling_update"), a(to_string(x.mode)), term::make_list(std::move(items)));
+            return tuple(atom_term("rolling_update"), atom_term(to_string(x.mode)), term::make_list(std::move(items)));
           },
       },
       i);
@@ -240,7 +240,7 @@ term to_term(const instruction& i) {
                          atoms_term(x.dep_mods));
           },
           [](const update& x) {
-            std::vector<term> items{atom_term("update"),      term(x.module),        a(to_string(x.type)),
+            std::vector<term> items{atom_term("update"),      term(x.module),        atom_term(to_string(x.type)),
                                     timeout_term(x.timeout),  change_term(x.change), purge_term(x.pre_purge),
                                     purge_term(x.post_purge), atoms_term(x.dep_mods)};
             if (x.mode == update_mode::rolling) items.push_back(atom_term("rolling"));
@@ -248,7 +248,9 @@ term to_term(const instruction& i) {
           },
           [](const add_module& x) { return tuple(atom_term("add_module"), x.module, atoms_term(x.dep_mods)); },
           [](const delete_module& x) { return tuple(atom_term("delete_module"), x.module, atoms_term(x.dep_mods)); },
-          [](const add_application& x) { return tuple(atom_term("add_application"), x.app, a(to_string(x.type))); },
+          [](const add_application& x) {
+            return tuple(atom_term("add_application"), x.app, atom_term(to_string(x.type)));
+          },
           [](const remove_application& x) { return tuple(atom_term("remove_application"), x.app); },
           [](const restart_application& x) { return tuple(atom_term("restart_application"), x.app); },
           [](const low_instruction& low) { return to_term(low); },

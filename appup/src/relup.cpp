@@ -84,7 +84,7 @@ std::vector<low_instruction> start_apply(atom app, start_type type) {
   switch (type) {
     case start_type::none: return {};
     case start_type::load: return {apply{atom("application"), atom("load"), {term(app)}}};
-    default: return {apply{atom("application"), atom("start"), {term(app), a(to_string(type))}}};
+    default: return {apply{atom("application"), atom("start"), {term(app), atom_term(to_string(type))}}};
   }
 }
 
@@ -677,7 +677,7 @@ void check_script(const std::vector<low_instruction>& script) {
     return d;
   };
   auto require_empty = [](const std::vector<atom>& d, const char* what, const char* reason) {
-    if (!d.empty()) fail(std::string(what) + ": " + atoms_text(d), tuple(a(reason), atoms_term(d)));
+    if (!d.empty()) fail(std::string(what) + ": " + atoms_text(d), tuple(atom_term(reason), atoms_term(d)));
   };
   require_empty(difference(suspended, resumed), "suspended but not resumed", "suspended_not_resumed");
   require_empty(difference(resumed, suspended), "resumed but not suspended", "resumed_not_suspended");

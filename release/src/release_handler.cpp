@@ -426,7 +426,8 @@ class handler final : public gen_server::behaviour {
       const std::string text = appup::format(*s.instruction);
       log::write(log::level::info, "release_handler: " + p.to_vsn + ": " + text);
       detail::install_step(text, term::make_list(s.processes));
-      if (p.progress.is_pid()) send(p.progress, encode_install_progress({p.to_vsn, text, s.processes}));
+      if (p.progress.is_pid())
+        send(p.progress, release_handler::encode_install_progress({p.to_vsn, text, s.processes}));
     };
     return in;
   }

@@ -288,15 +288,30 @@ std::pair<int, std::string> shell(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(said)};
 }
 
-TEST(ObserverDocs, TheCommandsOfTheGuide) {
-  counter_root root;
+// The guide's cookie file (shop.cookie in the root, its owner's only), as docs/observer.md makes it.
+fs::path guide_cookie_file(const counter_root& root) {
   const fs::path cookie_file = root.root() / "shop.cookie";
   std::ofstream(cookie_file) << cookie << "\n";
   fs::permissions(cookie_file, fs::perms::owner_read | fs::perms::owner_write);
+  return cookie_file;
+}
+
+// The guide's start line: otpctl start with the cookie file and an observer on a free port, and
+// `extra` options.
+std::vector<std::string> guide_start(const counter_root& root, const std::string& name, const fs::path& cookie_file,
+                                     std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{
+      OTP_OTPCTL,           "start",           "--name", name, "--root", root.root().string(), "--cookie-file",
+      cookie_file.string(), "--observer-port", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(ObserverDocs, TheCommandsOfTheGuide) {
+  counter_root root;
+  const fs::path cookie_file = guide_cookie_file(root);
   const std::string name = unique_node();
-  child_program node({OTP_OTPCTL, "start", "--name", name, "--root", root.root().string(), "--cookie-file",
-                      cookie_file.string(), "--observer-port", "0"},
-                     root.log());
+  child_program node(guide_start(root, name, cookie_file), root.log());
   const std::string observer_line = node.read_line();
   ASSERT_TRUE(observer_line.starts_with("observer at http://127.0.0.1:")) << observer_line << slurp(root.log());
   const std::uint16_t port = port_in(observer_line);
@@ -322,13 +337,9 @@ TEST(ObserverDocs, TheCommandsOfTheGuide) {
 // curl commands with the cookie file's cookie as the token.
 TEST(ObserverDocs, TheActionsOfTheGuide) {
   counter_root root;
-  const fs::path cookie_file = root.root() / "shop.cookie";
-  std::ofstream(cookie_file) << cookie << "\n";
-  fs::permissions(cookie_file, fs::perms::owner_read | fs::perms::owner_write);
+  const fs::path cookie_file = guide_cookie_file(root);
   const std::string name = unique_node();
-  child_program node({OTP_OTPCTL, "start", "--name", name, "--root", root.root().string(), "--cookie-file",
-                      cookie_file.string(), "--observer-port", "0", "--observer-actions"},
-                     root.log());
+  child_program node(guide_start(root, name, cookie_file, {"--observer-actions"}), root.log());
   const std::uint16_t port = port_in(node.read_line());
   ASSERT_NE(port, 0) << slurp(root.log());
   ASSERT_TRUE(node.read_line().starts_with("node " + name + " is running"));

@@ -114,35 +114,18 @@ struct http_reply {
   std::string body;
 };
 
-// GET http://127.0.0.1:port/target with Beast.
-inline http_reply http_get(std::uint16_t port, const std::string& target) {
+// `verb` http://127.0.0.1:port/target with Beast: with a JSON `body` unless empty, and an
+// Authorization header unless `authorization` is empty.
+inline http_reply http_exchange(std::uint16_t port, boost::beast::http::verb verb, const std::string& target,
+                                const std::string& body, const std::string& authorization) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
-  req.keep_alive(false);
-  http::write(socket, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(socket, buffer, res);
-  return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
-}
-
-// POST http://127.0.0.1:port/target with `body` (JSON) and, when not empty, an Authorization
-// header.
-inline http_reply http_post(std::uint16_t port, const std::string& target, const std::string& body,
-                            const std::string& authorization = "") {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::string_body> req{http::verb::post, target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::content_type, "application/json");
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
   if (!authorization.empty()) req.set(http::field::authorization, authorization);
   req.keep_alive(false);
   req.body() = body;
@@ -152,6 +135,15 @@ inline http_reply http_post(std::uint16_t port, const std::string& target, const
   http::response<http::string_body> res;
   http::read(socket, buffer, res);
   return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+inline http_reply http_get(std::uint16_t port, const std::string& target) {
+  return http_exchange(port, boost::beast::http::verb::get, target, "", "");
+}
+
+inline http_reply http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                            const std::string& authorization = "") {
+  return http_exchange(port, boost::beast::http::verb::post, target, body, authorization);
 }
 
 // `request` as it is written (raw bytes: a request a client library would not send), then the

@@ -13,6 +13,8 @@
 #include "dist/node_services.hpp"
 #include "dist/rex.hpp"
 #include "dist/router.hpp"
+#include "otp/gen_server.hpp"
+#include "otp/node_table.hpp"
 #include "otp/runtime.hpp"
 
 namespace otp::node {
