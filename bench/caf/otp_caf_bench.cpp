@@ -3,10 +3,10 @@
 // spawn_gen_server and idle_gen_server_memory, with the same counts, message shapes and measurement.
 //
 // Every repetition of a case uses fresh actors, first does a tenth of its batch untimed (warm-up),
-// then times the batch with steady_clock from inside an actor (the calling or sending one; for the
-// ring and the 64 clients, the driver, as the Erlang parent); a case reports the median of its
-// repetitions. The "gen_server" is an event-based counter actor: a `ping` request is answered with
-// the count, an integer message adds one to it. A call is a request from an event-based client
+// then times the batch with steady_clock in the actor that drives it (the caller, the caster, the
+// sender; for the ring and the 64 clients, the main thread's scoped actor, as the Erlang parent
+// process); a case reports the median of its repetitions. The "gen_server" is an event-based counter actor: a `ping`
+// request is answered with the count, an integer message adds one to it. A call is a request from an event-based client
 // actor, the next one sent from the previous reply's handler (one in flight, as a blocking
 // gen_server:call), without a timeout: CAF 0.17 hands a timed request to its clock thread and does
 // not cancel the timeout when the reply comes (it fires later and is dropped), which halves the call
@@ -15,7 +15,7 @@
 // CAF kills an actor nothing refers to (exit reason `unreachable`), where an Erlang process lives on
 // unreferenced: a handle to each actor is kept until its case ends. Actors run on CAF's
 // work-stealing scheduler with one thread per core (OTP_BENCH_SCHEDULERS=N overrides it, as for
-// otp_bench); the main thread only starts cases and waits for their results.
+// otp_bench).
 //
 // Usage: otp_caf_bench REPETITIONS CASE...   (idle_gen_server_memory must run alone in a fresh
 // process: memory freed by earlier cases would be reused and hide the growth)
@@ -366,7 +366,7 @@ void run_case(caf::actor_system& system, const std::string& name, int repetition
     return report(name, values, "us/process", servers);
   }
   const auto found = rate_cases.find(name);
-  if (found == rate_cases.end()) throw std::invalid_argument("unknown case " + name);
+  if (found == rate_cases.end()) throw std::invalid_argument("unknown case: " + name);
   const auto [run, count] = found->second;
   for (int i = 0; i < repetitions; ++i) values.push_back(static_cast<double>(count) / run(system, count));
   report(name, values, "items/s", count);
@@ -386,6 +386,11 @@ int main(int argc, char** argv) {
   config.set("scheduler.policy", caf::atom("stealing"));
   config.set("scheduler.max-threads", threads);
   caf::actor_system system{config};
-  for (int i = 2; i < argc; ++i) run_case(system, argv[i], repetitions);
+  try {
+    for (int i = 2; i < argc; ++i) run_case(system, argv[i], repetitions);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "otp_caf_bench: %s\n", e.what());
+    return 2;
+  }
   return 0;
 }
