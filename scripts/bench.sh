@@ -9,7 +9,7 @@
 # always means otp-cpp does better. Each case is the median of $OTP_BENCH_REPETITIONS runs
 # (default 5; spawn: $OTP_BENCH_SPAWN_REPETITIONS, default 3); the memory case runs once, alone in a
 # fresh OS process on each side. Raw outputs go to <build>/bench/results/. Other load on the machine
-# skews both sides: the script prints the load average it started with.
+# skews every side: the script prints the load average it started with.
 # OTP_BENCH_REPORT_ONLY=1 reprints the table from the last run's results without building or running.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,12 +5,13 @@
 // Every repetition of a case uses fresh actors, first does a tenth of its batch untimed (warm-up),
 // then times the batch with steady_clock in the actor that drives it (the caller, the caster, the
 // sender; for the ring and the 64 clients, the main thread's scoped actor, as the Erlang parent
-// process); a case reports the median of its repetitions. The "gen_server" is an event-based counter actor: a `ping`
-// request is answered with the count, an integer message adds one to it. A call is a request from an event-based client
-// actor, the next one sent from the previous reply's handler (one in flight, as a blocking
-// gen_server:call), without a timeout: CAF 0.17 hands a timed request to its clock thread and does
-// not cancel the timeout when the reply comes (it fires later and is dropped), which halves the call
-// rate and spills into the next repetition; the twin measures CAF at its fastest.
+// process); a case reports the median of its repetitions. The "gen_server" is an event-based
+// counter actor: a `ping` request is answered with the count, an integer message adds one to it. A
+// call is a request from an event-based client actor, the next one sent from the previous reply's
+// handler (one in flight, as a blocking gen_server:call), without a timeout: CAF 0.17 hands a timed
+// request to its clock thread and does not cancel the timeout when the reply comes (it fires later
+// and is dropped), which more than halves the call rate and spills into the next repetition; the
+// twin measures CAF at its fastest.
 //
 // CAF kills an actor nothing refers to (exit reason `unreachable`), where an Erlang process lives on
 // unreferenced: a handle to each actor is kept until its case ends. Actors run on CAF's
