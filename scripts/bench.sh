@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Usage: scripts/bench.sh [preset | build-dir]   (default: the release preset)
-# Builds otp_bench, compiles its Erlang twin (bench/erlang/otp_bench.erl), runs both on this machine
-# and prints, for each case, otp-cpp's figure, Erlang's, the ratio and the target.
+# Builds otp_bench, compiles its Erlang twin (bench/erlang/otp_bench.erl) and builds its CAF twin
+# (bench/caf, the core cases; libcaf-dev is installed on the way by scripts/setup.sh bench), runs them
+# on this machine and prints, for each case, otp-cpp's figure, Erlang's, CAF's, both ratios and the
+# target. Without CAF (not installed and not installable), its columns show "-".
 #
-# The ratio is otp-cpp's advantage: otp-cpp/Erlang for rates, Erlang/otp-cpp for time and memory,
-# so > 1 always means otp-cpp does better. Each case is the median of $OTP_BENCH_REPETITIONS runs
+# A ratio is otp-cpp's advantage: otp-cpp/other for rates, other/otp-cpp for time and memory, so > 1
+# always means otp-cpp does better. Each case is the median of $OTP_BENCH_REPETITIONS runs
 # (default 5; spawn: $OTP_BENCH_SPAWN_REPETITIONS, default 3); the memory case runs once, alone in a
 # fresh OS process on each side. Raw outputs go to <build>/bench/results/. Other load on the machine
-# skews both sides: the script prints the load average it started with.
+# skews every side: the script prints the load average it started with.
 # OTP_BENCH_REPORT_ONLY=1 reprints the table from the last run's results without building or running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,9 @@ report_only=${OTP_BENCH_REPORT_ONLY:-0}
 if [[ -f $target/build.ninja || -f $target/Makefile ]]; then build_dir=$target; else build_dir=build/$target; fi
 bench_exe=$build_dir/bench/otp_bench
 erlang_dir=$build_dir/bench/erlang
+caf_exe=$build_dir/bench/caf/otp_caf_bench
 results=$build_dir/bench/results
+have_caf=0
 
 # --- build -----------------------------------------------------------------------------------------
 if [[ $report_only != 1 ]]; then
@@ -33,6 +37,15 @@ if [[ $report_only != 1 ]]; then
   mkdir -p "$erlang_dir" "$results"
   erlc -o "$erlang_dir" bench/erlang/otp_bench.erl
   erlc -o "$erlang_dir" bench/erlang/supervisor_bench.erl
+  # The CAF twin, when CAF is (or can be) installed; configuring again picks up a CAF installed after
+  # the build directory was first configured.
+  if scripts/setup.sh bench && cmake "$build_dir" >/dev/null &&
+     grep -q '^OTP_CAF_CORE_LIBRARY:FILEPATH=/' "$build_dir/CMakeCache.txt"; then
+    cmake --build "$build_dir" --parallel "$schedulers" --target otp_caf_bench
+    have_caf=1
+  else
+    echo "bench: CAF (libcaf-dev) not available: no CAF figures"
+  fi
 fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
 
@@ -51,6 +64,12 @@ run_erlang() {
     -eval "otp_bench:run([$2], $3), halt()." >"$results/erlang_$1.tsv" 2>&1 ||
     { cat "$results/erlang_$1.tsv" >&2; exit 1; }
 }
+# run_caf <name> <case> <repetitions>: a fresh otp_caf_bench process; lines to $results/caf_<name>.tsv.
+run_caf() {
+  [[ $have_caf == 1 ]] || return 0
+  echo "bench: CAF $1"
+  "$caf_exe" "$3" "$2" >"$results/caf_$1.tsv" 2>&1 || { cat "$results/caf_$1.tsv" >&2; exit 1; }
+}
 # run_erlang_sup <name> <repetitions>: as run_erlang, for a case of supervisor_bench.erl.
 run_erlang_sup() {
   echo "bench: Erlang $1"
@@ -67,15 +86,18 @@ if [[ $report_only != 1 ]]; then
   cut -d' ' -f1-3 /proc/loadavg >"$results/load_before.txt"
   echo "bench: load average before: $(cat "$results/load_before.txt") (on $schedulers cores)"
   rm -f "$results"/*.csv "$results"/*.tsv "$results"/*.console.txt
-  # Case by case, otp-cpp then Erlang, so that a change in the machine's load hits both sides alike.
+  # Case by case, otp-cpp, Erlang then CAF, so that a change in the machine's load hits every side alike.
   run_cpp idle_gen_server_memory '^idle_gen_server_memory/' 1
   run_erlang idle_gen_server_memory idle_gen_server_memory 1
+  run_caf idle_gen_server_memory idle_gen_server_memory 1
   for case_name in call_1to1 call_64x64 cast_1to1 send_1to1 ring_1000; do
     run_cpp "$case_name" "^$case_name/" "$repetitions"
     run_erlang "$case_name" "$case_name" "$repetitions"
+    run_caf "$case_name" "$case_name" "$repetitions"
   done
   run_cpp spawn_gen_server '^spawn_gen_server/' "$spawn_repetitions"
   run_erlang spawn_gen_server spawn_gen_server "$spawn_repetitions"
+  run_caf spawn_gen_server spawn_gen_server "$spawn_repetitions"
   for case_name in $sup_cases; do
     run_cpp "$case_name" "^$case_name/" "$repetitions"
     run_erlang_sup "$case_name" "$repetitions"
@@ -87,7 +109,8 @@ load_after=$(cat "$results/load_after.txt" 2>/dev/null || echo "?")
 
 # --- compare ---------------------------------------------------------------------------------------
 # Google Benchmark's CSV: the _median and _cv rows of a repeated case, or the only row of a single run.
-# Erlang's TSV: case, median, unit, count, coefficient of variation.
+# The Erlang and CAF twins' TSV (erlang_*.tsv, caf_*.tsv): case, median, unit, count, coefficient of
+# variation.
 awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after="$load_after" '
   function human(value, unit) {
     if (unit == "items/s") {
@@ -102,8 +125,13 @@ awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after=
     for (key in wanted) if ((key in column) && $column[key] != "") return $column[key]
     return $column["items_per_second"]
   }
+  # otp-cpp advantage over another side figure: > 1 when otp-cpp does better.
+  function advantage(c, other) {
+    if (unit[c] == "items/s") return other > 0 ? cpp[c] / other : 0
+    return cpp[c] > 0 ? other / cpp[c] : 0
+  }
   BEGIN { wanted["bytes_per_process"]; wanted["us_per_process"]; wanted["us_p50"] }
-  FNR == 1 { in_csv = FILENAME ~ /\.csv$/ }
+  FNR == 1 { in_csv = FILENAME ~ /\.csv$/; in_caf = FILENAME ~ /(^|\/)caf_[^\/]*$/ }
   in_csv && /^name,/ {
     delete column
     for (i = 1; i <= NF; ++i) { key = $i; gsub(/"/, "", key); column[key] = i }
@@ -117,6 +145,10 @@ awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after=
     else cpp[which] = value_of()
     next
   }
+  in_caf {
+    split($0, f, "\t"); caf[f[1]] = f[2]; unit[f[1]] = f[3]; caf_cv[f[1]] = f[5]
+    next
+  }
   !in_csv {
     split($0, f, "\t"); erl[f[1]] = f[2]; unit[f[1]] = f[3]; count[f[1]] = f[4]; erl_cv[f[1]] = f[5]
   }
@@ -124,7 +156,12 @@ awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after=
     n = split("call_1to1 call_64x64 cast_1to1 send_1to1 ring_1000 spawn_gen_server idle_gen_server_memory " \
               "sup_restart_kill_quiet sup_restart_exception_quiet sup_restart_burst_1k_quiet " \
               "sup_restart_kill_logged sup_restart_exception_logged sup_restart_burst_1k_logged", order, " ")
-    for (k = 1; k <= n; ++k) target[order[k]] = (order[k] ~ /^sup_/) ? 1 : 2
+    # Targets: the message cases >= 3x Erlang and ahead of CAF (issue 15); spawn and memory 2x Erlang;
+    # the supervisor cases parity with Erlang.
+    for (k = 1; k <= n; ++k) {
+      target[order[k]] = (order[k] ~ /^sup_/) ? 1 : (k <= 5 ? 3 : 2)
+      ahead_of_caf[order[k]] = k <= 5
+    }
     label["sup_restart_kill_quiet"] = "supervisor restart after kill, p50 (reports off)"
     label["sup_restart_exception_quiet"] = "supervisor restart after exception, p50 (off)"
     label["sup_restart_burst_1k_quiet"] = "supervisor 1k-crash burst (restarts/s, reports off)"
@@ -138,32 +175,50 @@ awk -F, -v build_type="$build_type" -v load_before="$load_before" -v load_after=
     label["ring_1000"] = "ring of 1000 processes (messages/s)"
     label["spawn_gen_server"] = "start_link of a gen_server (us each)"
     label["idle_gen_server_memory"] = "memory per idle gen_server (RSS bytes)"
-    printf "\notp-cpp (%s build) vs Erlang/OTP %s on the same machine. ratio > 1: otp-cpp better;\n", build_type,
-           otp_release
-    printf "figures are medians; cv: coefficient of variation over the repetitions (otp-cpp / Erlang)\n"
-    line = "+-----------------------------------------------------+------------+------------+--------+--------+------+"
-    line = line "-------------+"
-    format = "| %-51s | %10s | %10s | %6s | %6s | %-4s | %11s |\n"
+    printf "\notp-cpp (%s build) vs Erlang/OTP %s and CAF %s on the same machine. ratio > 1: otp-cpp better;\n",
+           build_type, otp_release, caf_version
+    printf "figures are medians; cv: coefficient of variation over the repetitions (otp-cpp / Erlang / CAF)\n"
+    line = "+-----------------------------------------------------+------------+------------+------------+"
+    line = line "-----------+--------+-------------+------+-------------------+"
+    format = "| %-51s | %10s | %10s | %10s | %9s | %6s | %11s | %-4s | %17s |\n"
     print line
-    printf format, "case", "otp-cpp", "Erlang", "ratio", "target", "met?", "cv"
+    printf format, "case", "otp-cpp", "Erlang", "CAF", "vs Erlang", "vs CAF", "target", "met?", "cv"
     print line
     for (k = 1; k <= n; ++k) {
       c = order[k]
-      goal = sprintf(">=%dx", target[c])
-      if (!(c in cpp) || !(c in erl)) { printf format, label[c], "-", "-", "-", goal, "?", ""; continue }
-      ratio = (unit[c] == "items/s") ? cpp[c] / erl[c] : (cpp[c] > 0 ? erl[c] / cpp[c] : 0)
-      spread = (c in cpp_cv) ? sprintf("%.0f%% / %.0f%%", 100 * cpp_cv[c], 100 * erl_cv[c]) : "single run"
-      printf format, label[c], human(cpp[c], unit[c]), human(erl[c], unit[c]), sprintf("%.2fx", ratio), goal,
-             (ratio >= target[c] ? "yes" : "no"), spread
+      goal = sprintf(">=%dx", target[c]) (ahead_of_caf[c] ? ", >CAF" : "")
+      if (!(c in cpp) || !(c in erl)) {
+        printf format, label[c], "-", "-", "-", "-", "-", goal, "?", ""
+        continue
+      }
+      ratio = advantage(c, erl[c])
+      met = ratio >= target[c] ? "yes" : "no"
+      if (c in caf) {
+        caf_ratio = advantage(c, caf[c])
+        caf_figure = human(caf[c], unit[c])
+        caf_ratio_text = sprintf("%.2fx", caf_ratio)
+        caf_spread = sprintf(" / %.0f%%", 100 * caf_cv[c])
+        if (ahead_of_caf[c] && met == "yes" && caf_ratio <= 1) met = "no"
+      } else {
+        caf_figure = caf_ratio_text = "-"
+        caf_spread = ""
+        if (ahead_of_caf[c] && met == "yes") met = "?"
+      }
+      spread = (c in cpp_cv) ? sprintf("%.0f%% / %.0f%%%s", 100 * cpp_cv[c], 100 * erl_cv[c], caf_spread) \
+                             : "single run"
+      printf format, label[c], human(cpp[c], unit[c]), human(erl[c], unit[c]), caf_figure,
+             sprintf("%.2fx", ratio), caf_ratio_text, goal, met, spread
     }
     print line
     printf "Erlang memory per idle gen_server, its own accounting: erlang:memory(total) %.0f B, process_info %.0f B\n",
            erl["idle_gen_server_memory_erlang_memory_total"], erl["idle_gen_server_memory_process_info"]
     printf "Batches: calls %s / %s, casts %s, sends %s, ring hops %s, servers %s\n", count["call_1to1"],
            count["call_64x64"], count["cast_1to1"], count["send_1to1"], count["ring_1000"], count["spawn_gen_server"]
-    printf "Load average before: %s, after: %s (other work on the machine skews both sides)\n", load_before, load_after
+    printf "Load average before: %s, after: %s (other work on the machine skews every side)\n", load_before,
+           load_after
   }
 ' otp_release="$(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')" \
+  caf_version="$(dpkg-query -W -f='${Version}' libcaf-dev 2>/dev/null || echo "-")" \
   "$results"/*.csv "$results"/*.tsv
 
 # --- hot code upgrade (its own table: bench/code_upgrade/compare.sh) --------------------------------
