@@ -61,7 +61,7 @@ void check_modules(const term& mods) {
 spec_error::spec_error(term reason) : std::runtime_error(reason.to_string()), reason_(std::move(reason)) {}
 
 term shutdown_spec::to_term() const {
-  switch (what) {
+  switch (tag) {
     case kind::brutal_kill: return atom("brutal_kill");
     case kind::infinity: return atoms::infinity;
     case kind::timeout: return term(ms);
