@@ -64,7 +64,10 @@ TEST(SysBatch, DeadMissingAndSilentProcessesGetTheirOwnErrors) {
 }
 
 TEST(SysBatch, AServerThatDiesBeforeAnsweringGivesItsExitReason) {
-  otp::runtime rt;
+  // One scheduler thread: the server cannot run (and die) between the send and the suspend request,
+  // which then finds it alive and learns its exit reason from the monitor. With two, an idle thread
+  // may take the server over first, and the request finds it gone (noproc).
+  otp::runtime rt(otp::runtime_options{.schedulers = 1});
   rt.run([] {
     auto server = make_server();
     server->on_info = [](const term&, const term& state) { return gs::result::stop(atom("bye"), state); };
