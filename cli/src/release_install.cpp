@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "otp/detail/release_errors.hpp"
+#include "otp/install_json.hpp"
 #include "otp/process.hpp"
 #include "otp/release_handler.hpp"
 #include "otp/version_order.hpp"
@@ -87,16 +88,7 @@ exit_code install_release(const node_session& s, const std::string& vsn, install
   const std::int64_t longest_pause_us = report.longest_suspension_us;
   const bool permanent = is_permanent(s, vsn);
   if (how.json) {
-    out << boost::json::serialize(boost::json::object{{"node", s.node_name()},
-                                                      {"vsn", vsn},
-                                                      {"from_vsn", from},
-                                                      {"direction", up ? "up" : "down"},
-                                                      {"duration_ms", duration},
-                                                      {"modules_changed", modules},
-                                                      {"processes_migrated", processes},
-                                                      {"longest_pause_us", longest_pause_us},
-                                                      {"permanent", permanent}})
-        << "\n";
+    out << boost::json::serialize(otp::observer::install_json(s.node_name(), vsn, report, permanent)) << "\n";
     return exit_code::ok;
   }
   out << "node " << s.node_name() << ": " << (up ? "upgraded" : "downgraded") << " from " << from << " to " << vsn

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "otp/detail/release_errors.hpp"
+#include "otp/install_json.hpp"
 #include "otp/node.hpp"
 #include "otp/release_handler.hpp"
 #include "otp/supervisor.hpp"
 #include "otp/term_json.hpp"
 #include "otp/term_text.hpp"
-#include "otp/version_order.hpp"
 
 namespace otp::observer::detail {
 namespace {
@@ -57,26 +57,20 @@ boost::json::object node_actions::install(const std::string& vsn) const {
   const rh::install_report report = rh::decode_install_report(reply);
   const std::vector<rh::release_entry> releases = rh::releases(handler_);
   const rh::release_entry* permanent = rh::find_status(releases, release::release_status::permanent);
-  return {{"node", node_name()},
-          {"vsn", vsn},
-          {"from_vsn", report.from_vsn},
-          {"direction", version_less(report.from_vsn, vsn) ? "up" : "down"},
-          {"duration_ms", report.duration_ms},
-          {"modules_changed", report.modules_changed},
-          {"processes_migrated", report.processes_migrated},
-          {"longest_pause_us", report.longest_suspension_us},
-          {"permanent", permanent != nullptr && permanent->vsn == vsn}};
+  return install_json(node_name(), vsn, report, permanent != nullptr && permanent->vsn == vsn);
 }
 
 boost::json::object node_actions::relup(const std::string& vsn) const { return install(vsn); }
 
 boost::json::object node_actions::rollback(const std::optional<std::string>& vsn) const {
   const std::vector<rh::release_entry> releases = rh::releases(handler_);
-  if (vsn && std::none_of(releases.begin(), releases.end(), [&](const rh::release_entry& r) { return r.vsn == *vsn; }))
-    throw action_error(refused, "no release " + *vsn + " on node " + node_name());
-  const rh::release_entry* permanent = rh::find_status(releases, release::release_status::permanent);
+  std::string target;
+  try {
+    target = rh::rollback_target(releases, vsn, node_name());
+  } catch (const std::invalid_argument& e) {
+    throw action_error(refused, e.what());
+  }
   const rh::release_entry* running = rh::running(releases);
-  const std::string target = vsn.value_or(permanent != nullptr ? permanent->vsn : "");
   if (running != nullptr && target == running->vsn)
     throw action_error(refused,
                        "release " + target + " is already running on node " + node_name() + ": nothing to roll back");

@@ -1,5 +1,6 @@
 #include "otp/release_handler_protocol.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 
@@ -68,6 +69,17 @@ const release_entry* find_status(const std::vector<release_entry>& releases, rel
 const release_entry* running(const std::vector<release_entry>& releases) {
   const release_entry* current = find_status(releases, release_status::current);
   return current != nullptr ? current : find_status(releases, release_status::permanent);
+}
+
+std::string rollback_target(const std::vector<release_entry>& releases, const std::optional<std::string>& named,
+                            std::string_view node) {
+  if (named) {
+    if (std::none_of(releases.begin(), releases.end(), [&](const release_entry& r) { return r.vsn == *named; }))
+      throw std::invalid_argument("no release " + *named + " on node " + std::string(node));
+    return *named;
+  }
+  const release_entry* permanent = find_status(releases, release_status::permanent);
+  return permanent != nullptr ? permanent->vsn : "";
 }
 
 term encode_install_report(const install_report& report) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,20 @@ TEST(ReleaseHandlerProtocol, InstallProgressEncodesAsDocumentedAndOtherMessagesA
   EXPECT_EQ(decoded->processes, std::vector<otp::term>{pid});
   EXPECT_FALSE(rh::decode_install_progress(parse_term("{release_progress, <<\"1.1.0\">>, step, []}")).has_value());
   EXPECT_FALSE(rh::decode_install_progress(parse_term("{flush, self, ref}")).has_value());
+}
+
+TEST(ReleaseHandlerProtocol, ARollbackGoesToTheNamedReleaseElseToThePermanentOne) {
+  const std::vector<rh::release_entry> releases{{"counter", "1.1.0", {}, release_status::current},
+                                                {"counter", "1.0.0", {}, release_status::permanent}};
+  EXPECT_EQ(rh::rollback_target(releases, std::nullopt, "a@h"), "1.0.0");
+  EXPECT_EQ(rh::rollback_target(releases, std::string("1.1.0"), "a@h"), "1.1.0");
+  try {
+    rh::rollback_target(releases, std::string("2.0.0"), "a@h");
+    FAIL() << "an unknown release was taken";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "no release 2.0.0 on node a@h");
+  }
+  EXPECT_EQ(rh::rollback_target({}, std::nullopt, "a@h"), "");
 }
 
 TEST(ReleaseHandlerProtocol, ErrorOfReadsAnErrorReplyOnly) {

@@ -3,9 +3,9 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,14 +37,14 @@ exit_code run(const po::variables_map& args, std::ostream& out, std::ostream& er
   return with_node("rollback", args, err, [&](const node_session& s) {
     namespace rh = otp::release::release_handler;
     const std::vector<rh::release_entry> releases = rh::releases(s.release_handler());
-    const rh::release_entry* permanent_entry = rh::find_status(releases, otp::release::release_status::permanent);
     const rh::release_entry* running_entry = rh::running(releases);
-    const std::string permanent = permanent_entry != nullptr ? permanent_entry->vsn : "";
     const std::string running = running_entry != nullptr ? running_entry->vsn : "";
-    const bool known = named && std::any_of(releases.begin(), releases.end(),
-                                            [&](const rh::release_entry& r) { return r.vsn == *named; });
-    if (named && !known) return s.fail("no release " + *named + " on node " + s.node_name());
-    const std::string target = named.value_or(permanent);
+    std::string target;
+    try {
+      target = rh::rollback_target(releases, named, s.node_name());
+    } catch (const std::invalid_argument& e) {
+      return s.fail(e.what());
+    }
     if (const auto scope = cluster_nodes(s, args); !scope.nodes.empty()) {  // the target's choice, everywhere
       otp::release::cluster::options opts;
       opts.step_timeout = s.timeout;

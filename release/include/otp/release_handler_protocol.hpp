@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "otp/protocol_error.hpp"
@@ -63,6 +64,11 @@ const release_entry* find_status(std::vector<release_entry>&&, release_status) =
 // The release the node runs: the current one, or the permanent one while none is current.
 const release_entry* running(const std::vector<release_entry>& releases);
 const release_entry* running(std::vector<release_entry>&&) = delete;
+// The release a rollback goes back to (otpctl rollback, the observer's rollback action): `named`
+// when given, else the permanent one ("" when there is none). Throws std::invalid_argument, saying
+// "no release VSN on node NODE", when `named` is not among `releases`.
+std::string rollback_target(const std::vector<release_entry>& releases, const std::optional<std::string>& named,
+                            std::string_view node);
 
 // What a finished install reports: {ok, FromVsn, #{duration_ms, modules_changed,
 // processes_migrated, longest_suspension_us}}.
